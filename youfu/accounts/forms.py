@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from youfu.accounts.roles import Role
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+
+
+class OtpForm(forms.Form):
+    otp = forms.CharField(
+        label=_("Six-digit code"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(label=_("Current password"), widget=forms.PasswordInput, strip=False)
+    new = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100, required=False)
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    full_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    region = forms.CharField(label=_("Region code"), max_length=12)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, strip=False)
+
+
+class UserEditForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    region = forms.CharField(label=_("Region code"), max_length=12)
+    is_active = forms.BooleanField(label=_("Active"), required=False)

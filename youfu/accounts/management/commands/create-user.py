@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import sys
+from argparse import ArgumentParser
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from youfu.accounts.models import Department
+from youfu.accounts.roles import Role
+from youfu.accounts.services import do_create_user
+from youfu.core.commands import YoufuCommand
+from youfu.core.errors import InvalidInput
+from youfu.core.messages import Message
+
+
+class Command(YoufuCommand):
+    help = "Create a user. The password is read from standard input (--password-stdin)."
+    allow_bootstrap = True
+
+    def add_command_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("username")
+        # No argparse choices: an unknown role gets the same bilingual error as elsewhere.
+        parser.add_argument("--role", required=True, help=", ".join(Role.values))
+        parser.add_argument("--region", required=True, help="12-digit region code")
+        parser.add_argument("--password-stdin", action="store_true", required=True)
+        parser.add_argument("--full-name", default="")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--department", default="", help="department name (liaisons)")
+
+    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+        password = sys.stdin.readline().rstrip("\r\n")
+        department = None
+        if options["department"]:
+            department = Department.objects.filter(
+                name=options["department"], region_id=options["region"]
+            ).first()
+            if department is None:
+                raise InvalidInput(
+                    Message(gettext_noop("Unknown department %(name)s."), {"name": options["department"]})
+                )
+        user = do_create_user(
+            options["username"],
+            role=options["role"],
+            region_code=options["region"],
+            password=password,
+            acting_user=actor,
+            full_name=options["full_name"],
+            email=options["email"],
+            department=department,
+        )
+        return {"ok": True, "id": user.pk, "username": user.username, "role": user.role, "region": user.region_id}

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from youfu.accounts.context_processors import apps_for
+from youfu.accounts.forms import (
+    LoginForm,
+    OtpForm,
+    PasswordChangeForm,
+    TokenForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from youfu.accounts.models import User
+from youfu.accounts.roles import Capability
+from youfu.accounts.scope import get_visible_or_404
+from youfu.accounts.selectors import tokens_of, users_for
+from youfu.accounts.services import (
+    LoginFailed,
+    check_otp_step,
+    check_password_step,
+    confirmed_totp_device,
+    do_confirm_totp,
+    do_create_user,
+    do_issue_token,
+    do_record_login,
+    do_record_logout,
+    do_remove_totp,
+    do_revoke_token,
+    do_set_password,
+    do_unlock_user,
+    do_update_user,
+    start_totp_enrolment,
+)
+from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.views import capability_required, form_error
+
+PENDING = "youfu_pending_user"
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    """The user between the password and the second factor."""
+    if request.user.is_authenticated:
+        return request.user  # type: ignore[return-value]
+    pk = request.session.get(PENDING)
+    if pk is None:
+        return None
+    return User.objects.select_related("region").filter(pk=pk, is_active=True).first()
+
+
+def _complete_login(request: HttpRequest, user: User, device: TOTPDevice | None) -> HttpResponse:
+    request.session.pop(PENDING, None)
+    if not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if device is not None:
+        otp_login(request, device)
+    do_record_login(user, method="password+otp" if device else "password")
+    return redirect("home")
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and not (
+        request.user.requires_two_factor and not request.user.is_verified()  # type: ignore[union-attr]
+    ):
+        return redirect("home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check = check_password_step(form.cleaned_data["username"], form.cleaned_data["password"])
+        except LoginFailed as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            if not check.needs_otp:
+                return _complete_login(request, check.user, None)
+            request.session.cycle_key()
+            request.session[PENDING] = check.user.pk
+            return redirect("accounts:login_otp" if check.has_device else "accounts:login_enrol")
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def login_otp_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:login")
+    if confirmed_totp_device(user) is None:
+        return redirect("accounts:login_enrol")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = check_otp_step(user, form.cleaned_data["otp"])
+        except LoginFailed as exc:
+            form.add_error("otp", str(exc.message))
+        else:
+            return _complete_login(request, user, device)
+    return render(request, "accounts/login_otp.html", {"form": form, "pending": user})
+
+
+def _enrolment_context(device: TOTPDevice) -> dict[str, Any]:
+    uri = device.config_url
+    return {
+        "device": device,
+        "secret": _base32_secret(device),
+        "qr_svg": segno.make(uri, error="m").svg_inline(scale=4),
+    }
+
+
+def _base32_secret(device: TOTPDevice) -> str:
+    import base64
+
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def _enrol(request: HttpRequest, user: User, template: str, on_done: Any) -> HttpResponse:
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and device is not None and form.is_valid():
+        try:
+            do_confirm_totp(user, device, form.cleaned_data["otp"])
+        except InvalidInput as exc:
+            form.add_error("otp", str(exc.message))
+        else:
+            return on_done(device)
+    if device is None or request.method == "GET":
+        device = start_totp_enrolment(user)
+    return render(request, template, {"form": form, "pending": user, **_enrolment_context(device)})
+
+
+def login_enrol_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:login")
+    if confirmed_totp_device(user) is not None:
+        return redirect("accounts:login_otp")
+    return _enrol(request, user, "accounts/login_enrol.html", lambda d: _complete_login(request, user, d))
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        do_record_logout(request.user)  # type: ignore[arg-type]
+    logout(request)
+    return redirect("accounts:login")
+
+
+@login_required
+def home_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"apps": apps_for(request.user)})
+
+
+@login_required
+def profile_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    password_form = PasswordChangeForm()
+    token_form = TokenForm()
+    new_token = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "password":
+            password_form = PasswordChangeForm(request.POST)
+            if password_form.is_valid():
+                if not user.check_password(password_form.cleaned_data["current"]):
+                    password_form.add_error("current", _("The current password is wrong."))
+                else:
+                    try:
+                        do_set_password(user, password_form.cleaned_data["new"], acting_user=user)
+                    except InvalidInput as exc:
+                        form_error(password_form, exc, default_field="new")
+                    else:
+                        from django.contrib.auth import update_session_auth_hash
+
+                        update_session_auth_hash(request, user)
+                        messages.success(request, _("Your password was changed."))
+                        return redirect("accounts:profile")
+        elif action == "token":
+            token_form = TokenForm(request.POST)
+            if token_form.is_valid():
+                new_token, _token = do_issue_token(user, acting_user=user, name=token_form.cleaned_data["name"])
+        elif action == "revoke":
+            token = tokens_of(user).filter(pk=request.POST.get("token_id") or 0).first()
+            if token is not None:
+                do_revoke_token(token, acting_user=user)
+                messages.success(request, _("The token was revoked."))
+            return redirect("accounts:profile")
+        elif action == "remove_2fa":
+            try:
+                do_remove_totp(user, acting_user=user)
+            except InvalidInput as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("Two-factor authentication was removed."))
+            return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "password_form": password_form,
+            "token_form": token_form,
+            "new_token": new_token,
+            "tokens": tokens_of(user)[:20],
+            "has_device": confirmed_totp_device(user) is not None,
+        },
+    )
+
+
+@login_required
+def profile_two_factor_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+
+    def done(device: TOTPDevice) -> HttpResponse:
+        otp_login(request, device)
+        messages.success(request, _("Two-factor authentication is on."))
+        return redirect("accounts:profile")
+
+    return _enrol(request, user, "accounts/profile_two_factor.html", done)
+
+
+@capability_required(Capability.MANAGE_USERS)
+def users_view(request: HttpRequest) -> HttpResponse:
+    admin: User = request.user  # type: ignore[assignment]
+    form = UserCreateForm(request.POST or None, initial={"region": admin.region_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = do_create_user(
+                form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+                region_code=form.cleaned_data["region"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                acting_user=admin,
+            )
+        except InvalidInput as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("User %(username)s was created.") % {"username": created.username})
+            return redirect("accounts:users")
+    return render(request, "accounts/users.html", {"users": users_for(admin), "form": form})
+
+
+@capability_required(Capability.MANAGE_USERS)
+def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    admin: User = request.user  # type: ignore[assignment]
+    subject = get_visible_or_404(users_for(admin), admin, pk=user_id)
+    form = UserEditForm(
+        request.POST or None,
+        initial={
+            "full_name": subject.full_name,
+            "role": subject.role,
+            "region": subject.region_id,
+            "is_active": subject.is_active,
+        },
+    )
+    if request.method == "POST":
+        if request.POST.get("action") == "unlock":
+            do_unlock_user(subject, acting_user=admin)
+            messages.success(request, _("The account was unlocked."))
+            return redirect("accounts:user_detail", user_id=subject.pk)
+        if form.is_valid():
+            try:
+                do_update_user(
+                    subject,
+                    acting_user=admin,
+                    role=form.cleaned_data["role"],
+                    region_code=form.cleaned_data["region"],
+                    full_name=form.cleaned_data["full_name"],
+                    is_active=form.cleaned_data["is_active"],
+                )
+            except (InvalidInput, PermissionDenied) as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("The user was saved."))
+                return redirect("accounts:user_detail", user_id=subject.pk)
+    return render(request, "accounts/user_detail.html", {"subject": subject, "form": form})

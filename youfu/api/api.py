@@ -1,0 +1,90 @@
+"""The /api/v1 router: authentication, the error envelope and the OpenAPI schema.
+
+django-ninja rather than DRF: the schemas are typed Pydantic models that mypy checks,
+the OpenAPI 3 document is generated from the same code that validates input, and a
+router per app keeps each app's API beside its services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from youfu.api.auth import API_AUTH
+from youfu.core.errors import YoufuError
+
+api = NinjaAPI(
+    title="youfu API",
+    version="1",
+    description="优抚 — registry, benefits, relief and petitions. Errors: "
+    '{"error": {"code", "message", "fields"}}; lists: {"count", "results"}.',
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    auth=API_AUTH,
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        status=status,
+    )
+
+
+@api.exception_handler(YoufuError)
+def on_youfu_error(request: HttpRequest, exc: YoufuError) -> HttpResponse:
+    return api.create_response(request, exc.envelope(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "query", "path", "payload")]
+        fields[".".join(loc) or "_"] = str(error.get("msg", ""))
+    return error_response(request, 400, "invalid", gettext("The request is not valid."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request, 401, "not_authenticated", gettext("Log in first: send a valid bearer token.")
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", gettext("Not found."))
+
+
+@api.exception_handler(DjangoPermissionDenied)
+def on_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+    return error_response(request, 403, "forbidden", gettext("You may not do this."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 429: "too_many_requests"}
+    return error_response(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
+
+
+def _register_routers() -> None:
+    from youfu.accounts.api import router as accounts_router
+    from youfu.audit.api import router as audit_router
+    from youfu.regions.api import router as regions_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/regions", regions_router)
+    api.add_router("/audit", audit_router)
+
+
+_register_routers()

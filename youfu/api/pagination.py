@@ -1,0 +1,30 @@
+"""Pagination per DESIGN.md §4: ?page=&page_size= (≤ 500) → {"count": n, "results": [...]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+
+MAX_PAGE_SIZE = 500
+
+
+class PageNumberPagination(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+
+    class Output(Schema):
+        count: int
+        results: list[Any]
+
+    items_attribute: str = "results"
+
+    def paginate_queryset(self, queryset: QuerySet[Any], pagination: Input, **params: Any) -> Any:
+        offset = (pagination.page - 1) * pagination.page_size
+        return {
+            "count": self._items_count(queryset),
+            "results": list(queryset[offset : offset + pagination.page_size]),
+        }

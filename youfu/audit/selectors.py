@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from youfu.accounts.roles import Capability
+from youfu.audit.models import AuditEvent
+from youfu.core.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    event_type: int | None = None
+    actor: str = ""
+    object_type: str = ""
+    object_id: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def audit_events_for(user: Any, filters: AuditFilter | None = None) -> QuerySet[AuditEvent]:
+    """Events an auditor may read: those of their region, plus region-less system events."""
+    if user is None or not user.is_authenticated or not user.can(Capability.READ_AUDIT):
+        raise PermissionDenied()
+    qs: QuerySet[AuditEvent] = AuditEvent.objects.visible_to(user)
+    f = filters or AuditFilter()
+    if f.event_type:
+        qs = qs.filter(event_type=f.event_type)
+    if f.actor:
+        qs = qs.filter(actor_name=f.actor)
+    if f.object_type:
+        qs = qs.filter(object_type=f.object_type)
+    if f.object_id:
+        qs = qs.filter(object_id=f.object_id)
+    tz = timezone.get_current_timezone()
+    if f.date_from:
+        qs = qs.filter(created_at__gte=datetime.combine(f.date_from, time.min, tzinfo=tz))
+    if f.date_to:
+        qs = qs.filter(created_at__lt=datetime.combine(f.date_to + timedelta(days=1), time.min, tzinfo=tz))
+    return qs.order_by("-seq")

@@ -1,0 +1,91 @@
+"""Writing to the audit log. Every service calls ``record_event`` inside its own transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from youfu.audit import context
+from youfu.audit.chain import GENESIS, event_digest
+from youfu.audit.events import EventType
+from youfu.audit.models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
+    from youfu.regions.models import Region
+
+SYSTEM_ACTOR = "system"
+
+
+def _plain_json(value: Any) -> Any:
+    """What the JSON column will give back, so the hash is computed over stored values."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def record_event(
+    event_type: EventType,
+    *,
+    actor: User | None,
+    region: Region | str | None = None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction.
+
+    ``region`` defaults to the acting user's region, so an auditor scoped to a region
+    sees the logins and actions of that region's users.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    region_id: str | None
+    if region is None:
+        region_id = actor.region_id if actor is not None else None
+    elif isinstance(region, str):
+        region_id = region
+    else:
+        region_id = region.pk
+    ctx = context.current()
+    with transaction.atomic():
+        # The head row is the chain's lock: appends are serialized, so seq has no gaps and
+        # each event's prev_hash is the one really before it.
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"seq": 0, "hash": GENESIS}
+        )
+        fields: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "event_type": int(event_type),
+            "created_at": timezone.now(),
+            "actor_id": actor.pk if actor is not None else None,
+            "actor_name": actor.username if actor is not None else SYSTEM_ACTOR,
+            "region_id": region_id,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "old": _plain_json(old),
+            "new": _plain_json(new),
+            "extra": _plain_json(extra) or {},
+            "ip": ctx.ip,
+            "channel": ctx.channel,
+        }
+        digest = event_digest(prev_hash=head.hash, **fields)
+        event = AuditEvent.objects.create(prev_hash=head.hash, hash=digest, **fields)
+        head.seq = event.seq
+        head.hash = digest
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The changed keys only, as (old values, new values)."""
+    changed = [k for k in new if old.get(k) != new.get(k)]
+    return {k: old.get(k) for k in changed}, {k: new[k] for k in changed}

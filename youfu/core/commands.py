@@ -1,0 +1,74 @@
+"""Base class for youfu's management commands: ``--as USERNAME``, ``--json`` and exit codes."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext_noop
+
+from youfu.core.errors import YoufuError
+from youfu.core.imports import ImportRejected
+from youfu.core.messages import Message
+
+
+class YoufuCommand(BaseCommand):
+    # A command that changes state needs an acting user (DESIGN.md §4).
+    changes_state = True
+    # Only import-regions and create-user may run without --as, and only on a database
+    # that has no user yet: that is how a new installation gets its first admin.
+    allow_bootstrap = False
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        if self.changes_state:
+            parser.add_argument(
+                "--as", dest="acting_username", metavar="USERNAME", help="acting user"
+            )
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        self.add_command_arguments(parser)
+
+    def add_command_arguments(self, parser: ArgumentParser) -> None:
+        pass
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            actor = self.resolve_actor(options.get("acting_username")) if self.changes_state else None
+            result = self.run(actor, **options)
+        except YoufuError as exc:
+            self.fail(exc, as_json=options["json"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
+        elif result is not None:
+            self.stdout.write(self.describe(result))
+
+    def run(self, actor: Any, **options: Any) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def describe(self, result: dict[str, Any]) -> str:
+        return "\n".join(f"{k}: {v}" for k, v in result.items())
+
+    def resolve_actor(self, username: str | None) -> Any:
+        from youfu.accounts.selectors import acting_user_for_command
+
+        return acting_user_for_command(username, allow_bootstrap=self.allow_bootstrap)
+
+    def fail(self, exc: YoufuError, *, as_json: bool) -> None:
+        if as_json:
+            payload: dict[str, Any] = {"ok": False, **exc.envelope()}
+            if isinstance(exc, ImportRejected):
+                payload["errors"] = [e.as_dict() for e in exc.errors]
+            self.stdout.write(json.dumps(payload, ensure_ascii=False))
+        else:
+            if isinstance(exc, ImportRejected):
+                for error in exc.errors:
+                    self.stderr.write(str(error))
+            for name, message in exc.fields.items():
+                self.stderr.write(f"{name}: {message.bilingual()}")
+        raise CommandError(exc.message.bilingual(), returncode=1)
+
+
+REQUIRES_ACTOR = Message(
+    gettext_noop("This command changes data: name the acting user with --as USERNAME.")
+)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from youfu.core.commands import YoufuCommand
+from youfu.core.errors import InvalidInput
+from youfu.core.messages import Message
+from youfu.regions.services import import_regions
+
+
+class Command(YoufuCommand):
+    help = "Import the region tree from a CSV file (code,name,parent_code,level); all or nothing."
+    allow_bootstrap = True
+
+    def add_command_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("file", help="CSV file: UTF-8, UTF-8 with BOM, or GBK")
+
+    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(
+                Message(gettext_noop("Cannot read %(path)s: %(reason)s"), {"path": str(path), "reason": exc.strerror})
+            ) from None
+        return import_regions(data, acting_user=actor, filename=path.name).as_dict()

@@ -1,0 +1,199 @@
+"""youfu settings: everything a deployment changes comes from the environment.
+
+YOUFU_HOME            where the SQLite database, generated keys and files live (default ./var)
+YOUFU_DATABASE_URL    default SQLite (WAL) at $YOUFU_HOME/youfu.sqlite3; postgres://… for PostgreSQL
+YOUFU_SECRET_KEY      Django's signing key; generated into $YOUFU_HOME on first run when absent
+YOUFU_DATA_KEY        key for personal data at rest and the audit chain; generated likewise
+YOUFU_DEBUG           "1"/"true" to turn debug on (off by default)
+YOUFU_ALLOWED_HOSTS   comma-separated host names
+YOUFU_REDIS_URL       when set, the job queue uses Redis (production); else SQLite (embedded)
+YOUFU_EMAIL_URL       not yet; mail is logged to the console unless EMAIL_HOST is configured
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from youfu.core.keys import load_or_create_key
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+YOUFU_HOME = Path(os.environ.get("YOUFU_HOME", "./var")).resolve()
+YOUFU_HOME.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("YOUFU_SECRET_KEY") or load_or_create_key(YOUFU_HOME / "secret_key")
+YOUFU_DATA_KEY = os.environ.get("YOUFU_DATA_KEY") or load_or_create_key(YOUFU_HOME / "data_key")
+
+DEBUG = _env_flag("YOUFU_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("YOUFU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "huey.contrib.djhuey",
+    "ninja",
+    "youfu.core",
+    "youfu.regions",
+    "youfu.accounts",
+    "youfu.audit",
+    "youfu.api",
+    "youfu.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "youfu.accounts.middleware.AuditContextMiddleware",
+    "youfu.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "youfu.urls"
+WSGI_APPLICATION = "youfu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "youfu.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+_default_sqlite = f"sqlite:///{YOUFU_HOME / 'youfu.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("YOUFU_DATABASE_URL", _default_sqlite), conn_max_age=0
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
+    # BEGIN so two writers queue instead of failing with "database is locked" on upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for tests
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "youfu.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Login protection (accounts.services.authenticate_login)
+YOUFU_LOCKOUT_THRESHOLD = 5
+YOUFU_LOCKOUT_MINUTES = 15
+YOUFU_TOKEN_LIFETIME_DAYS = int(os.environ.get("YOUFU_TOKEN_LIFETIME_DAYS", "30"))
+OTP_TOTP_ISSUER = "youfu"
+
+# Idle timeout: the session cookie lives 30 minutes and every request renews it.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _env_flag("YOUFU_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = YOUFU_HOME / "static"
+MEDIA_ROOT = YOUFU_HOME / "files"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Job queue: the same task code runs on SQLite (embedded, no extra server) or Redis.
+YOUFU_REDIS_URL = os.environ.get("YOUFU_REDIS_URL", "")
+_huey_immediate = _env_flag("YOUFU_HUEY_IMMEDIATE")
+if YOUFU_REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": os.environ.get("YOUFU_HUEY_NAME", "youfu"),
+        "url": YOUFU_REDIS_URL,
+        "immediate": _huey_immediate,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": os.environ.get("YOUFU_HUEY_NAME", "youfu"),
+        "filename": os.environ.get("YOUFU_HUEY_FILE", str(YOUFU_HOME / "queue.sqlite3")),
+        "immediate": _huey_immediate,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+EMAIL_HOST = os.environ.get("YOUFU_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_PORT = int(os.environ.get("YOUFU_EMAIL_PORT", "25"))
+    DEFAULT_FROM_EMAIL = os.environ.get("YOUFU_EMAIL_FROM", "youfu@localhost")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

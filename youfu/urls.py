@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from youfu.accounts.views import home_view
+from youfu.api.api import api
+
+urlpatterns = [
+    path("", home_view, name="home"),
+    path("accounts/", include("youfu.accounts.urls")),
+    path("regions/", include("youfu.regions.urls")),
+    path("audit/", include("youfu.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
