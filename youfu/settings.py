@@ -37,9 +37,7 @@ YOUFU_DATA_KEY = os.environ.get("YOUFU_DATA_KEY") or load_or_create_key(YOUFU_HO
 
 DEBUG = _env_flag("YOUFU_DEBUG")
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("YOUFU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
-    if h.strip()
+    h.strip() for h in os.environ.get("YOUFU_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
 ]
 
 INSTALLED_APPS = [
@@ -97,9 +95,7 @@ TEMPLATES = [
 
 _default_sqlite = f"sqlite:///{YOUFU_HOME / 'youfu.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("YOUFU_DATABASE_URL", _default_sqlite), conn_max_age=0
-    )
+    "default": dj_database_url.parse(os.environ.get("YOUFU_DATABASE_URL", _default_sqlite), conn_max_age=0)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at

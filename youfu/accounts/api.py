@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from youfu.accounts.models import ApiToken, User
+from youfu.accounts.scope import get_visible_or_404
 from youfu.accounts.selectors import tokens_of, users_for
 from youfu.accounts.services import (
     LOGIN_FAILED,
@@ -22,7 +23,6 @@ from youfu.accounts.services import (
     do_record_login,
     do_revoke_token,
 )
-from youfu.accounts.scope import get_visible_or_404
 from youfu.api.pagination import PageNumberPagination
 from youfu.core.messages import Message
 

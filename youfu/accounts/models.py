@@ -23,9 +23,7 @@ class Department(models.Model):
 
     class Meta:
         ordering = ["region", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="department_unique_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="department_unique_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -38,16 +36,14 @@ class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):  # type: ign
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, related_name="+"
-    )
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, related_name="+")
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="liaisons"
     )
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]
     scope = RegionScoped(code_path="region__code", personal_data=False)
 
     class Meta:

@@ -20,10 +20,7 @@ class CharacterClassValidator:
         }
         if sum(classes.values()) < 2:
             raise ValidationError(
-                _(
-                    "The password must mix at least two kinds of character "
-                    "(letters, digits, symbols)."
-                ),
+                _("The password must mix at least two kinds of character (letters, digits, symbols)."),
                 code="password_one_class",
             )
 

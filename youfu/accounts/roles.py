@@ -37,9 +37,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.COUNTY_CLERK: frozenset(_CASEWORK | {Capability.REVEAL_ID_NUMBER}),
     Role.TOWNSHIP_CLERK: frozenset(_CASEWORK),
     Role.VILLAGE_ASSISTANT: frozenset(_CASEWORK),
-    Role.LEADER: frozenset(
-        {Capability.READ_PERSONAL_DATA, Capability.APPROVE, Capability.REVEAL_ID_NUMBER}
-    ),
+    Role.LEADER: frozenset({Capability.READ_PERSONAL_DATA, Capability.APPROVE, Capability.REVEAL_ID_NUMBER}),
     Role.DEPARTMENT_LIAISON: frozenset(_CASEWORK),
     Role.AUDITOR: frozenset({Capability.READ_AUDIT}),
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -53,8 +54,8 @@ def region_prefix(user: User | Any) -> str | None:
         return None
     if user.region_id is None:
         return None
-    prefix: str = user.region.scope_prefix
-    return prefix
+    region = user.region
+    return None if region is None else str(region.scope_prefix)
 
 
 def apply_scope(queryset: models.QuerySet[M], user: User | Any) -> Any:
@@ -81,6 +82,6 @@ def get_visible_or_404(model_or_qs: type[M] | models.QuerySet[M], user: User | A
     queryset = model_or_qs if isinstance(model_or_qs, models.QuerySet) else model_or_qs._default_manager.all()
     try:
         obj: M = apply_scope(queryset, user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
     return obj

@@ -59,11 +59,7 @@ def _check_role_region(role: str, region: Region, actor: User | None) -> None:
         ) from None
     wanted = ROLE_REGION_LEVEL[role_enum]
     level = LEVEL_ORDER.index(RegionLevel(region.level))
-    ok = (
-        level <= LEVEL_ORDER.index(RegionLevel.COUNTY)
-        if wanted == "county"
-        else region.level == wanted
-    )
+    ok = level <= LEVEL_ORDER.index(RegionLevel.COUNTY) if wanted == "county" else region.level == wanted
     if not ok:
         raise InvalidInput(
             Message(
@@ -73,7 +69,7 @@ def _check_role_region(role: str, region: Region, actor: User | None) -> None:
             code="role_region_mismatch",
             fields={"region": gettext_noop("wrong region level for this role")},
         )
-    if actor is not None and not actor.region.contains(region.code):
+    if actor is not None and not (actor.region and actor.region.contains(region.code)):
         # An admin manages the users of their own region only.
         raise InvalidInput(
             Message(gettext_noop("Unknown region code %(code)s."), {"code": region.code}),
@@ -84,7 +80,7 @@ def _check_role_region(role: str, region: Region, actor: User | None) -> None:
 
 def find_region(code: str, actor: User | None) -> Region:
     region = Region.objects.filter(code=code).first()
-    if region is None or (actor is not None and not actor.region.contains(region.code)):
+    if region is None or (actor is not None and not (actor.region and actor.region.contains(region.code))):
         raise InvalidInput(
             Message(gettext_noop("Unknown region code %(code)s."), {"code": code}),
             code="unknown_region",
@@ -196,9 +192,7 @@ def do_update_user(
     with transaction.atomic():
         user.save(update_fields=["role", "region", "full_name", "is_active"])
         if is_active is False:
-            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
-                revoked_at=timezone.now()
-            )
+            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         record_event(EventType.USER_CHANGED, actor=acting_user, region=region, obj=user, old=old, new=new)
     return user
 
@@ -399,6 +393,10 @@ def do_create_department(name: str, *, region_code: str, acting_user: User | Non
         department, created = Department.objects.get_or_create(region=region, name=name.strip())
         if created:
             record_event(
-                EventType.DEPARTMENT_CREATED, actor=acting_user, region=region, obj=department, new={"name": name}
+                EventType.DEPARTMENT_CREATED,
+                actor=acting_user,
+                region=region,
+                obj=department,
+                new={"name": name},
             )
     return department

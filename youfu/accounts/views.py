@@ -52,7 +52,7 @@ PENDING = "youfu_pending_user"
 def _pending_user(request: HttpRequest) -> User | None:
     """The user between the password and the second factor."""
     if request.user.is_authenticated:
-        return request.user  # type: ignore[return-value]
+        return request.user
     pk = request.session.get(PENDING)
     if pk is None:
         return None
@@ -71,7 +71,7 @@ def _complete_login(request: HttpRequest, user: User, device: TOTPDevice | None)
 
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and not (
-        request.user.requires_two_factor and not request.user.is_verified()  # type: ignore[union-attr]
+        request.user.requires_two_factor and not request.user.is_verified()  # type: ignore[attr-defined]
     ):
         return redirect("home")
     form = LoginForm(request.POST or None)
@@ -148,7 +148,7 @@ def login_enrol_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        do_record_logout(request.user)  # type: ignore[arg-type]
+        do_record_logout(request.user)
     logout(request)
     return redirect("accounts:login")
 
@@ -185,7 +185,9 @@ def profile_view(request: HttpRequest) -> HttpResponse:
         elif action == "token":
             token_form = TokenForm(request.POST)
             if token_form.is_valid():
-                new_token, _token = do_issue_token(user, acting_user=user, name=token_form.cleaned_data["name"])
+                new_token, _token = do_issue_token(
+                    user, acting_user=user, name=token_form.cleaned_data["name"]
+                )
         elif action == "revoke":
             token = tokens_of(user).filter(pk=request.POST.get("token_id") or 0).first()
             if token is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
@@ -22,7 +23,9 @@ class PageNumberPagination(PaginationBase):
 
     items_attribute: str = "results"
 
-    def paginate_queryset(self, queryset: QuerySet[Any], pagination: Input, **params: Any) -> Any:
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest | None = None, **params: Any
+    ) -> Any:
         offset = (pagination.page - 1) * pagination.page_size
         return {
             "count": self._items_count(queryset),

@@ -19,7 +19,8 @@ class AuditContext:
 
 
 _current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "youfu_audit_context", default=AuditContext()
+    "youfu_audit_context",
+    default=AuditContext(),  # noqa: B039 -- frozen dataclass, immutable
 )
 
 

@@ -23,9 +23,7 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
     checked = 0
     last_seq = 0
     while True:
-        chunk = list(
-            AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size]
-        )
+        chunk = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
         if not chunk:
             break
         for event in chunk:
@@ -62,9 +60,7 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
     head = AuditChainHead.objects.filter(pk=1).first()
     head_seq = head.seq if head else 0
     if head_seq != last_seq:
-        return VerifyResult(
-            False, checked, last_seq + 1, f"event #{last_seq + 1} is missing (deleted)"
-        )
+        return VerifyResult(False, checked, last_seq + 1, f"event #{last_seq + 1} is missing (deleted)")
     if head is not None and head.hash != expected_prev:
         return VerifyResult(False, checked, last_seq, f"event #{last_seq} was altered")
     return VerifyResult(True, checked)

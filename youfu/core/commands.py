@@ -23,9 +23,7 @@ class YoufuCommand(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         if self.changes_state:
-            parser.add_argument(
-                "--as", dest="acting_username", metavar="USERNAME", help="acting user"
-            )
+            parser.add_argument("--as", dest="acting_username", metavar="USERNAME", help="acting user")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
         self.add_command_arguments(parser)
 
@@ -69,6 +67,4 @@ class YoufuCommand(BaseCommand):
         raise CommandError(exc.message.bilingual(), returncode=1)
 
 
-REQUIRES_ACTOR = Message(
-    gettext_noop("This command changes data: name the acting user with --as USERNAME.")
-)
+REQUIRES_ACTOR = Message(gettext_noop("This command changes data: name the acting user with --as USERNAME."))

@@ -32,7 +32,9 @@ class RegionImportOut(Schema):
 
 @router.get("", response=list[RegionOut])
 @paginate(PageNumberPagination)
-def list_regions(request: HttpRequest, level: str | None = None, parent: str | None = None) -> QuerySet[Region]:
+def list_regions(
+    request: HttpRequest, level: str | None = None, parent: str | None = None
+) -> QuerySet[Region]:
     qs = regions_for(request.user)
     if level:
         qs = qs.filter(level=level)

@@ -199,7 +199,12 @@ def import_regions(data: bytes, *, acting_user: User | None, filename: str = "")
     require(acting_user, Capability.MANAGE_SETTINGS)
     rows = read_csv(data, COLUMNS)
     parsed, errors = _parse(rows)
-    existing = {r.code: r for r in Region.objects.filter(code__in=[p.code for p in parsed] + [p.parent_code for p in parsed if p.parent_code])}
+    existing = {
+        r.code: r
+        for r in Region.objects.filter(
+            code__in=[p.code for p in parsed] + [p.parent_code for p in parsed if p.parent_code]
+        )
+    }
     errors += _check_tree(parsed, existing)
     if acting_user is not None and acting_user.region is not None:
         outside = [p for p in parsed if not acting_user.region.contains(p.code)]

@@ -50,7 +50,10 @@ def region_import_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Imported %(rows)d rows: %(created)d created, %(updated)d renamed, %(unchanged)d unchanged.")
+                _(
+                    "Imported %(rows)d rows: %(created)d created, %(updated)d renamed, "
+                    "%(unchanged)d unchanged."
+                )
                 % {
                     "rows": result.rows,
                     "created": len(result.created),

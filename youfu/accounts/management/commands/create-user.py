@@ -49,4 +49,10 @@ class Command(YoufuCommand):
             email=options["email"],
             department=department,
         )
-        return {"ok": True, "id": user.pk, "username": user.username, "role": user.role, "region": user.region_id}
+        return {
+            "ok": True,
+            "id": user.pk,
+            "username": user.username,
+            "role": user.role,
+            "region": user.region_id,
+        }

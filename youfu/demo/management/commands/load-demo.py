@@ -46,7 +46,9 @@ class Command(YoufuCommand):
         password = options["password"]
         created: list[str] = []
         with transaction.atomic():
-            regions = import_regions((DATA / "regions.csv").read_bytes(), acting_user=actor, filename="regions.csv")
+            regions = import_regions(
+                (DATA / "regions.csv").read_bytes(), acting_user=actor, filename="regions.csv"
+            )
             for username, role, region, full_name in ACCOUNTS:
                 if User.objects.filter(username=username).exists():
                     continue

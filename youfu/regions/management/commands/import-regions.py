@@ -25,6 +25,9 @@ class Command(YoufuCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise InvalidInput(
-                Message(gettext_noop("Cannot read %(path)s: %(reason)s"), {"path": str(path), "reason": exc.strerror})
+                Message(
+                    gettext_noop("Cannot read %(path)s: %(reason)s"),
+                    {"path": str(path), "reason": exc.strerror},
+                )
             ) from None
         return import_regions(data, acting_user=actor, filename=path.name).as_dict()

@@ -1,0 +1,92 @@
+"""Test personas and the small world they live in, shared by every app's tests.
+
+青山县 (county) → 城关镇 (township A, with a village) and 东岭镇 (township B, with a
+village). ``township_clerk`` works in A; ``other_township_clerk`` in B is the outsider
+that the scope tests use. Built with plain model writes (fast, no audit noise); service
+tests build what they test through the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from youfu.accounts.models import Department, User
+from youfu.accounts.roles import Role
+from youfu.regions.models import Region, RegionLevel
+
+PASSWORD = "correct-horse-42"
+COUNTY = "341199000000"
+TOWNSHIP_A = "341199100000"
+VILLAGE_A = "341199100201"
+TOWNSHIP_B = "341199101000"
+VILLAGE_B = "341199101201"
+
+
+@dataclass
+class World:
+    county: Region
+    township_a: Region
+    village_a: Region
+    township_b: Region
+    village_b: Region
+    department: Department
+    admin: User
+    county_clerk: User
+    township_clerk: User
+    other_township_clerk: User
+    village_assistant: User
+    leader: User
+    liaison: User
+    auditor: User
+
+
+def make_user(username: str, role: Role, region: Region, **extra: object) -> User:
+    return User.objects.create_user(
+        username=username, password=PASSWORD, role=role, region=region, full_name=username, **extra
+    )
+
+
+def make_world() -> World:
+    county = Region.objects.create(code=COUNTY, name="青山县", level=RegionLevel.COUNTY)
+    township_a = Region.objects.create(
+        code=TOWNSHIP_A, name="城关镇", parent=county, level=RegionLevel.TOWNSHIP
+    )
+    village_a = Region.objects.create(
+        code=VILLAGE_A, name="柳湾村", parent=township_a, level=RegionLevel.VILLAGE
+    )
+    township_b = Region.objects.create(
+        code=TOWNSHIP_B, name="东岭镇", parent=county, level=RegionLevel.TOWNSHIP
+    )
+    village_b = Region.objects.create(
+        code=VILLAGE_B, name="石桥村", parent=township_b, level=RegionLevel.VILLAGE
+    )
+    department = Department.objects.create(region=county, name="县民政局")
+    return World(
+        county=county,
+        township_a=township_a,
+        village_a=village_a,
+        township_b=township_b,
+        village_b=village_b,
+        department=department,
+        admin=make_user("admin", Role.COUNTY_ADMIN, county),
+        county_clerk=make_user("clerk", Role.COUNTY_CLERK, county),
+        township_clerk=make_user("township", Role.TOWNSHIP_CLERK, township_a),
+        other_township_clerk=make_user("outsider", Role.TOWNSHIP_CLERK, township_b),
+        village_assistant=make_user("village", Role.VILLAGE_ASSISTANT, village_a),
+        leader=make_user("leader", Role.LEADER, county),
+        liaison=make_user("liaison", Role.DEPARTMENT_LIAISON, county, department=department),
+        auditor=make_user("auditor", Role.AUDITOR, county),
+    )
+
+
+def enrol_totp(user: User) -> TOTPDevice:
+    device: TOTPDevice = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    return device
+
+
+def totp_now(device: TOTPDevice) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
