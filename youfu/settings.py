@@ -31,6 +31,7 @@ def _env_flag(name: str, default: bool = False) -> bool:
 
 YOUFU_HOME = Path(os.environ.get("YOUFU_HOME", "./var")).resolve()
 YOUFU_HOME.mkdir(parents=True, exist_ok=True)
+(YOUFU_HOME / "static").mkdir(exist_ok=True)
 
 SECRET_KEY = os.environ.get("YOUFU_SECRET_KEY") or load_or_create_key(YOUFU_HOME / "secret_key")
 YOUFU_DATA_KEY = os.environ.get("YOUFU_DATA_KEY") or load_or_create_key(YOUFU_HOME / "data_key")

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from youfu.accounts.models import ApiToken, Department, User
@@ -37,12 +37,26 @@ def require(actor: User | None, capability: Capability) -> None:
         raise PermissionDenied()
 
 
-def _password_errors(password: str, user: User | None = None) -> list[str]:
+def _check_password(password: str, user: User | None = None) -> None:
+    def reasons_now() -> str:
+        # Django's validators translate eagerly, so validate once per language.
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            return " ".join(exc.messages)
+        return ""
+
     try:
         validate_password(password, user)
-    except ValidationError as exc:
-        return [str(m) for m in exc.messages]
-    return []
+    except ValidationError:
+        reasons = Message.from_each_language(reasons_now)
+        raise InvalidInput(
+            Message.from_each_language(
+                lambda: gettext("The password is too weak: %(reasons)s") % {"reasons": reasons.render()}
+            ),
+            code="weak_password",
+            fields={"password": reasons},
+        ) from None
 
 
 def _check_role_region(role: str, region: Region, actor: User | None) -> None:
@@ -132,14 +146,7 @@ def do_create_user(
             code="duplicate_user",
             fields={"username": gettext_noop("already taken")},
         )
-    candidate = User(username=username, full_name=full_name, email=email)
-    errors = _password_errors(password, candidate)
-    if errors:
-        raise InvalidInput(
-            Message(gettext_noop("The password is too weak: %(reasons)s"), {"reasons": " ".join(errors)}),
-            code="weak_password",
-            fields={"password": " ".join(errors)},
-        )
+    _check_password(password, User(username=username, full_name=full_name, email=email))
     with transaction.atomic():
         user = User.objects.create_user(
             username=username,
@@ -200,13 +207,7 @@ def do_update_user(
 def do_set_password(user: User, password: str, *, acting_user: User) -> None:
     if acting_user.pk != user.pk:
         require(acting_user, Capability.MANAGE_USERS)
-    errors = _password_errors(password, user)
-    if errors:
-        raise InvalidInput(
-            Message(gettext_noop("The password is too weak: %(reasons)s"), {"reasons": " ".join(errors)}),
-            code="weak_password",
-            fields={"password": " ".join(errors)},
-        )
+    _check_password(password, user)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])

@@ -5,8 +5,6 @@ the OpenAPI 3 document is generated from the same code that validates input, and
 router per app keeps each app's API beside its services.
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied

@@ -7,7 +7,7 @@ so a message keeps its English msgid and its parameters and renders on demand.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +19,22 @@ from django.utils.translation import gettext
 class Message:
     msgid: str  # English, marked with gettext_noop at the call site
     params: Mapping[str, Any] = field(default_factory=dict)
+    # Text already rendered per language by code we do not own (Django's validators).
+    rendered: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_each_language(cls, produce: Callable[[], str]) -> Message:
+        """Run ``produce`` under each language and keep both results."""
+        rendered = {}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                rendered[language] = produce()
+        return cls(rendered["en"], rendered=rendered)
 
     def render(self, language: str | None = None) -> str:
-        if language is None:
-            return self._format(gettext(self.msgid))
+        language = language or translation.get_language() or "zh-hans"
+        if language in self.rendered:
+            return self.rendered[language]
         with translation.override(language):
             return self._format(gettext(self.msgid))
 

@@ -1,0 +1,232 @@
+"""Log-in flows driven through Debian's chromium with Playwright (``make test-browser``).
+
+Every test here is marked ``browser``; run them with ``pytest -m browser``. Chromium comes
+from Debian (``apt-get install chromium fonts-noto-cjk``), never from ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import translation
+from django_otp.oath import hotp
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+import youfu
+from youfu.accounts.models import User
+from youfu.core.testing import PASSWORD, World, make_world
+
+# Playwright's sync API runs an asyncio event loop in the test thread; without this the
+# ORM calls made from the test (building the world, reading the user back) are refused.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(youfu.__file__).resolve().parent.parent / "artifacts" / "screenshots"
+TOTP_STEP = 30
+TIMEOUT_MS = 10_000
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        reason = (
+            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install it with "
+            "`apt-get install --no-install-recommends chromium fonts-noto-cjk` !!!"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # zh-CN makes chromium send Accept-Language: zh-CN, which Django maps to zh-hans, the
+    # site's default; a headless chromium would otherwise ask for en-US.
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def world(transactional_db: None, live_server: Any) -> World:
+    # Overrides the root conftest's ``world``: the live server thread only sees committed rows.
+    return make_world()
+
+
+@pytest.fixture
+def base_url(live_server: Any) -> str:
+    return str(live_server.url)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _key(secret: str) -> bytes:
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
+
+
+def _step_now() -> int:
+    return int(time.time()) // TOTP_STEP
+
+
+def _code(secret: str, step: int) -> str:
+    """The TOTP code of ``step`` (the same as django_otp's ``TOTP(key).token()`` at that step)."""
+    return f"{hotp(_key(secret), step):06d}"
+
+
+def _wrong_code(secret: str) -> str:
+    now = _step_now()
+    taken = {_code(secret, s) for s in range(now - 3, now + 4)}
+    return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in taken)
+
+
+def _submit(page: Page) -> None:
+    # The header holds the language and log-out forms; the page's own form is in <main>.
+    page.locator("main form button[type=submit]").click()
+
+
+def _enter_password(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    _submit(page)
+
+
+def _enrol(page: Page, base_url: str) -> tuple[str, int]:
+    """On the enrolment page: read the key, answer with the current code, land on home."""
+    expect(page).to_have_url(f"{base_url}/accounts/login/enrol/")
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    assert secret
+    step = _step_now()
+    page.fill("input[name=otp]", _code(secret, step))
+    _submit(page)
+    expect(page).to_have_url(f"{base_url}/")
+    return secret, step
+
+
+def _log_in(page: Page, base_url: str, user: User) -> None:
+    _enter_password(page, base_url, user.username)
+    if user.requires_two_factor:
+        _enrol(page, base_url)
+    expect(page).to_have_url(f"{base_url}/")
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("username", ["admin", "clerk", "township", "leader", "auditor"])
+def test_it_logs_in_each_demo_role_and_screenshots_home(
+    world: World, page: Page, base_url: str, username: str
+) -> None:
+    user = User.objects.select_related("region").get(username=username)
+    with translation.override("zh-hans"):
+        role_name = str(user.get_role_display())
+    assert user.region is not None
+
+    _log_in(page, base_url, user)
+
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(page.get_by_test_id("role")).to_have_text(role_name)
+    expect(page.get_by_test_id("region")).to_contain_text(user.region.name)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"home-{username}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.is_file()
+    assert shot.stat().st_size > 0
+
+
+@pytest.mark.browser
+def test_it_switches_to_english(world: World, page: Page, base_url: str) -> None:
+    _log_in(page, base_url, world.county_clerk)
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+
+    # The select submits its form on change; set_language redirects back to the page.
+    page.select_option("select[name=language]", "en")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_test_id("role")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_it_locks_out_after_five_failures(world: World, page: Page, base_url: str) -> None:
+    clerk = world.county_clerk
+    login_url = f"{base_url}/accounts/login/"
+    errors = page.locator("main .errorlist")
+
+    _enter_password(page, base_url, clerk.username, "wrong-password-1")
+    expect(page).to_have_url(login_url)
+    expect(errors).to_be_visible()
+    plain_failure = errors.inner_text()
+    for attempt in range(2, 6):
+        _enter_password(page, base_url, clerk.username, f"wrong-password-{attempt}")
+        expect(page).to_have_url(login_url)
+
+    _enter_password(page, base_url, clerk.username, PASSWORD)
+
+    expect(page).to_have_url(login_url)
+    expect(page.locator("input[name=password]")).to_be_visible()
+    expect(errors).to_be_visible()
+    expect(errors).not_to_have_text(plain_failure)  # a lock message, not "wrong password"
+    clerk.refresh_from_db()
+    assert clerk.locked_until is not None
+    assert clerk.is_locked()
+
+
+@pytest.mark.browser
+def test_it_requires_two_factor_on_second_login_for_leader(world: World, page: Page, base_url: str) -> None:
+    leader = world.leader
+    _enter_password(page, base_url, leader.username)
+    secret, enrolled_step = _enrol(page, base_url)
+
+    page.locator("header form[action='/accounts/logout/'] button[type=submit]").click()
+    expect(page).to_have_url(f"{base_url}/accounts/login/")
+
+    _enter_password(page, base_url, leader.username)
+    otp_url = f"{base_url}/accounts/login/otp/"
+    expect(page).to_have_url(otp_url)
+
+    page.fill("input[name=otp]", _wrong_code(secret))
+    _submit(page)
+    expect(page).to_have_url(otp_url)
+    expect(page.locator("main .errorlist")).to_be_visible()
+
+    # django_otp throttles a device for 1 s after a failed code, and refuses a code whose
+    # step is not later than the last one used (the enrolment's); the next step's code is
+    # within the one-step tolerance.
+    time.sleep(1.2)
+    page.fill("input[name=otp]", _code(secret, max(_step_now(), enrolled_step + 1)))
+    _submit(page)
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_test_id("role")).to_be_visible()
