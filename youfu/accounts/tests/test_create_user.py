@@ -96,7 +96,7 @@ def test_only_an_admin_creates_users(world: World, monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.django_db
 def test_a_township_clerk_is_created_in_a_township(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, err = create_user(
+    code, _out, err = create_user(
         "li",
         "--role",
         "township_clerk",

@@ -112,7 +112,7 @@ class TestTwoFactor:
 @pytest.mark.django_db
 class TestTokens:
     def test_a_token_authenticates_until_revoked(self, world: World, client: Client) -> None:
-        status, body = token_request(client, "clerk", PASSWORD)
+        _status, body = token_request(client, "clerk", PASSWORD)
         auth = {"HTTP_AUTHORIZATION": f"Bearer {body['token']}"}
         me = client.get("/api/v1/me", **auth)
         assert me.status_code == 200 and me.json()["role"] == "county_clerk"
@@ -121,14 +121,14 @@ class TestTokens:
         assert AuditEvent.objects.filter(event_type=EventType.TOKEN_REVOKED).count() == 1
 
     def test_a_token_expires(self, world: World, client: Client) -> None:
-        status, body = token_request(client, "clerk", PASSWORD)
+        _status, body = token_request(client, "clerk", PASSWORD)
         auth = {"HTTP_AUTHORIZATION": f"Bearer {body['token']}"}
         later = timezone.now() + timedelta(days=settings.YOUFU_TOKEN_LIFETIME_DAYS, minutes=1)
         with time_machine.travel(later):
             assert client.get("/api/v1/me", **auth).status_code == 401
 
     def test_only_the_hash_is_stored(self, world: World, client: Client) -> None:
-        status, body = token_request(client, "clerk", PASSWORD)
+        _status, body = token_request(client, "clerk", PASSWORD)
         token = ApiToken.objects.get(user=world.county_clerk)
         assert body["token"] not in (token.key_hash, token.key_prefix)
         assert token.key_hash == ApiToken.hash_key(body["token"])
@@ -136,7 +136,7 @@ class TestTokens:
     def test_deactivating_a_user_revokes_their_tokens(self, world: World, client: Client) -> None:
         from youfu.accounts.services import do_update_user
 
-        status, body = token_request(client, "clerk", PASSWORD)
+        _status, body = token_request(client, "clerk", PASSWORD)
         do_update_user(world.county_clerk, acting_user=world.admin, is_active=False)
         assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {body['token']}").status_code == 401
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from youfu.accounts.services import do_issue_token
 from youfu.accounts.models import User
+from youfu.accounts.services import do_issue_token
 from youfu.core.testing import World
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from io import StringIO
 
 import pytest
@@ -54,7 +55,7 @@ class TestChain:
     def test_events_chain_to_their_predecessor(self, logged: list[AuditEvent]) -> None:
         assert [e.seq for e in logged] == [1, 2, 3, 4, 5]
         assert logged[0].prev_hash == "0" * 64
-        assert all(b.prev_hash == a.hash for a, b in zip(logged, logged[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(logged))
 
     def test_an_edited_value_is_found(self, logged: list[AuditEvent]) -> None:
         behind_the_back("UPDATE audit_auditevent SET new = %s WHERE seq = 3", ['{"n": 99}'])
@@ -99,7 +100,10 @@ class TestAppendOnlyTrigger:
         assert AuditEvent.objects.get(seq=1).actor_name == "admin"
 
     def test_delete_is_refused(self, logged: list[AuditEvent]) -> None:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audit_auditevent")
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM audit_auditevent")
         assert AuditEvent.objects.count() == 5

@@ -101,7 +101,11 @@ class TestImportRegions:
 
     def test_a_township_cannot_move_to_another_county(self) -> None:
         import_regions(GOOD.encode(), acting_user=None)
-        moved = "code,name,parent_code,level\n341200000000,邻县,,county\n341199101000,东岭镇,341200000000,township\n"
+        moved = (
+            "code,name,parent_code,level\n"
+            "341200000000,邻县,,county\n"
+            "341199101000,东岭镇,341200000000,township\n"
+        )
         with pytest.raises(ImportRejected):
             import_regions(moved.encode(), acting_user=None)
         assert not Region.objects.filter(code="341200000000").exists()
