@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_noop
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import ApiToken, User
@@ -109,12 +109,12 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
 
 
 @router.delete("/auth/token", response={204: None}, tags=["auth"])
-def revoke_current_token(request: HttpRequest) -> tuple[int, None]:
+def revoke_current_token(request: HttpRequest) -> Status[None]:
     """Revoke the token this request was made with."""
     token: ApiToken | None = getattr(request.user, "api_token", None)
     if token is not None:
         do_revoke_token(token, acting_user=request.user)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/auth/tokens", response=list[TokenInfoOut], tags=["auth"])
@@ -124,10 +124,10 @@ def list_tokens(request: HttpRequest) -> QuerySet[ApiToken]:
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, tags=["auth"])
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     token = get_object_or_404(tokens_of(request.user), pk=token_id)  # type: ignore[arg-type]
     do_revoke_token(token, acting_user=request.user)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, tags=["accounts"])
@@ -157,7 +157,7 @@ def get_user(request: HttpRequest, user_id: int) -> UserOut:
 
 
 @router.post("/users", response={201: UserOut}, tags=["accounts"])
-def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, UserOut]:
+def create_user(request: HttpRequest, payload: UserIn) -> Status[UserOut]:
     user = do_create_user(
         payload.username,
         role=payload.role,
@@ -167,4 +167,4 @@ def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, UserOut]:
         full_name=payload.full_name,
         email=payload.email,
     )
-    return 201, _user_out(user)
+    return Status(201, _user_out(user))

@@ -44,6 +44,7 @@ from youfu.accounts.services import (
     start_totp_enrolment,
 )
 from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.tasks import worker_last_seen
 from youfu.core.views import capability_required, form_error
 
 PENDING = "youfu_pending_user"
@@ -155,7 +156,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"apps": apps_for(request.user)})
+    context: dict[str, Any] = {"apps": apps_for(request.user)}
+    if request.user.can(Capability.MANAGE_SETTINGS):
+        context["show_worker"] = True
+        context["worker_last_seen"] = worker_last_seen()
+    return render(request, "home.html", context)
 
 
 @login_required

@@ -34,6 +34,9 @@ class EventType(enum.IntEnum):
     TOTP_REMOVED = 931
     AUDIT_EXPORTED = 941
     AUDIT_VERIFIED = 942
+    # Reading beneficiaries' sensitive data is recorded like a write.
+    PERSONAL_DATA_REVEALED = 950  # an unmasked ID number or bank account shown
+    PERSONAL_DATA_EXPORTED = 951  # a file of personal data downloaded
 
     @property
     def label(self) -> str:
@@ -59,4 +62,6 @@ EVENT_LABELS = {
     EventType.TOTP_REMOVED: _("two-factor removed"),
     EventType.AUDIT_EXPORTED: _("audit log exported"),
     EventType.AUDIT_VERIFIED: _("audit log verified"),
+    EventType.PERSONAL_DATA_REVEALED: _("personal data revealed"),
+    EventType.PERSONAL_DATA_EXPORTED: _("personal data exported"),
 }

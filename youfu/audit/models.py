@@ -8,12 +8,24 @@ UPDATE and DELETE outright (migration 0002). The application never deletes event
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.scope import RegionScoped, ScopedQuerySet
+
+
+class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
+    """The log is append-only: the ORM offers no way to change or remove events."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("audit events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("audit events are append-only")
 
 
 class AuditEvent(models.Model):
@@ -41,7 +53,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    objects = models.Manager.from_queryset(AuditEventQuerySet)()
     # An auditor sees the events of their region; events with no region (bootstrap,
     # scheduled tasks) belong to no place and are visible to every auditor.
     scope = RegionScoped(code_path="region__code", personal_data=False, regionless_path="region")
@@ -57,6 +69,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.event_type} {self.actor_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("audit events are append-only")
 
 
 class AuditChainHead(models.Model):

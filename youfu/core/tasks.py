@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +13,13 @@ from huey.contrib.djhuey import periodic_task, task
 
 def heartbeat_path() -> Path:
     return Path(settings.YOUFU_HOME) / "worker-heartbeat"
+
+
+def worker_last_seen() -> datetime | None:
+    try:
+        return datetime.fromisoformat(heartbeat_path().read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
 
 
 @task()

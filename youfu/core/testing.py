@@ -9,6 +9,7 @@ tests build what they test through the services.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -90,3 +91,15 @@ def totp_now(device: TOTPDevice) -> str:
     from django_otp.oath import totp
 
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def log_in(client: Any, user: User) -> None:
+    """Log a persona in as the login page would, second factor included where required."""
+    client.force_login(user)
+    if user.requires_two_factor:
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or enrol_totp(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()

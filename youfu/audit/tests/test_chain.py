@@ -84,6 +84,18 @@ class TestChain:
         behind_the_back("UPDATE audit_auditevent SET hash = %s WHERE seq = 5", [forged])
         assert verify_chain().broken_seq == 5
 
+    def test_the_orm_refuses_to_change_or_delete_events(self, logged: list[AuditEvent]) -> None:
+        with pytest.raises(TypeError):
+            AuditEvent.objects.filter(seq=1).update(actor_name="x")
+        with pytest.raises(TypeError):
+            AuditEvent.objects.all().delete()
+        with pytest.raises(TypeError):
+            logged[0].delete()
+        logged[0].actor_name = "x"
+        with pytest.raises(TypeError):
+            logged[0].save()
+        assert verify_chain().ok
+
     def test_the_nightly_task_records_its_verdict(self, logged: list[AuditEvent]) -> None:
         assert nightly_verify_audit.call_local() is True
         event = AuditEvent.objects.get(event_type=EventType.AUDIT_VERIFIED)
@@ -95,8 +107,12 @@ class TestChain:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
 class TestAppendOnlyTrigger:
     def test_update_is_refused(self, logged: list[AuditEvent]) -> None:
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            AuditEvent.objects.filter(seq=1).update(actor_name="x")
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("UPDATE audit_auditevent SET actor_name = 'x' WHERE seq = 1")
         assert AuditEvent.objects.get(seq=1).actor_name == "admin"
 
     def test_delete_is_refused(self, logged: list[AuditEvent]) -> None:
