@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.conf import LazySettings
 
-from youfu.core.testing import World, make_world
+from youfu.testing import World, make_world
 
 
 @pytest.fixture(autouse=True)

@@ -156,8 +156,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {"apps": apps_for(request.user)}
-    if request.user.can(Capability.MANAGE_SETTINGS):
+    user: User = request.user  # type: ignore[assignment]
+    context: dict[str, Any] = {"apps": apps_for(user)}
+    if user.can(Capability.MANAGE_SETTINGS):
         context["show_worker"] = True
         context["worker_last_seen"] = worker_last_seen()
     return render(request, "home.html", context)

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import youfu
 from youfu.accounts.models import User
-from youfu.core.testing import PASSWORD, World, make_world
+from youfu.testing import PASSWORD, World, make_world
 
 # Playwright's sync API runs an asyncio event loop in the test thread; without this the
 # ORM calls made from the test (building the world, reading the user back) are refused.

@@ -13,8 +13,8 @@ from youfu.accounts.models import User
 from youfu.accounts.roles import Role
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
-from youfu.core.testing import COUNTY, TOWNSHIP_A, World
 from youfu.regions.models import Region, RegionLevel
+from youfu.testing import COUNTY, TOWNSHIP_A, World
 
 STRONG = "river-stone-2026"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from youfu.accounts.models import ApiToken, User
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
-from youfu.core.testing import PASSWORD, World, enrol_totp, totp_now
+from youfu.testing import PASSWORD, World, enrol_totp, totp_now
 
 
 def token_request(client: Client, username: str, password: str, otp: str | None = None) -> tuple[int, dict]:

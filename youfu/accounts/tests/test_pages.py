@@ -7,7 +7,7 @@ from django.utils import timezone
 from youfu.accounts.models import ApiToken, User
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
-from youfu.core.testing import PASSWORD, World, log_in
+from youfu.testing import PASSWORD, World, log_in
 
 
 @pytest.mark.django_db
@@ -127,7 +127,7 @@ class TestProfile:
         assert token.revoked_at is not None
 
     def test_a_leader_cannot_turn_two_factor_off(self, world: World, client: Client) -> None:
-        from youfu.core.testing import enrol_totp
+        from youfu.testing import enrol_totp
 
         enrol_totp(world.county_clerk)
         log_in(client, world.county_clerk)

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from youfu.accounts.models import ApiToken
 from youfu.accounts.services import do_issue_token
 from youfu.audit.models import AuditEvent
-from youfu.core.testing import World
+from youfu.testing import World
 
 # Path parameter name → a value identifying a record that lives in township A.
 SAMPLES: dict[str, Callable[[World], Any]] = {

@@ -5,7 +5,7 @@ from django.test import Client
 
 from youfu.accounts.models import User
 from youfu.accounts.services import do_issue_token
-from youfu.core.testing import World
+from youfu.testing import World
 
 
 def bearer(user: User) -> dict[str, str]:

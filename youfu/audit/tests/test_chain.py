@@ -13,7 +13,7 @@ from youfu.audit.models import AuditEvent
 from youfu.audit.services import record_event
 from youfu.audit.tasks import nightly_verify_audit
 from youfu.audit.verify import verify_chain
-from youfu.core.testing import World
+from youfu.testing import World
 
 
 def verify_audit() -> tuple[int, str]:

@@ -6,7 +6,7 @@ from django.test import Client
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.audit.services import record_event
-from youfu.core.testing import World, log_in
+from youfu.testing import World, log_in
 
 
 @pytest.fixture

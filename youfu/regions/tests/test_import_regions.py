@@ -12,9 +12,9 @@ from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.errors import InvalidInput
 from youfu.core.imports import ImportRejected
-from youfu.core.testing import World
 from youfu.regions.models import Region
 from youfu.regions.services import import_regions
+from youfu.testing import World
 
 GOOD = (
     "code,name,parent_code,level\n"

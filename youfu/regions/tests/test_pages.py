@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from youfu.core.testing import World, log_in
 from youfu.regions.models import Region
+from youfu.testing import World, log_in
 
 
 @pytest.mark.django_db

@@ -1,5 +1,7 @@
 """Test personas and the small world they live in, shared by every app's tests.
 
+Test support only: production code never imports this module.
+
 青山县 (county) → 城关镇 (township A, with a village) and 东岭镇 (township B, with a
 village). ``township_clerk`` works in A; ``other_township_clerk`` in B is the outsider
 that the scope tests use. Built with plain model writes (fast, no audit noise); service
@@ -15,9 +17,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from youfu.accounts.models import Department, User
 from youfu.accounts.roles import Role
+from youfu.accounts.tests.factories import PASSWORD, UserFactory
 from youfu.regions.models import Region, RegionLevel
 
-PASSWORD = "correct-horse-42"
+__all__ = ["PASSWORD", "World", "enrol_totp", "log_in", "make_world", "totp_now"]
+
 COUNTY = "341199000000"
 TOWNSHIP_A = "341199100000"
 VILLAGE_A = "341199100201"
@@ -44,9 +48,8 @@ class World:
 
 
 def make_user(username: str, role: Role, region: Region, **extra: object) -> User:
-    return User.objects.create_user(
-        username=username, password=PASSWORD, role=role, region=region, full_name=username, **extra
-    )
+    user: User = UserFactory(username=username, role=role, region=region, **extra)
+    return user
 
 
 def make_world() -> World:
