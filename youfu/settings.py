@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "youfu.regions",
     "youfu.accounts",
     "youfu.audit",
+    "youfu.registry",
     "youfu.api",
     "youfu.demo",
 ]

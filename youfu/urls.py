@@ -7,6 +7,7 @@ urlpatterns = [
     path("", home_view, name="home"),
     path("accounts/", include("youfu.accounts.urls")),
     path("regions/", include("youfu.regions.urls")),
+    path("registry/", include("youfu.registry.urls")),
     path("audit/", include("youfu.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

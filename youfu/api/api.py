@@ -87,10 +87,14 @@ def _register_routers() -> None:
     from youfu.accounts.api import router as accounts_router
     from youfu.audit.api import router as audit_router
     from youfu.regions.api import router as regions_router
+    from youfu.registry.api_import import router as registry_import_router
+    from youfu.registry.api_people import router as beneficiaries_router
 
     api.add_router("/", accounts_router)
     api.add_router("/regions", regions_router)
     api.add_router("/audit", audit_router)
+    api.add_router("/beneficiaries", beneficiaries_router)
+    api.add_router("/registry", registry_import_router)
 
 
 _register_routers()

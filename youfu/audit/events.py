@@ -13,6 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class EventType(enum.IntEnum):
+    # 1xx registry
+    BENEFICIARY_CREATED = 101
+    BENEFICIARY_CHANGED = 102
+    QUALIFICATION_ADDED = 103
+    QUALIFICATION_CHANGED = 104
+    LIFE_EVENT_RECORDED = 110
+    REGISTRY_IMPORTED = 120
+    ANNUAL_REVIEW_OPENED = 130
+    ANNUAL_REVIEW_CONFIRMED = 131
+    ANNUAL_REVIEW_SUSPENDED = 132
+
     # 8xx reference data and settings
     REGIONS_IMPORTED = 801
     REGION_CREATED = 802
@@ -44,6 +55,15 @@ class EventType(enum.IntEnum):
 
 
 EVENT_LABELS = {
+    EventType.BENEFICIARY_CREATED: _("person registered"),
+    EventType.BENEFICIARY_CHANGED: _("person changed"),
+    EventType.QUALIFICATION_ADDED: _("qualification added"),
+    EventType.QUALIFICATION_CHANGED: _("qualification changed"),
+    EventType.LIFE_EVENT_RECORDED: _("life event recorded"),
+    EventType.REGISTRY_IMPORTED: _("registry imported"),
+    EventType.ANNUAL_REVIEW_OPENED: _("annual confirmation opened"),
+    EventType.ANNUAL_REVIEW_CONFIRMED: _("annual confirmation given"),
+    EventType.ANNUAL_REVIEW_SUSPENDED: _("suspended after annual confirmation"),
     EventType.REGIONS_IMPORTED: _("regions imported"),
     EventType.REGION_CREATED: _("region created"),
     EventType.REGION_CHANGED: _("region changed"),

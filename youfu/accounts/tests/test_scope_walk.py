@@ -21,11 +21,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from youfu.accounts.models import ApiToken
 from youfu.accounts.services import do_issue_token
 from youfu.audit.models import AuditEvent
+from youfu.registry.models import Beneficiary
+from youfu.registry.tests.factories import register
 from youfu.testing import World
 
 # Path parameter name → a value identifying a record that lives in township A.
 SAMPLES: dict[str, Callable[[World], Any]] = {
     "code": lambda w: w.village_a.code,
+    "beneficiary_id": lambda w: Beneficiary.objects.get(name="柳湾张三").pk,
     "user_id": lambda w: w.township_clerk.pk,
     "token_id": lambda w: ApiToken.objects.filter(user=w.township_clerk).values_list("pk", flat=True)[0],
 }
@@ -33,7 +36,7 @@ SAMPLES: dict[str, Callable[[World], Any]] = {
 
 # Texts that identify township A's records; the outsider must never see them.
 def markers(world: World) -> list[str]:
-    return [world.township_a.name, world.village_a.name, world.township_clerk.username + "</"]
+    return [world.township_a.name, world.village_a.name, world.township_clerk.username + "</", "柳湾张三"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def leaks(world: World, client: Client, auth: dict[str, str]) -> list[str]:
 @pytest.fixture
 def walk_world(world: World) -> World:
     do_issue_token(world.township_clerk, acting_user=world.township_clerk)
+    register(world.township_clerk, world.village_a, name="柳湾张三")
     return world
 
 

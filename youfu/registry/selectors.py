@@ -1,0 +1,55 @@
+"""Reads of the registry, region-scoped, and the one rule of "payable in month M"."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from youfu.registry.categories import PRIORITY_CATEGORIES
+from youfu.registry.models import Beneficiary, Qualification, Suspension
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def beneficiaries_for(user: Any) -> QuerySet[Beneficiary]:
+    qs: QuerySet[Beneficiary] = Beneficiary.objects.visible_to(user)
+    return qs
+
+
+def payable_in_month(month: date) -> Q:
+    """The condition for a regular-benefit qualification to be payable in ``month``.
+
+    - from the month of approval,
+    - through the month of death and the month of cancellation (or moving away),
+    - not in a month whose first day falls in a suspension (started on or before it,
+      ended after it or not yet ended): a suspension from 15 March stops April onwards,
+      and one ended on 10 July pays again from August.
+
+    As a ``Q`` it composes into the payment engine's set-based queries.
+    """
+    first, last = month_bounds(month)
+    suspended = Suspension.objects.filter(qualification=OuterRef("pk"), started_on__lte=first).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=first)
+    )
+    return (
+        Q(category__in=PRIORITY_CATEGORIES)
+        & Q(approved_on__lte=last)
+        & (Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gte=first))
+        & (Q(ended_on__isnull=True) | Q(ended_on__gte=first))
+        & ~Exists(suspended)
+    )
+
+
+def payable_qualifications(month: date) -> QuerySet[Qualification]:
+    """Every qualification payable in ``month``, county-wide, in one query."""
+    return Qualification.objects.filter(payable_in_month(month))
+
+
+def is_payable(qualification: Qualification, month: date) -> bool:
+    return Qualification.objects.filter(pk=qualification.pk).filter(payable_in_month(month)).exists()
