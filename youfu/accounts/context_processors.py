@@ -25,6 +25,12 @@ class AppLink:
 
 # Later apps add their entry here: the home page and the menu show only what the role may use.
 APP_LINKS: list[AppLink] = [
+    AppLink(
+        _("Registry"),
+        "registry:list",
+        Capability.READ_PERSONAL_DATA,
+        _("People, qualifications, life events"),
+    ),
     AppLink(_("Regions"), "regions:list", Capability.READ_PERSONAL_DATA, _("County, townships and villages")),
     AppLink(_("Regions"), "regions:list", Capability.MANAGE_SETTINGS, _("Import and browse the region tree")),
     AppLink(_("Users"), "accounts:users", Capability.MANAGE_USERS, _("Accounts, roles, regions, lock-outs")),

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from youfu.registry import views_people
+
+urlpatterns = [
+    path("", views_people.beneficiary_list_view, name="list"),
+]

@@ -8,11 +8,11 @@ from typing import Any
 
 from youfu.accounts.models import User
 from youfu.core.idnumber import IdNumber, make_id_number
+from youfu.regions.models import Region, RegionLevel
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary
 from youfu.registry.services import do_register_beneficiary
 from youfu.registry.validation import PersonData, QualificationData
-from youfu.regions.models import Region, RegionLevel
 
 _sequence = itertools.count(1)
 
