@@ -60,9 +60,7 @@ def _match(qs: QuerySet[Beneficiary], text: str) -> QuerySet[Beneficiary]:
     number = normalize_id_number(text)
     if re.fullmatch(r"\d{17}[\dX]", number):
         return qs.filter(id_number_index=id_number_index(number))
-    if (re.fullmatch(r"\d{3,5}[\dX]", number) and len(number) <= 6 and not number.isdigit()) or re.fullmatch(
-        r"\d{4,6}", number
-    ):
+    if re.fullmatch(r"\d{3,5}[\dX]", number):
         # The last 4–6 characters of an ID number: candidates by the readable last four,
         # then the full number decrypted for the few that share them.
         tail = number[-4:]
