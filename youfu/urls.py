@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("youfu.accounts.urls")),
     path("regions/", include("youfu.regions.urls")),
     path("registry/", include("youfu.registry.urls")),
+    path("petitions/", include("youfu.petitions.urls")),
+    path("p/", include("youfu.petitions.urls_public")),
     path("audit/", include("youfu.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
