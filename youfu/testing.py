@@ -76,7 +76,7 @@ def make_world() -> World:
         department=department,
         admin=make_user("admin", Role.COUNTY_ADMIN, county),
         county_clerk=make_user("clerk", Role.COUNTY_CLERK, county),
-        township_clerk=make_user("township", Role.TOWNSHIP_CLERK, township_a),
+        township_clerk=make_user("township", Role.TOWNSHIP_CLERK, township_a, full_name="城关经办员"),
         other_township_clerk=make_user("outsider", Role.TOWNSHIP_CLERK, township_b),
         village_assistant=make_user("village", Role.VILLAGE_ASSISTANT, village_a),
         leader=make_user("leader", Role.LEADER, county),

@@ -38,6 +38,9 @@ class RegionScoped:
     # Records with no region at all (system events) are visible to every user that may
     # read the model; the path is the nullable foreign key, e.g. "region".
     regionless_path: str | None = None
+    # Records attached to a region above the user's (a county-wide campaign, a county
+    # department) are visible too: a township clerk works inside the county's campaign.
+    include_ancestors: bool = False
 
 
 class ScopedQuerySet(models.QuerySet[M]):
@@ -58,6 +61,11 @@ def region_prefix(user: User | Any) -> str | None:
     return None if region is None else str(region.scope_prefix)
 
 
+def ancestor_codes(prefix: str) -> list[str]:
+    """The 12-digit codes of the regions above the one with this prefix."""
+    return [prefix[:n].ljust(12, "0") for n in (2, 4, 6, 9) if n < len(prefix)]
+
+
 def apply_scope(queryset: models.QuerySet[M], user: User | Any) -> Any:
     scope: RegionScoped | None = getattr(queryset.model, "scope", None)
     if scope is None:
@@ -70,6 +78,8 @@ def apply_scope(queryset: models.QuerySet[M], user: User | Any) -> Any:
     in_region = Q(**{f"{scope.code_path}__startswith": prefix})
     if scope.regionless_path:
         in_region |= Q(**{f"{scope.regionless_path}__isnull": True})
+    if scope.include_ancestors:
+        in_region |= Q(**{f"{scope.code_path}__in": ancestor_codes(prefix)})
     queryset = queryset.filter(in_region)
     if scope.personal_data and user.role == Role.DEPARTMENT_LIAISON:
         if scope.department_path is None or user.department_id is None:

@@ -258,7 +258,7 @@ class AnnualReview(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
-    scope = RegionScoped(code_path="region__code", personal_data=False)
+    scope = RegionScoped(code_path="region__code", personal_data=True, include_ancestors=True)
 
     class Meta:
         ordering = ["-year"]

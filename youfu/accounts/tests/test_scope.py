@@ -76,3 +76,17 @@ class TestApplyScope:
         assert get_visible_or_404(Department, world.township_clerk, pk=departments["township_a"].pk)
         with pytest.raises(Http404):
             get_visible_or_404(Department, world.township_clerk, pk="not-a-number")
+
+
+@pytest.mark.django_db
+def test_records_of_a_region_above_are_visible_when_the_model_says_so(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        Department,
+        "scope",
+        RegionScoped(code_path="region__code", personal_data=False, include_ancestors=True),
+    )
+    DepartmentFactory(region=world.township_b, name="东岭镇民政办")
+    assert visible(world.township_clerk) == {"县民政局"}  # the county's, not township B's
+    assert visible(world.village_assistant) == {"县民政局"}
