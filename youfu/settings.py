@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "youfu.accounts",
     "youfu.audit",
     "youfu.registry",
+    "youfu.benefits",
     "youfu.petitions",
     "youfu.api",
     "youfu.demo",

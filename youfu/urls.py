@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("youfu.accounts.urls")),
     path("regions/", include("youfu.regions.urls")),
     path("registry/", include("youfu.registry.urls")),
+    path("benefits/", include("youfu.benefits.urls")),
     path("petitions/", include("youfu.petitions.urls")),
     path("p/", include("youfu.petitions.urls_public")),
     path("audit/", include("youfu.audit.urls")),

@@ -86,6 +86,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from youfu.accounts.api import router as accounts_router
     from youfu.accounts.api_departments import router as departments_router
+    from youfu.benefits.api import router as benefits_router
     from youfu.audit.api import router as audit_router
     from youfu.petitions.api import router as petitions_router
     from youfu.petitions.api_public import router as public_router
@@ -99,6 +100,7 @@ def _register_routers() -> None:
     api.add_router("/beneficiaries", beneficiaries_router)
     api.add_router("/registry", registry_import_router)
     api.add_router("/departments", departments_router)
+    api.add_router("/", benefits_router)
     api.add_router("/petitions", petitions_router)
     api.add_router("/public", public_router)
 
