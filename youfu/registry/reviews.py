@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 def do_open_annual_review(year: int, *, acting_user: User) -> AnnualReview:
     """Open the campaign and list its items in one INSERT … SELECT."""
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     county = acting_user.region
     if county is None or county.level not in (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE):
         raise InvalidInput(Message(gettext_noop("A county clerk opens the annual confirmation.")))
@@ -86,7 +86,7 @@ def do_confirm_review_items(
     review: AnnualReview, item_ids: list[int], *, acting_user: User, note: str = ""
 ) -> int:
     """Confirm the given pending items the user may see; returns how many changed."""
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     if review.closed_at is not None:
         raise Conflict(Message(gettext_noop("This annual confirmation is closed.")), code="review_closed")
     with transaction.atomic():
@@ -112,7 +112,7 @@ def do_suspend_unconfirmed(
     item: ReviewItem, *, acting_user: User, effective_on: date, reason: str
 ) -> ReviewItem:
     """A clerk's decision to suspend a person who was not confirmed."""
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     if not reason.strip():
         raise InvalidInput(
             Message(gettext_noop("Give the reason for the suspension.")),

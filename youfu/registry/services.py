@@ -134,7 +134,7 @@ def _create_qualification(beneficiary: Beneficiary, data: QualificationData) -> 
 def do_register_beneficiary(
     person: PersonData, qualifications: list[QualificationData], *, acting_user: User
 ) -> Beneficiary:
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     _check_region(acting_user, person.region)
     if Beneficiary.objects.filter(id_number_index=id_number_index(person.id_number.value)).exists():
         raise Conflict(
@@ -163,7 +163,7 @@ EDITABLE_FIELDS = ("name", "ethnicity", "residence", "phone", "notes")
 
 
 def do_update_beneficiary(beneficiary: Beneficiary, *, acting_user: User, **changes: Any) -> Beneficiary:
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"bank_name", "bank_account"}
     if unknown:
         raise InvalidInput(
@@ -210,7 +210,7 @@ def do_update_beneficiary(beneficiary: Beneficiary, *, acting_user: User, **chan
 def do_add_qualification(
     beneficiary: Beneficiary, data: QualificationData, *, acting_user: User
 ) -> Qualification:
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     if beneficiary.qualifications.filter(category=data.category).exists():
         raise Conflict(
             Message(gettext_noop("This person already holds this category.")),
@@ -279,7 +279,7 @@ def do_record_life_event(
     payee: Payee | None = None,
 ) -> LifeEvent:
     """Record what happened and apply it to the person and qualifications, all at once."""
-    require(acting_user, Capability.WRITE_RECORDS)
+    require(acting_user, Capability.WRITE_REGISTRY)
     if effective_on > timezone.localdate():
         raise InvalidInput(
             Message(gettext_noop("A life event cannot take effect in the future.")),
@@ -305,8 +305,24 @@ def do_record_life_event(
                         fields={"to_region": gettext_noop("required")},
                     )
                 details = {"from": beneficiary.region_id, "to": to_region.code}
-                county = acting_user.region
-                if county is not None and county.contains(to_region.code):
+                # The county is the first six digits of the person's own region code.
+                if to_region.code[:6] == beneficiary.region_id[:6]:
+                    if acting_user.region is None or not acting_user.region.contains(to_region.code):
+                        raise InvalidInput(
+                            Message(
+                                gettext_noop(
+                                    "A move to %(region)s lies outside your region: "
+                                    "the county clerk records moves between townships."
+                                ),
+                                {"region": to_region.name},
+                            ),
+                            fields={"to_region": gettext_noop("outside your region")},
+                        )
+                    if to_region.level not in ("township", "village"):
+                        raise InvalidInput(
+                            Message(gettext_noop("Name the village or township moved to.")),
+                            fields={"to_region": gettext_noop("required")},
+                        )
                     township = to_region if to_region.level == "township" else to_region.parent
                     assert township is not None
                     beneficiary.region = to_region

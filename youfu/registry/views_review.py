@@ -30,7 +30,7 @@ from youfu.registry.reviews import (
 def review_list_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if request.method == "POST":
-        if not user.can(Capability.WRITE_RECORDS):
+        if not user.can(Capability.WRITE_REGISTRY):
             return HttpResponse(status=403)
         try:
             year = int(request.POST.get("year", ""))
@@ -47,7 +47,7 @@ def review_list_view(request: HttpRequest) -> HttpResponse:
         {
             "reviews": reviews_for(user),
             "this_year": timezone.localdate().year,
-            "can_open": user.can(Capability.WRITE_RECORDS)
+            "can_open": user.can(Capability.WRITE_REGISTRY)
             and user.region is not None
             and user.region.level == "county",
         },
@@ -82,13 +82,13 @@ def review_detail_view(request: HttpRequest, review_id: int) -> HttpResponse:
             "status": status,
             "township": township,
             "statuses": ReviewStatus.choices,
-            "can_write": user.can(Capability.WRITE_RECORDS),
+            "can_write": user.can(Capability.WRITE_REGISTRY),
         },
     )
 
 
 @require_POST
-@capability_required(Capability.WRITE_RECORDS)
+@capability_required(Capability.WRITE_REGISTRY)
 def review_suspend_view(request: HttpRequest, review_id: int, item_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     item = get_visible_or_404(
