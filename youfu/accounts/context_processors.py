@@ -37,6 +37,9 @@ APP_LINKS: list[AppLink] = [
         Capability.READ_PERSONAL_DATA,
         _("Confirm each year that regular-benefit holders are alive and eligible"),
     ),
+    AppLink(
+        _("Petitions"), "petitions:inbox", Capability.READ_PERSONAL_DATA, _("Petitions, deadlines, replies")
+    ),
     AppLink(_("Regions"), "regions:list", Capability.READ_PERSONAL_DATA, _("County, townships and villages")),
     AppLink(_("Regions"), "regions:list", Capability.MANAGE_SETTINGS, _("Import and browse the region tree")),
     AppLink(_("Users"), "accounts:users", Capability.MANAGE_USERS, _("Accounts, roles, regions, lock-outs")),

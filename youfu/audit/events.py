@@ -24,11 +24,48 @@ class EventType(enum.IntEnum):
     ANNUAL_REVIEW_CONFIRMED = 131
     ANNUAL_REVIEW_SUSPENDED = 132
 
+    # 2xx benefits
+    STANDARDS_IMPORTED = 201
+    TOPUP_SET = 202
+    BENEFIT_SETTINGS_CHANGED = 203
+    BATCH_CREATED = 210
+    BATCH_APPROVED = 211
+    BATCH_DISCARDED = 212
+    BATCH_EXPORTED = 213  # a bank file with full ID numbers and accounts was written
+    BANK_RETURNS_IMPORTED = 214
+    BATCH_CLOSED = 215
+    RECOVERY_SETTLED = 220
+    LUMP_SUM_PAYEE_NAMED = 230
+
+    # 4xx petitions
+    PETITION_REGISTERED = 401
+    PETITION_ACCEPTED = 402
+    PETITION_DECLINED = 403
+    PETITION_FORWARDED = 404
+    PETITION_ASSIGNED = 405
+    PETITION_STARTED = 406
+    PETITION_EXTENDED = 407
+    PETITION_REPLIED = 408
+    PETITION_REVIEW_REQUESTED = 409
+    PETITION_REVIEW_REPLIED = 410
+    PETITION_REREVIEW_REQUESTED = 411
+    PETITION_REREVIEW_REPLIED = 412
+    PETITION_CONCLUDED = 413
+    PETITION_LINKED_AS_REPEAT = 414
+    PETITION_RATED = 415
+    PETITION_DEADLINES_RECOMPUTED = 416
+    PETITION_ATTACHMENT_ADDED = 417
+    PETITION_PERSON_LINKED = 418
+    PETITION_ROUTED = 419
+    PETITION_REMINDER_SENT = 420
+    RECEPTION_DAY_CREATED = 430
+
     # 8xx reference data and settings
     REGIONS_IMPORTED = 801
     REGION_CREATED = 802
     REGION_CHANGED = 803
     DEPARTMENT_CREATED = 810
+    CALENDAR_IMPORTED = 811
 
     # 9xx security
     LOGIN_SUCCEEDED = 901
@@ -64,10 +101,43 @@ EVENT_LABELS = {
     EventType.ANNUAL_REVIEW_OPENED: _("annual confirmation opened"),
     EventType.ANNUAL_REVIEW_CONFIRMED: _("annual confirmation given"),
     EventType.ANNUAL_REVIEW_SUSPENDED: _("suspended after annual confirmation"),
+    EventType.STANDARDS_IMPORTED: _("benefit standards imported"),
+    EventType.TOPUP_SET: _("local top-up set"),
+    EventType.BENEFIT_SETTINGS_CHANGED: _("benefit settings changed"),
+    EventType.BATCH_CREATED: _("payment batch created"),
+    EventType.BATCH_APPROVED: _("payment batch approved"),
+    EventType.BATCH_DISCARDED: _("payment batch discarded"),
+    EventType.BATCH_EXPORTED: _("bank file exported"),
+    EventType.BANK_RETURNS_IMPORTED: _("bank returns imported"),
+    EventType.BATCH_CLOSED: _("payment batch closed"),
+    EventType.RECOVERY_SETTLED: _("recovery settled"),
+    EventType.LUMP_SUM_PAYEE_NAMED: _("lump-sum payee named"),
+    EventType.PETITION_REGISTERED: _("petition registered"),
+    EventType.PETITION_ACCEPTED: _("petition accepted"),
+    EventType.PETITION_DECLINED: _("petition declined"),
+    EventType.PETITION_FORWARDED: _("petition forwarded"),
+    EventType.PETITION_ASSIGNED: _("petition assigned"),
+    EventType.PETITION_STARTED: _("petition in progress"),
+    EventType.PETITION_EXTENDED: _("petition deadline extended"),
+    EventType.PETITION_REPLIED: _("petition replied"),
+    EventType.PETITION_REVIEW_REQUESTED: _("petition review requested"),
+    EventType.PETITION_REVIEW_REPLIED: _("petition review replied"),
+    EventType.PETITION_REREVIEW_REQUESTED: _("petition re-review requested"),
+    EventType.PETITION_REREVIEW_REPLIED: _("petition re-review replied"),
+    EventType.PETITION_CONCLUDED: _("petition concluded"),
+    EventType.PETITION_LINKED_AS_REPEAT: _("petition linked as a repeat"),
+    EventType.PETITION_RATED: _("petition satisfaction given"),
+    EventType.PETITION_DEADLINES_RECOMPUTED: _("petition deadlines recomputed"),
+    EventType.PETITION_ATTACHMENT_ADDED: _("petition attachment added"),
+    EventType.PETITION_PERSON_LINKED: _("petition linked to a registered person"),
+    EventType.PETITION_ROUTED: _("petition routed to a township"),
+    EventType.PETITION_REMINDER_SENT: _("petition reminder sent"),
+    EventType.RECEPTION_DAY_CREATED: _("reception day created"),
     EventType.REGIONS_IMPORTED: _("regions imported"),
     EventType.REGION_CREATED: _("region created"),
     EventType.REGION_CHANGED: _("region changed"),
     EventType.DEPARTMENT_CREATED: _("department created"),
+    EventType.CALENDAR_IMPORTED: _("working-day calendar imported"),
     EventType.LOGIN_SUCCEEDED: _("login succeeded"),
     EventType.LOGIN_FAILED: _("login failed"),
     EventType.ACCOUNT_LOCKED: _("account locked"),

@@ -1,4 +1,24 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from youfu.petitions import views
 
 app_name = "petitions"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.inbox_view, name="inbox"),
+    path("new/", views.register_view, name="new"),
+    path("mine/", views.mine_view, name="mine"),
+    path("stats/", views.stats_view, name="stats"),
+    path("stats.xlsx", views.stats_export_view, name="stats_export"),
+    path("receptions/", views.receptions_view, name="receptions"),
+    path("receptions/<int:reception_id>/", views.reception_detail_view, name="reception_detail"),
+    path("notifications/", views.notifications_view, name="notifications"),
+    path("<int:petition_id>/", views.detail_view, name="detail"),
+    path("<int:petition_id>/receipt/", views.receipt_view, name="receipt"),
+    path("<int:petition_id>/reply.pdf", views.reply_pdf_view, name="reply_pdf"),
+    path("<int:petition_id>/attachments/", views.attachment_upload_view, name="attachment_upload"),
+    path(
+        "<int:petition_id>/attachments/<int:attachment_id>/",
+        views.attachment_view,
+        name="attachment",
+    ),
+]

@@ -18,9 +18,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from youfu.accounts.models import ApiToken
+from youfu.accounts.models import ApiToken, Department
 from youfu.accounts.services import do_issue_token
 from youfu.audit.models import AuditEvent
+from youfu.petitions.tests import factories as petition_samples
 from youfu.registry.models import AnnualReview, Beneficiary, ReviewItem
 from youfu.registry.reviews import do_open_annual_review
 from youfu.registry.tests.factories import register
@@ -46,6 +47,13 @@ SAMPLES: dict[str, Callable[[World], Any]] = {
     "item_id": lambda w: ReviewItem.objects.get(qualification__beneficiary__name="柳湾张三").pk,
     "user_id": lambda w: w.township_clerk.pk,
     "token_id": lambda w: ApiToken.objects.filter(user=w.township_clerk).values_list("pk", flat=True)[0],
+    "petition_id": lambda w: petition_samples.walk_petition(w).pk,
+    "attachment_id": lambda w: petition_samples.walk_attachment(w).pk,
+    "reception_id": lambda w: petition_samples.walk_reception_day(w).pk,
+    "receipt_code": lambda w: petition_samples.walk_petition(w).receipt_code,
+    "department_id": lambda w: (
+        Department.objects.get_or_create(region=w.township_a, name="城关镇民政办")[0].pk
+    ),
 }
 
 
