@@ -37,7 +37,6 @@ from youfu.registry.models import (
 from youfu.registry.search import SearchFilters
 from youfu.registry.services import Payee
 from youfu.registry.validation import (
-    _RESIDENCE,
     FieldErrors,
     Invalid,
     PersonData,
@@ -47,10 +46,10 @@ from youfu.registry.validation import (
     clean_qualification,
     parse_account,
     parse_category,
-    parse_choice,
     parse_date,
     parse_level,
     parse_phone,
+    parse_residence,
 )
 
 REQUEST_INVALID = Message(gettext_noop("The request is not valid."))
@@ -203,7 +202,7 @@ def search_filters(
             errors.append((key, Message(gettext_noop("Give the region's 12-digit code."))))
     parsed_category = take("category", parse_category, category)
     parsed_level = take("level", parse_level, level)
-    parsed_residence = take("residence", parse_choice, residence, _RESIDENCE, "residence")
+    parsed_residence = take("residence", parse_residence, residence)
     valid_status = {value for value, _label in STATUS_CHOICES if value}
     if status and status not in valid_status:
         errors.append(
@@ -388,7 +387,7 @@ def clean_contact(raw: Mapping[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
         changes["ethnicity"] = ethnicity
     if "residence" in raw:
         try:
-            residence = parse_choice(raw["residence"], _RESIDENCE, "residence")
+            residence = parse_residence(raw["residence"])
         except Invalid as exc:
             errors.append(("residence", exc.message))
         else:

@@ -138,6 +138,11 @@ def parse_choice(value: Any, table: Mapping[str, str], what: str) -> str | None:
     )
 
 
+def parse_residence(value: Any) -> str | None:
+    """城镇/农村 (and the older 非农业/农业), or the codes urban/rural."""
+    return parse_choice(value, _RESIDENCE, "residence")
+
+
 def parse_category(value: Any) -> Category | None:
     text = compact(value)
     if not text:
