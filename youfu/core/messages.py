@@ -39,7 +39,11 @@ class Message:
             return self._format(gettext(self.msgid))
 
     def _format(self, template: str) -> str:
-        return template % dict(self.params) if self.params else template
+        # Called inside the target language: a nested Message or a lazy string parameter
+        # (a choice label) renders in that language too.
+        if not self.params:
+            return template
+        return template % {k: v.render() if isinstance(v, Message) else v for k, v in self.params.items()}
 
     @property
     def zh(self) -> str:

@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import Department, User
@@ -129,7 +130,7 @@ def _require_visible(petition: Petition, actor: User) -> None:
 # --- dates ---------------------------------------------------------------------------------
 
 
-def _check_date(value: date, field_name: str, *, not_before: date | None, before_what: str) -> None:
+def _check_date(value: date, field_name: str, *, not_before: date | None, before_what: Any) -> None:
     if value > _today():
         raise invalid(field_name, gettext_noop("The date %(date)s is in the future."), {"date": value})
     if not_before is not None and value < not_before:
@@ -162,7 +163,7 @@ class Step:
 
 def _conflict(petition: Petition, step: Step) -> Conflict:
     return Conflict(
-        Message(NOT_NOW, {"state": petition.state, "action": step.label}),
+        Message(NOT_NOW, {"state": State(petition.state).label, "action": Message(step.label)}),
         code="invalid_transition",
     )
 
@@ -542,7 +543,7 @@ def do_accept_petition(
     _require_visible(petition, acting_user)
     if petition.state != State.REGISTERED:
         raise _conflict(petition, ACCEPT)
-    _check_date(accepted_on, "accepted_on", not_before=petition.received_on, before_what="receipt")
+    _check_date(accepted_on, "accepted_on", not_before=petition.received_on, before_what=_lazy("receipt"))
     unit = user = None
     if handling_unit not in (None, "") or lead not in (None, ""):
         if handling_unit in (None, "") or lead in (None, ""):
@@ -581,7 +582,7 @@ def do_decline_petition(
     _require_visible(petition, acting_user)
     if petition.state != State.REGISTERED:
         raise _conflict(petition, DECLINE)
-    _check_date(declined_on, "declined_on", not_before=petition.received_on, before_what="receipt")
+    _check_date(declined_on, "declined_on", not_before=petition.received_on, before_what=_lazy("receipt"))
     if earlier_case is not None and (
         earlier_case.pk == petition.pk or earlier_case.rereview_replied_on is None
     ):
@@ -616,7 +617,7 @@ def do_forward_petition(
     _require_visible(petition, acting_user)
     if petition.state != State.REGISTERED:
         raise _conflict(petition, FORWARD)
-    _check_date(forwarded_on, "forwarded_on", not_before=petition.received_on, before_what="receipt")
+    _check_date(forwarded_on, "forwarded_on", not_before=petition.received_on, before_what=_lazy("receipt"))
     with transaction.atomic():
         return _transition(
             petition,
@@ -666,7 +667,7 @@ def do_assign_petition(
     if petition.state not in REASSIGNABLE:
         raise _conflict(petition, ASSIGN)
     assigned_on = assigned_on or _today()
-    _check_date(assigned_on, "assigned_on", not_before=petition.accepted_on, before_what="acceptance")
+    _check_date(assigned_on, "assigned_on", not_before=petition.accepted_on, before_what=_lazy("acceptance"))
     unit = resolve_handling_unit(petition, handling_unit)
     user = resolve_lead(petition, lead)
     with transaction.atomic():
@@ -684,7 +685,7 @@ def do_start_petition(
     if petition.state != State.ASSIGNED:
         raise _conflict(petition, START)
     started_on = started_on or _today()
-    _check_date(started_on, "started_on", not_before=petition.assigned_on, before_what="assignment")
+    _check_date(started_on, "started_on", not_before=petition.assigned_on, before_what=_lazy("assignment"))
     with transaction.atomic():
         return _transition(
             petition,
@@ -750,7 +751,7 @@ def do_reply_petition(petition: Petition, *, replied_on: date, text: str, acting
         replied_on,
         "replied_on",
         not_before=_latest(petition.accepted_on, petition.assigned_on, petition.started_on),
-        before_what="the previous step",
+        before_what=_lazy("the previous step"),
     )
     if not text.strip():
         raise invalid("text", gettext_noop("The reply text is required."))
@@ -782,7 +783,7 @@ def do_request_review(
         allowed.add(State.CONCLUDED)
     if petition.state not in allowed or petition.replied_on is None:
         raise _conflict(petition, REVIEW_REQUEST)
-    _check_date(requested_on, "requested_on", not_before=petition.replied_on, before_what="the reply")
+    _check_date(requested_on, "requested_on", not_before=petition.replied_on, before_what=_lazy("the reply"))
     late = petition.review_request_due is not None and requested_on > petition.review_request_due
     with transaction.atomic():
         return _transition(
@@ -804,7 +805,10 @@ def do_reply_review(petition: Petition, *, replied_on: date, text: str, acting_u
     if petition.state != State.REVIEW_REQUESTED:
         raise _conflict(petition, REVIEW_REPLY)
     _check_date(
-        replied_on, "replied_on", not_before=petition.review_requested_on, before_what="the review request"
+        replied_on,
+        "replied_on",
+        not_before=petition.review_requested_on,
+        before_what=_lazy("the review request"),
     )
     if not text.strip():
         raise invalid("text", gettext_noop("The reply text is required."))
@@ -832,7 +836,10 @@ def do_request_rereview(
     if petition.state not in allowed or petition.review_replied_on is None:
         raise _conflict(petition, REREVIEW_REQUEST)
     _check_date(
-        requested_on, "requested_on", not_before=petition.review_replied_on, before_what="the review reply"
+        requested_on,
+        "requested_on",
+        not_before=petition.review_replied_on,
+        before_what=_lazy("the review reply"),
     )
     late = petition.rereview_request_due is not None and requested_on > petition.rereview_request_due
     with transaction.atomic():
@@ -858,7 +865,7 @@ def do_reply_rereview(petition: Petition, *, replied_on: date, text: str, acting
         replied_on,
         "replied_on",
         not_before=petition.rereview_requested_on,
-        before_what="the re-review request",
+        before_what=_lazy("the re-review request"),
     )
     if not text.strip():
         raise invalid("text", gettext_noop("The reply text is required."))
@@ -890,7 +897,7 @@ def do_conclude_petition(
         concluded_on,
         "concluded_on",
         not_before=_latest(petition.replied_on, petition.review_replied_on, petition.rereview_replied_on),
-        before_what="the last reply",
+        before_what=_lazy("the last reply"),
     )
     with transaction.atomic():
         return _transition(

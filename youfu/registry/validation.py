@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop
 
 from youfu.core.idnumber import IdNumber, InvalidIdNumber, parse_id_number
@@ -123,7 +124,7 @@ def parse_level(value: Any) -> int | None:
     return level
 
 
-def parse_choice(value: Any, table: Mapping[str, str], what: str) -> str | None:
+def parse_choice(value: Any, table: Mapping[str, str], what: Any) -> str | None:
     text = compact(value)
     if not text:
         return None
@@ -140,7 +141,7 @@ def parse_choice(value: Any, table: Mapping[str, str], what: str) -> str | None:
 
 def parse_residence(value: Any) -> str | None:
     """城镇/农村 (and the older 非农业/农业), or the codes urban/rural."""
-    return parse_choice(value, _RESIDENCE, "residence")
+    return parse_choice(value, _RESIDENCE, _lazy("residence"))
 
 
 def parse_category(value: Any) -> Category | None:
@@ -313,9 +314,9 @@ def clean_person(
         number = _take(errors, "id_number", parse_id_number, raw.get("id_number"))
     if number is None and not any(k == "id_number" for k, _ in errors):
         errors.append(("id_number", Message(gettext_noop("The ID number is required."))))
-    sex = _take(errors, "sex", parse_choice, raw.get("sex"), _SEX, "sex")
+    sex = _take(errors, "sex", parse_choice, raw.get("sex"), _SEX, _lazy("sex"))
     born = _take(errors, "birth_date", parse_date, raw.get("birth_date"))
-    residence = _take(errors, "residence", parse_choice, raw.get("residence"), _RESIDENCE, "residence")
+    residence = _take(errors, "residence", parse_choice, raw.get("residence"), _RESIDENCE, _lazy("residence"))
     if residence is None and not any(k == "residence" for k, _ in errors):
         errors.append(("residence", Message(gettext_noop("Residence (城镇 or 农村) is required."))))
     township = _take(errors, "township", regions.township, raw.get("township"))

@@ -210,7 +210,9 @@ class TestCreate:
         assert client.post("/registry/new/", create_data(world)).status_code == 302
         assert Beneficiary.objects.get(name="孙七").region_id == world.village_a.code
         response = client.post(
-            "/registry/new/", create_data(world, name="周九", id_number=id_number_for(), village="")
+            "/registry/new/",
+            create_data(world, name="周九", id_number=id_number_for(), village=""),
+            HTTP_ACCEPT_LANGUAGE="en",
         )
         assert response.context["form"].errors["township"] == ["outside your region"]
 
