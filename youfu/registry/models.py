@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +94,17 @@ class Beneficiary(models.Model):
         indexes = [
             models.Index(fields=["region", "name"], name="beneficiary_region_name"),
             models.Index(fields=["name", "birth_date"], name="beneficiary_name_birth"),
+            # The search box (registry/search.py) reads these in the order it shows its
+            # results; those led by the township serve a township's clerk.
+            models.Index(fields=["township", "name", "birth_date", "id"], name="beneficiary_township_name"),
+            models.Index(
+                fields=["name_initials", "name_pinyin", "township", "id"], name="beneficiary_initials"
+            ),
+            models.Index(
+                fields=["township", "name_initials", "name_pinyin", "id"],
+                name="beneficiary_township_initials",
+            ),
+            models.Index(Right("phone", 4), name="beneficiary_phone_tail"),
         ]
         constraints = [
             models.CheckConstraint(

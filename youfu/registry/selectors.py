@@ -42,7 +42,7 @@ def payable_in_month(month: date) -> Q:
         & Q(approved_on__lte=last)
         & (Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gte=first))
         & (Q(ended_on__isnull=True) | Q(ended_on__gte=first))
-        & ~Exists(suspended)
+        & Q(~Exists(suspended))
     )
 
 

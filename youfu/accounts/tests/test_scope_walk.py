@@ -21,7 +21,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from youfu.accounts.models import ApiToken, Department
 from youfu.accounts.services import do_issue_token
 from youfu.audit.models import AuditEvent
+from youfu.benefits.tests import samples as benefit_samples
+from youfu.core.imports import ImportRejected, RowError
+from youfu.core.messages import Message
 from youfu.petitions.tests import factories as petition_samples
+from youfu.registry.importing import store_error_report
 from youfu.registry.models import AnnualReview, Beneficiary, ReviewItem
 from youfu.registry.reviews import do_open_annual_review
 from youfu.registry.tests.factories import register
@@ -43,6 +47,9 @@ class Shared:
 SAMPLES: dict[str, Callable[[World], Any]] = {
     "code": lambda w: w.village_a.code,
     "beneficiary_id": lambda w: Beneficiary.objects.get(name="柳湾张三").pk,
+    "token": lambda w: store_error_report(
+        b"a\n1\n", "x.csv", ImportRejected([RowError(2, "a", Message("x"))]), acting_user=w.township_clerk
+    ),
     "review_id": Shared(lambda w: AnnualReview.objects.get().pk),
     "item_id": lambda w: ReviewItem.objects.get(qualification__beneficiary__name="柳湾张三").pk,
     "user_id": lambda w: w.township_clerk.pk,
@@ -54,6 +61,10 @@ SAMPLES: dict[str, Callable[[World], Any]] = {
     "department_id": lambda w: (
         Department.objects.get_or_create(region=w.township_a, name="城关镇民政办")[0].pk
     ),
+    "batch_id": Shared(lambda w: benefit_samples.walk_batch(w).pk),
+    "recovery_id": lambda w: benefit_samples.walk_recovery(w).pk,
+    "lump_sum_id": lambda w: benefit_samples.walk_lump_sum(w).pk,
+    "seq": lambda w: benefit_samples.walk_line(w).seq,
 }
 
 
@@ -134,6 +145,9 @@ def walk_world(world: World) -> World:
     do_issue_token(world.township_clerk, acting_user=world.township_clerk)
     register(world.township_clerk, world.village_a, name="柳湾张三")
     do_open_annual_review(2026, acting_user=world.county_clerk)
+    # Make every sample up front, so list pages walked first already have them to leak.
+    for sample in SAMPLES.values():
+        sample(world)
     return world
 
 
