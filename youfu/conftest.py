@@ -12,6 +12,11 @@ def _fast_hashing(settings: LazySettings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _files_in_a_temporary_folder(settings: LazySettings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("files")
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()

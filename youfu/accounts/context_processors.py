@@ -38,6 +38,12 @@ APP_LINKS: list[AppLink] = [
         _("Confirm each year that regular-benefit holders are alive and eligible"),
     ),
     AppLink(
+        _("Benefits"),
+        "benefits:batches",
+        Capability.READ_PERSONAL_DATA,
+        _("Standards, monthly bank batches, arrears, recoveries"),
+    ),
+    AppLink(
         _("Petitions"), "petitions:inbox", Capability.READ_PERSONAL_DATA, _("Petitions, deadlines, replies")
     ),
     AppLink(_("Regions"), "regions:list", Capability.READ_PERSONAL_DATA, _("County, townships and villages")),

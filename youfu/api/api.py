@@ -86,8 +86,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from youfu.accounts.api import router as accounts_router
     from youfu.accounts.api_departments import router as departments_router
-    from youfu.benefits.api import router as benefits_router
     from youfu.audit.api import router as audit_router
+    from youfu.benefits.api import router as benefits_router
     from youfu.petitions.api import router as petitions_router
     from youfu.petitions.api_public import router as public_router
     from youfu.regions.api import router as regions_router

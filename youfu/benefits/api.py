@@ -1,3 +1,760 @@
-from ninja import Router
+"""/api/v1 for benefits: standards and top-ups, batches through their life, bank files,
+recoveries, pending lump sums, a person's entitlements explained, the reconciliation.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations.
+Region scope: a batch is county-wide (a township clerk reads it, and only their
+township's lines and totals); a person, line or recovery outside the region is a 404.
+"""
+
+import io
+from datetime import date, datetime
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_noop
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from youfu.accounts.models import User
+from youfu.accounts.roles import Capability
+from youfu.accounts.scope import get_visible_or_404
+from youfu.accounts.services import require
+from youfu.api.pagination import PageNumberPagination
+from youfu.benefits import selectors
+from youfu.benefits.models import (
+    Batch,
+    BatchLine,
+    LocalTopUp,
+    PendingLumpSum,
+    Recovery,
+    Standard,
+)
+from youfu.benefits.money import add_months, money, month_label, parse_month
+from youfu.benefits.services import (
+    do_approve_batch,
+    do_close_batch,
+    do_create_batch,
+    do_discard_batch,
+    do_export_batch,
+    do_import_bank_returns,
+    do_import_standards,
+    do_name_lump_sum_payee,
+    do_set_topup,
+    do_settle_recovery,
+    do_update_benefit_settings,
+    parse_topup,
+    payments_start,
+    settings_for,
+)
+from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.idnumber import InvalidIdNumber, parse_id_number
+from youfu.core.messages import Message
+from youfu.registry.models import Beneficiary
+from youfu.registry.services import Payee
+from youfu.registry.validation import Invalid, parse_account
 
 router = Router(tags=["benefits"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _reader(request: HttpRequest) -> User:
+    user = _user(request)
+    require(user, Capability.READ_PERSONAL_DATA)
+    return user
+
+
+def _settings_reader(request: HttpRequest) -> User:
+    """Standards and top-ups are reference data: readers of payments and the admin see them."""
+    user = _user(request)
+    if not (user.can(Capability.READ_PERSONAL_DATA) or user.can(Capability.MANAGE_SETTINGS)):
+        raise PermissionDenied()
+    return user
+
+
+def _batch(user: User, batch_id: int) -> Batch:
+    return get_visible_or_404(selectors.batches_for(user), user, pk=batch_id)
+
+
+def _month(value: str, name: str) -> date:
+    month = parse_month(value)
+    if month is None:
+        raise InvalidInput(
+            Message(gettext_noop("%(value)s is not a month like 2026-11."), {"value": value}),
+            fields={name: gettext_noop("YYYY-MM")},
+        )
+    return month
+
+
+# --- schemas ------------------------------------------------------------------------------
+
+
+class StandardOut(Schema):
+    id: int
+    category: str
+    disability_cause: str
+    disability_level: int | None
+    residence: str
+    annual_amount: str
+    effective_on: date
+    basis: str
+    version: int
+    description: str
+
+    @staticmethod
+    def resolve_annual_amount(obj: Standard) -> str:
+        return money(obj.annual_fen)
+
+    @staticmethod
+    def resolve_version(obj: Standard) -> int:
+        return obj.version_id
+
+    @staticmethod
+    def resolve_description(obj: Standard) -> str:
+        return selectors.describe_standard(obj)
+
+
+class RowErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class StandardsImportOut(Schema):
+    ok: bool
+    rows: int
+    added: int
+    unchanged: int
+    version: int | None
+    effective_dates: list[str]
+
+
+class TopUpIn(Schema):
+    percent: str = Field(..., description="e.g. 8 or 8.5, between -100 and 100")
+    effective_on: date = Field(..., alias="from")
+
+
+class TopUpOut(Schema):
+    percent: str
+    effective_on: date
+    region: str
+    created_at: datetime
+    created_by: str
+
+    @staticmethod
+    def resolve_percent(obj: LocalTopUp) -> str:
+        return f"{obj.percent:.2f}"
+
+    @staticmethod
+    def resolve_region(obj: LocalTopUp) -> str:
+        return obj.region_id
+
+    @staticmethod
+    def resolve_created_by(obj: LocalTopUp) -> str:
+        return obj.created_by.username
+
+
+class SettingsIn(Schema):
+    payments_start: str | None = Field(None, description="YYYY-MM; empty for the first batch's period")
+    allowance_month: int | None = Field(None, ge=1, le=12)
+
+
+class SettingsOut(Schema):
+    payments_start: str | None
+    payments_start_configured: bool
+    allowance_month: int
+
+
+class BatchIn(Schema):
+    period: str = Field(..., description="YYYY-MM")
+
+
+class TransitionOut(Schema):
+    state: str
+    at: datetime
+    by: str
+    note: str
+
+
+class BatchOut(Schema):
+    id: int
+    period: str
+    state: str
+    persons: int
+    lines: int
+    total: str
+    arrears_total: str
+    recoveries: int
+    recoveries_total: str
+    payments_start: str
+    created_at: datetime
+    created_by: str
+    approved_at: datetime | None
+    approved_by: str | None
+    returned_paid: int
+    returned_paid_total: str
+    returned_failed: int
+    returned_failed_total: str
+
+    @staticmethod
+    def resolve_period(obj: Batch) -> str:
+        return obj.period_label
+
+    @staticmethod
+    def resolve_lines(obj: Batch) -> int:
+        return obj.items
+
+    @staticmethod
+    def resolve_total(obj: Batch) -> str:
+        return money(obj.total_fen)
+
+    @staticmethod
+    def resolve_arrears_total(obj: Batch) -> str:
+        return money(obj.arrears_fen)
+
+    @staticmethod
+    def resolve_recoveries_total(obj: Batch) -> str:
+        return money(obj.recoveries_fen)
+
+    @staticmethod
+    def resolve_payments_start(obj: Batch) -> str:
+        return month_label(obj.payments_start)
+
+    @staticmethod
+    def resolve_created_by(obj: Batch) -> str:
+        return obj.created_by.username
+
+    @staticmethod
+    def resolve_approved_by(obj: Batch) -> str | None:
+        return obj.approved_by.username if obj.approved_by else None
+
+    @staticmethod
+    def resolve_returned_paid_total(obj: Batch) -> str:
+        return money(obj.returned_paid_fen)
+
+    @staticmethod
+    def resolve_returned_failed_total(obj: Batch) -> str:
+        return money(obj.returned_failed_fen)
+
+
+class TotalOut(Schema):
+    township: str
+    township_name: str
+    benefit: str
+    persons: int
+    items: int
+    amount: str
+    arrears: str
+
+
+class BatchDetailOut(Schema):
+    """A batch as ``BatchOut``, with its life and its totals (plain values: no resolvers)."""
+
+    id: int
+    period: str
+    state: str
+    persons: int
+    lines: int
+    total: str
+    arrears_total: str
+    recoveries: int
+    recoveries_total: str
+    payments_start: str
+    created_at: datetime
+    created_by: str
+    approved_at: datetime | None
+    approved_by: str | None
+    returned_paid: int
+    returned_paid_total: str
+    returned_failed: int
+    returned_failed_total: str
+    transitions: list[TransitionOut]
+    totals: list[TotalOut]
+
+
+class ItemOut(Schema):
+    benefit: str
+    month: str
+    due: str
+    paid_before: str
+    amount: str
+    arrears: bool
+
+
+class LineOut(Schema):
+    seq: int
+    beneficiary_id: int
+    name: str
+    township: str
+    payee_name: str
+    to_payee: bool
+    id_number: str
+    bank_name: str
+    bank_account: str
+    amount: str
+    arrears: str
+    status: str
+    reason: str
+
+    @staticmethod
+    def resolve_name(obj: BatchLine) -> str:
+        return obj.beneficiary.name
+
+    @staticmethod
+    def resolve_township(obj: BatchLine) -> str:
+        return obj.township_id
+
+    @staticmethod
+    def resolve_id_number(obj: BatchLine) -> str:
+        return obj.payee_id_number_masked
+
+    @staticmethod
+    def resolve_bank_account(obj: BatchLine) -> str:
+        return obj.bank_account_masked
+
+    @staticmethod
+    def resolve_amount(obj: BatchLine) -> str:
+        return money(obj.amount_fen)
+
+    @staticmethod
+    def resolve_arrears(obj: BatchLine) -> str:
+        return money(obj.arrears_fen)
+
+
+class ExportIn(Schema):
+    format: str = Field("csv", description="csv or xlsx")
+    encoding: str = Field("utf-8", description="utf-8 (with BOM) or gbk; CSV only")
+
+
+class ReturnsOut(Schema):
+    ok: bool
+    paid: int
+    paid_total: str
+    failed: int
+    failed_total: str
+
+
+class RecoveryOut(Schema):
+    id: int
+    batch_id: int
+    beneficiary_id: int
+    name: str
+    benefit: str
+    month: str
+    due: str
+    paid: str
+    amount: str
+    status: str
+    settled_at: datetime | None
+    note: str
+
+    @staticmethod
+    def resolve_name(obj: Recovery) -> str:
+        return obj.beneficiary.name
+
+    @staticmethod
+    def resolve_month(obj: Recovery) -> str:
+        return obj.month_label
+
+    @staticmethod
+    def resolve_due(obj: Recovery) -> str:
+        return money(obj.due_fen)
+
+    @staticmethod
+    def resolve_paid(obj: Recovery) -> str:
+        return money(obj.paid_fen)
+
+    @staticmethod
+    def resolve_amount(obj: Recovery) -> str:
+        return money(obj.amount_fen)
+
+
+class SettleIn(Schema):
+    outcome: str = Field(..., description="recovered (money returned) or waived (a leader's decision)")
+    note: str = ""
+
+
+class LumpSumOut(Schema):
+    id: int
+    beneficiary_id: int
+    name: str
+    death_date: date | None
+    recorded_at: datetime
+    amount: str
+    found_at: datetime
+    payee_name: str
+    named_at: datetime | None
+
+    @staticmethod
+    def resolve_name(obj: PendingLumpSum) -> str:
+        return obj.beneficiary.name
+
+    @staticmethod
+    def resolve_death_date(obj: PendingLumpSum) -> date | None:
+        return obj.beneficiary.death_date
+
+    @staticmethod
+    def resolve_recorded_at(obj: PendingLumpSum) -> datetime:
+        return obj.life_event.recorded_at
+
+    @staticmethod
+    def resolve_amount(obj: PendingLumpSum) -> str:
+        return money(obj.amount_fen)
+
+
+class PayeeIn(Schema):
+    name: str = ""
+    id_number: str = ""
+    bank_name: str = ""
+    bank_account: str = ""
+
+
+# --- standards, top-ups, settings ---------------------------------------------------------------
+
+
+@router.get("/standards", response=list[StandardOut])
+@paginate(PageNumberPagination)
+def list_standards(request: HttpRequest) -> QuerySet[Standard]:
+    """Every standard row ever imported, newest first within each category: the history."""
+    _settings_reader(request)
+    return selectors.standards_history()
+
+
+@router.post("/standards/import", response=StandardsImportOut)
+def import_standards(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    """Columns 优抚类别, 伤残性质, 伤残等级, 户籍性质, 年标准(元), 生效日期, 计发方式; all or
+    nothing (400 with ``error.rows`` naming each bad row)."""
+    result = do_import_standards(file.read(), acting_user=_user(request), filename=file.name or "")
+    return result.as_dict()
+
+
+@router.get("/topups", response=list[TopUpOut])
+@paginate(PageNumberPagination)
+def list_topups(request: HttpRequest) -> QuerySet[LocalTopUp]:
+    user = _settings_reader(request)
+    return selectors.topups_for(user)
+
+
+@router.post("/topups", response={201: TopUpOut})
+def set_topup(request: HttpRequest, payload: TopUpIn) -> Status[LocalTopUp]:
+    user = _user(request)
+    topup = do_set_topup(parse_topup(payload.percent), payload.effective_on, acting_user=user)
+    return Status(201, topup)
+
+
+@router.get("/benefit-settings", response=SettingsOut)
+def get_settings(request: HttpRequest) -> dict[str, Any]:
+    user = _settings_reader(request)
+    county = selectors.county_code_of(user.region_id or "")
+    start = payments_start(county)
+    return {
+        "payments_start": month_label(start) if start else None,
+        "payments_start_configured": settings_for(county).payments_start is not None,
+        "allowance_month": settings_for(county).allowance_month,
+    }
+
+
+@router.put("/benefit-settings", response=SettingsOut)
+def put_settings(request: HttpRequest, payload: SettingsIn) -> dict[str, Any]:
+    user = _user(request)
+    changes: dict[str, Any] = {}
+    fields = payload.model_fields_set
+    if "payments_start" in fields:
+        changes["payments_start"] = (
+            _month(payload.payments_start, "payments_start") if payload.payments_start else None
+        )
+    if "allowance_month" in fields and payload.allowance_month is not None:
+        changes["allowance_month"] = payload.allowance_month
+    do_update_benefit_settings(acting_user=user, **changes)
+    return get_settings(request)
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+@router.get("/batches", response=list[BatchOut])
+@paginate(PageNumberPagination)
+def list_batches(request: HttpRequest) -> QuerySet[Batch]:
+    return selectors.batches_for(_reader(request))
+
+
+@router.post("/batches", response={201: BatchOut})
+def create_batch(request: HttpRequest, payload: BatchIn) -> Status[Batch]:
+    """Compute the month's batch. 409 while another batch is open or one exists for the period."""
+    user = _user(request)
+    batch = do_create_batch(_month(payload.period, "period"), acting_user=user)
+    return Status(201, batch)
+
+
+def _detail(user: User, batch: Batch) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": batch.pk,
+        "period": batch.period_label,
+        "state": batch.state,
+        "persons": batch.persons,
+        "lines": batch.items,
+        "total": money(batch.total_fen),
+        "arrears_total": money(batch.arrears_fen),
+        "recoveries": batch.recoveries,
+        "recoveries_total": money(batch.recoveries_fen),
+        "payments_start": month_label(batch.payments_start),
+        "created_at": batch.created_at,
+        "created_by": batch.created_by.username,
+        "approved_at": batch.approved_at,
+        "approved_by": batch.approved_by.username if batch.approved_by else None,
+        "returned_paid": batch.returned_paid,
+        "returned_paid_total": money(batch.returned_paid_fen),
+        "returned_failed": batch.returned_failed,
+        "returned_failed_total": money(batch.returned_failed_fen),
+    }
+    out["transitions"] = [
+        {"state": t.state, "at": t.at, "by": t.by.username, "note": t.note}
+        for t in batch.transitions.select_related("by")
+    ]
+    out["totals"] = [
+        {
+            "township": t.township_id,
+            "township_name": t.township.name,
+            "benefit": t.benefit,
+            "persons": t.persons,
+            "items": t.items,
+            "amount": money(t.amount_fen),
+            "arrears": money(t.arrears_fen),
+        }
+        for t in selectors.totals_for(batch, user)
+    ]
+    return out
+
+
+@router.get("/batches/{batch_id}", response=BatchDetailOut)
+def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """The batch, its life (who did what), and its totals per township and benefit (a
+    township clerk sees their own township's)."""
+    user = _reader(request)
+    return _detail(user, _batch(user, batch_id))
+
+
+@router.get("/batches/{batch_id}/lines", response=list[LineOut])
+@paginate(PageNumberPagination)
+def list_lines(
+    request: HttpRequest, batch_id: int, status: str = "", township: str = ""
+) -> QuerySet[BatchLine]:
+    user = _reader(request)
+    return selectors.lines_for(_batch(user, batch_id), user, status=status, township=township)
+
+
+@router.get("/batches/{batch_id}/lines/{seq}/items", response=list[ItemOut])
+def list_line_items(request: HttpRequest, batch_id: int, seq: int) -> list[dict[str, Any]]:
+    user = _reader(request)
+    batch = _batch(user, batch_id)
+    line = get_visible_or_404(BatchLine.objects.filter(batch=batch), user, seq=seq)
+    return [
+        {
+            "benefit": i.benefit,
+            "month": i.month_label,
+            "due": money(i.due_fen),
+            "paid_before": money(i.paid_before_fen),
+            "amount": money(i.amount_fen),
+            "arrears": i.arrears,
+        }
+        for i in selectors.items_of_line(line)
+    ]
+
+
+def _step(request: HttpRequest, batch_id: int, step: Any, note: str = "") -> dict[str, Any]:
+    user = _user(request)
+    batch = step(_batch(user, batch_id), acting_user=user, note=note)
+    return _detail(user, batch)
+
+
+@router.post("/batches/{batch_id}/approve", response=BatchDetailOut)
+def approve_batch(request: HttpRequest, batch_id: int, note: str = "") -> dict[str, Any]:
+    """A leader who did not create the batch (403 otherwise); 409 unless it is a draft."""
+    return _step(request, batch_id, do_approve_batch, note)
+
+
+@router.post("/batches/{batch_id}/discard", response=BatchDetailOut)
+def discard_batch(request: HttpRequest, batch_id: int, note: str = "") -> dict[str, Any]:
+    return _step(request, batch_id, do_discard_batch, note)
+
+
+@router.post("/batches/{batch_id}/close", response=BatchDetailOut)
+def close_batch(request: HttpRequest, batch_id: int, note: str = "") -> dict[str, Any]:
+    return _step(request, batch_id, do_close_batch, note)
+
+
+@router.post(
+    "/batches/{batch_id}/export",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The bank file with full ID numbers and accounts; the export is audited.",
+                "content": {"text/csv": {}, XLSX: {}},
+            }
+        }
+    },
+)
+def export_batch(request: HttpRequest, batch_id: int, options: Query[ExportIn]) -> HttpResponse:
+    user = _user(request)
+    # The capability first, so a role without it learns nothing of which batches exist.
+    require(user, Capability.REVEAL_ID_NUMBER)
+    batch = _batch(user, batch_id)
+    out = io.BytesIO()
+    result = do_export_batch(batch, out, fmt=options.format, encoding=options.encoding, acting_user=user)
+    charset = "gbk" if result.encoding == "gbk" else "utf-8"
+    content_type = XLSX if result.fmt == "xlsx" else f"text/csv; charset={charset}"
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="batch-{batch.period_label}-{batch.pk}.{result.fmt}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/batches/{batch_id}/returns", response=ReturnsOut)
+def import_returns(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
+    """The exported file with 状态 (成功|失败) and 原因; every line must match by 序号, 银行账号
+    and 金额, or nothing is imported (400 with ``error.rows``)."""
+    user = _user(request)
+    batch = _batch(user, batch_id)
+    return do_import_bank_returns(batch, file.read(), acting_user=user, filename=file.name or "").as_dict()
+
+
+# --- recoveries and lump sums -----------------------------------------------------------------
+
+
+@router.get("/recoveries", response=list[RecoveryOut])
+@paginate(PageNumberPagination)
+def list_recoveries(request: HttpRequest, status: str = "open") -> QuerySet[Recovery]:
+    """追缴: money paid beyond what was due, to claim back (``status=`` open, recovered,
+    waived, superseded, or empty for all)."""
+    return selectors.recoveries_for(_reader(request), status=status)
+
+
+@router.post("/recoveries/{recovery_id}/settle", response=RecoveryOut)
+def settle_recovery(request: HttpRequest, recovery_id: int, payload: SettleIn) -> Recovery:
+    user = _reader(request)
+    recovery = get_visible_or_404(selectors.recoveries_for(user, status=""), user, pk=recovery_id)
+    return do_settle_recovery(recovery, payload.outcome, acting_user=user, note=payload.note)
+
+
+@router.get("/lump-sums", response=list[LumpSumOut])
+@paginate(PageNumberPagination)
+def list_lump_sums(request: HttpRequest, waiting: bool = True) -> QuerySet[PendingLumpSum]:
+    """Death lump sums that fell due without a payee (``waiting=false`` includes those named since)."""
+    return selectors.pending_lump_sums_for(_reader(request), waiting_only=waiting)
+
+
+@router.post("/lump-sums/{lump_sum_id}/payee", response=LumpSumOut)
+def name_payee(request: HttpRequest, lump_sum_id: int, payload: PayeeIn) -> PendingLumpSum:
+    user = _reader(request)
+    pending = get_visible_or_404(
+        selectors.pending_lump_sums_for(user, waiting_only=False), user, pk=lump_sum_id
+    )
+    return do_name_lump_sum_payee(pending, clean_payee(payload.model_dump()), acting_user=user)
+
+
+def clean_payee(raw: dict[str, Any]) -> Payee:
+    fields: dict[str, Message | str] = {}
+    name = str(raw.get("name") or "").strip()
+    bank_name = str(raw.get("bank_name") or "").strip()
+    if not name:
+        fields["name"] = gettext_noop("required")
+    if not bank_name:
+        fields["bank_name"] = gettext_noop("required")
+    number = None
+    try:
+        number = parse_id_number(raw.get("id_number"))
+    except InvalidIdNumber as exc:
+        fields["id_number"] = exc.message
+    account = ""
+    try:
+        account = parse_account(raw.get("bank_account"))
+    except Invalid as exc:
+        fields["bank_account"] = exc.message
+    if not account and "bank_account" not in fields:
+        fields["bank_account"] = gettext_noop("required")
+    if fields or number is None:
+        raise InvalidInput(
+            Message(gettext_noop("Give the payee's name, ID number, bank and account.")), fields=fields
+        )
+    return Payee(name=name, id_number=number, bank_name=bank_name, bank_account=account)
+
+
+# --- one person, and the reconciliation ---------------------------------------------------------
+
+
+class RangeQuery(Schema):
+    from_: str = Field("", alias="from", description="YYYY-MM")
+    to: str = Field("", description="YYYY-MM")
+
+
+@router.get("/beneficiaries/{beneficiary_id}/entitlements")
+def entitlements(
+    request: HttpRequest,
+    beneficiary_id: int,
+    span: Query[RangeQuery],
+) -> dict[str, Any]:
+    """Per month and benefit: the standard row used, the top-up, what was due, what the bank
+    confirmed as paid, and the difference the next batch pays (or claims back). Computed by
+    the payment engine itself. Months before the payments start are settled history."""
+    user = _reader(request)
+    person = get_visible_or_404(Beneficiary, user, pk=beneficiary_id)
+    from_, to = span.from_, span.to
+    default_first, default_last = selectors.default_explanation_range(person)
+    last = _month(to, "to") if to else default_last
+    first = _month(from_, "from") if from_ else (default_first if not to else add_months(last, -11))
+    if first > last:
+        raise InvalidInput(
+            Message(gettext_noop("The range ends before it begins.")),
+            fields={"from": gettext_noop("after to")},
+        )
+    if (last.year - first.year) * 12 + last.month - first.month >= 120:
+        raise InvalidInput(
+            Message(gettext_noop("Ask for ten years at most.")), fields={"from": gettext_noop("too far back")}
+        )
+    return selectors.explain_entitlements(person, first, last).as_dict()
+
+
+@router.get("/reconciliation")
+def reconciliation(request: HttpRequest) -> dict[str, Any]:
+    """Holders paid nothing in the last three closed batches; confirmed payments without a
+    payable qualification (there should be none); totals by benefit against the bank returns."""
+    user = _reader(request)
+    report = selectors.reconciliation_for(user)
+    return {
+        "batches": [b.period_label for b in report.batches],
+        "unpaid_holders": {
+            "count": report.unpaid_count,
+            "results": [
+                {"id": p.pk, "name": p.name, "township": p.township_id} for p in report.unpaid_holders
+            ],
+        },
+        "paid_without_qualification": [
+            {**row, "amount": f"{row['amount']:.2f}"} for row in report.without_qualification
+        ],
+        "by_benefit": [
+            {
+                "batch": batch.period_label,
+                "matches_bank_returns": report.bank_matches[batch.pk],
+                "bank_paid_total": money(batch.returned_paid_fen),
+                "benefits": [
+                    {
+                        "benefit": t.benefit,
+                        "items": money(t.items_fen),
+                        "paid": money(t.paid_fen),
+                        "failed": money(t.failed_fen),
+                    }
+                    for t in report.by_benefit[batch.pk]
+                ],
+            }
+            for batch in report.batches
+        ],
+    }

@@ -1,0 +1,651 @@
+"""The entitlement engine: what is due, minus what the bank confirmed as paid, for every
+person, benefit and month of a county, in set-based SQL (DESIGN.md §5).
+
+The months to pay and the rate of every rate key in every month are computed in Python
+(``rates.py``: a few thousand rows at most) and loaded into two temporary tables; every
+other step is one SQL statement over the whole county:
+
+1. ``tmp_lump``: death lump sums falling due in the window (a handful of rows);
+2. ``tmp_diff``: one row per (person, benefit, month) with the amount due (the regular
+   benefits by the same rule as ``registry.selectors.payable_in_month``, the allowance,
+   the lump sums), what the bank confirmed as paid, and the recoveries already raised —
+   a single ``INSERT … SELECT … GROUP BY`` over a ``UNION ALL``;
+3. bank lines, items, recoveries, pending lump sums and totals, each one
+   ``INSERT … SELECT`` from ``tmp_diff``.
+
+The SQL runs unchanged on SQLite and PostgreSQL: months are ``yyyymm`` integers, dates
+are bound through Django's adapters (ISO text on SQLite), money is integer fen.
+"""
+
+# All SQL here is assembled from table names and code constants; values are bound.
+# ruff: noqa: S608
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+from youfu.benefits.models import (
+    Batch,
+    BatchItem,
+    BatchLine,
+    BatchTotal,
+    LineStatus,
+    PendingLumpSum,
+    Recovery,
+    RecoveryStatus,
+)
+from youfu.benefits.money import add_months, months, ym
+from youfu.benefits.rates import Rate, StandardTable, TopUps, rates_for
+from youfu.registry.categories import BENEFIT_OF, PRIORITY_CATEGORIES, Category
+from youfu.registry.models import (
+    Beneficiary,
+    DeathPayee,
+    DisabilityAssessment,
+    LifeEvent,
+    LifeEventKind,
+    Qualification,
+    Suspension,
+)
+
+MONTHS = "benefits_tmp_months"
+RATES = "benefits_tmp_rates"
+LUMP = "benefits_tmp_lump"
+DIFF = "benefits_tmp_diff"
+PAYS = "benefits_tmp_pays"
+PER_BENEFIT = "benefits_tmp_per_benefit"
+
+B = Beneficiary._meta.db_table
+Q = Qualification._meta.db_table
+S = Suspension._meta.db_table
+A = DisabilityAssessment._meta.db_table
+LE = LifeEvent._meta.db_table
+DP = DeathPayee._meta.db_table
+PL = PendingLumpSum._meta.db_table
+ITEMS = BatchItem._meta.db_table
+LINES = BatchLine._meta.db_table
+BATCHES = Batch._meta.db_table
+RECOVERIES = Recovery._meta.db_table
+TOTALS = BatchTotal._meta.db_table
+
+
+def _literals(values: Sequence[str]) -> str:
+    # Code constants (category names), never user input.
+    return ", ".join(f"'{v}'" for v in values)
+
+
+PRIORITY_SQL = _literals(sorted(PRIORITY_CATEGORIES))
+DISABLED = Category.DISABLED_VETERAN.value
+CONSCRIPT = Category.CONSCRIPT_FAMILY.value
+
+
+def _benefit_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{c.value}' THEN '{b.value}'" for c, b in BENEFIT_OF.items())
+    return f"CASE {column} {whens} END"
+
+
+def _assessed(column: str, fallback: str, default: str, month: str) -> str:
+    """A disabled veteran's cause or level in a month: the assessment in force on its first
+    day (a change on the 15th counts from the next month), else the first assessment (the
+    month of approval), else what the qualification says."""
+    return (
+        f"CASE WHEN q.category = '{DISABLED}' THEN COALESCE("
+        f"(SELECT a.{column} FROM {A} a WHERE a.qualification_id = q.id AND a.effective_on <= "
+        f"{month}.first_day "
+        "ORDER BY a.effective_on DESC LIMIT 1), "
+        f"(SELECT a.{column} FROM {A} a WHERE a.qualification_id = q.id ORDER BY a.effective_on LIMIT 1), "
+        f"q.{fallback}) ELSE {default} END"
+    )
+
+
+_CAUSE_M = _assessed("cause", "disability_cause", "''", "m")
+_LEVEL_M = _assessed("level", "disability_level", "0", "m")
+_CAUSE_DM = _assessed("cause", "disability_cause", "''", "dm")
+_LEVEL_DM = _assessed("level", "disability_level", "0", "dm")
+
+
+def _payable(month: str) -> str:
+    """``registry.selectors.payable_in_month`` as SQL, for the months in ``month``: from the
+    month of approval, through the month of death and of the end, not in a month whose
+    first day falls in a suspension. A test holds the two to the same answers."""
+    return (
+        f"q.approved_on <= {month}.last_day "
+        f"AND (b.death_date IS NULL OR b.death_date >= {month}.first_day) "
+        f"AND (q.ended_on IS NULL OR q.ended_on >= {month}.first_day) "
+        f"AND NOT EXISTS (SELECT 1 FROM {S} s WHERE s.qualification_id = q.id "
+        f"AND s.started_on <= {month}.first_day AND (s.ended_on IS NULL OR s.ended_on > {month}.first_day))"
+    )
+
+
+def _regular_source(person_filter: str) -> str:
+    """Each qualification in each month of the window in which it is payable (the regular
+    benefits) or, in the allowance month, active (the conscript family allowance)."""
+    return (
+        "SELECT q.id AS qualification_id, q.beneficiary_id AS beneficiary_id, q.category AS category, "
+        "b.residence AS residence, q.service_years AS service_years, m.ym AS ym, m.ym AS rate_ym, "
+        f"{_CAUSE_M} AS cause, {_LEVEL_M} AS level, "
+        "0 AS life_event_id, 1 AS has_payee "
+        f"FROM {Q} q JOIN {B} b ON b.id = q.beneficiary_id "
+        f"JOIN {MONTHS} m ON m.in_window = 1 "
+        f"AND (q.category IN ({PRIORITY_SQL}) OR (q.category = '{CONSCRIPT}' AND m.allowance = 1)) "
+        f"AND {_payable('m')} "
+        f"WHERE b.region_id LIKE %s {person_filter}"
+    )
+
+
+def _lump_source(person_filter: str) -> str:
+    """Death lump sums: due in the month after the death was recorded, for each regular
+    benefit the person was paid in the month of death, at that month's rate."""
+    return (
+        "SELECT q.id AS qualification_id, q.beneficiary_id AS beneficiary_id, q.category AS category, "
+        "b.residence AS residence, q.service_years AS service_years, lm.ym AS ym, dm.ym AS rate_ym, "
+        f"{_CAUSE_DM} AS cause, {_LEVEL_DM} AS level, "
+        "le.id AS life_event_id, "
+        f"CASE WHEN EXISTS (SELECT 1 FROM {DP} dp WHERE dp.life_event_id = le.id) "
+        f"OR EXISTS (SELECT 1 FROM {PL} pl WHERE pl.life_event_id = le.id AND pl.named_at IS NOT NULL) "
+        "THEN 1 ELSE 0 END AS has_payee "
+        f"FROM {LE} le JOIN {B} b ON b.id = le.beneficiary_id "
+        f"JOIN {MONTHS} lm ON lm.in_window = 1 AND le.recorded_at >= lm.prev_start AND "
+        "le.recorded_at < lm.start_at "
+        f"JOIN {MONTHS} dm ON b.death_date >= dm.first_day AND b.death_date <= dm.last_day "
+        f"JOIN {Q} q ON q.beneficiary_id = b.id AND q.category IN ({PRIORITY_SQL}) AND {_payable('dm')} "
+        f"WHERE le.kind = '{LifeEventKind.DEATH.value}' AND b.region_id LIKE %s {person_filter}"
+    )
+
+
+_UNITS = "CASE WHEN r.per_year = 1 THEN COALESCE(x.service_years, 0) ELSE 1 END"
+# annual × units × (1 + top-up) / divisor, half-up to the fen, in integers (money.amount_fen).
+AMOUNT_SQL = (
+    f"((2 * r.annual_fen * {_UNITS} * (10000 + r.topup_bp) + r.divisor * 10000) / (2 * r.divisor * 10000))"
+)
+# 1: no standard applies; 2: a per-year standard and no years of service on record.
+PROBLEM_SQL = (
+    "CASE WHEN r.standard_id IS NULL THEN 1 WHEN r.per_year = 1 AND x.service_years IS NULL THEN 2 ELSE 0 END"
+)
+NO_PROBLEM, NO_STANDARD, NO_SERVICE_YEARS = 0, 1, 2
+
+
+def _due_rows(source: str, *, lump: bool) -> str:
+    benefit = _benefit_sql("x.category")
+    if lump:
+        benefit = "'lump_sum_' || " + benefit
+    times = "r.lump_months * " if lump else ""
+    return (
+        "SELECT x.beneficiary_id AS beneficiary_id, x.qualification_id AS qualification_id, "
+        f"{benefit} AS benefit, x.ym AS ym, "
+        f"CASE WHEN r.standard_id IS NULL THEN 0 ELSE {times}{AMOUNT_SQL} END AS due_fen, "
+        f"{PROBLEM_SQL} AS problem, r.standard_id AS standard_id, r.topup_bp AS topup_bp, "
+        f"{_UNITS} AS units, x.rate_ym AS rate_ym, x.life_event_id AS life_event_id, x.has_payee "
+        "AS has_payee "
+        f"FROM ({source}) x LEFT JOIN {RATES} r ON r.ym = x.rate_ym AND r.category = x.category "
+        "AND r.cause = x.cause AND r.level = x.level AND r.residence = x.residence"
+    )
+
+
+# --- the scratch tables -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    county_code: str
+    start: date  # payments start month: earlier months are settled history
+    period: date  # the last month paid
+    allowance_month: int
+
+    @property
+    def prefix(self) -> str:
+        return self.county_code[:6]
+
+    @property
+    def like(self) -> str:
+        return self.prefix + "%"
+
+
+def _types() -> tuple[str, str]:
+    return connection.data_types["DateField"], connection.data_types["DateTimeField"]
+
+
+def _local_start(month: date) -> datetime:
+    return datetime(month.year, month.month, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@contextmanager
+def scratch(window: Window, cursor: CursorWrapper, *, person_id: int | None = None) -> Iterator[None]:
+    """Create and fill the months and rates tables; drop every scratch table afterwards."""
+    date_type, datetime_type = _types()
+    drop_scratch(cursor)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {MONTHS} (ym INTEGER PRIMARY KEY, first_day {date_type} NOT NULL, "
+        f"last_day {date_type} NOT NULL, in_window INTEGER NOT NULL, allowance INTEGER NOT NULL, "
+        f"prev_start {datetime_type} NOT NULL, start_at {datetime_type} NOT NULL)"
+    )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {RATES} (ym INTEGER NOT NULL, category VARCHAR(32) NOT NULL, "
+        "cause VARCHAR(8) NOT NULL, level INTEGER NOT NULL, residence VARCHAR(5) NOT NULL, "
+        "benefit VARCHAR(32) NOT NULL, standard_id BIGINT NOT NULL, annual_fen BIGINT NOT NULL, "
+        "per_year INTEGER NOT NULL, topup_bp BIGINT NOT NULL, divisor BIGINT NOT NULL, "
+        "lump_months BIGINT NOT NULL, PRIMARY KEY (ym, category, cause, level, residence))"
+    )
+    span = months(_earliest_month(window, cursor, person_id), window.period)
+    ops = connection.ops
+    cursor.executemany(
+        f"INSERT INTO {MONTHS} (ym, first_day, last_day, in_window, allowance, prev_start, start_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        [
+            (
+                ym(m),
+                ops.adapt_datefield_value(m),
+                ops.adapt_datefield_value(date.fromordinal(add_months(m, 1).toordinal() - 1)),
+                1 if window.start <= m <= window.period else 0,
+                1 if m.month == window.allowance_month else 0,
+                ops.adapt_datetimefield_value(_local_start(add_months(m, -1))),
+                ops.adapt_datetimefield_value(_local_start(m)),
+            )
+            for m in span
+        ],
+    )
+    rates = rates_for(span, StandardTable.load(), TopUps.load(window.county_code))
+    _load_rates(cursor, rates)
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {MONTHS}")
+        cursor.execute(f"ANALYZE {RATES}")
+    try:
+        yield
+    finally:
+        drop_scratch(cursor)
+
+
+def _load_rates(cursor: CursorWrapper, rates: list[Rate]) -> None:
+    cursor.executemany(
+        f"INSERT INTO {RATES} (ym, category, cause, level, residence, benefit, standard_id, annual_fen, "
+        "per_year, topup_bp, divisor, lump_months) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [r.as_row() for r in rates],
+    )
+
+
+def drop_scratch(cursor: CursorWrapper) -> None:
+    for table in (PAYS, PER_BENEFIT, DIFF, LUMP, RATES, MONTHS):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _earliest_month(window: Window, cursor: CursorWrapper, person_id: int | None) -> date:
+    """The window starts a month before the start month (a death recorded then falls due
+    in the start month) and reaches back to the month of any death whose lump sum falls
+    due in the window: lump sums are paid at the rate of the month of death."""
+    earliest = add_months(window.start, -1)
+    ops = connection.ops
+    params: list[Any] = [
+        LifeEventKind.DEATH.value,
+        ops.adapt_datetimefield_value(_local_start(earliest)),
+        window.like,
+    ]
+    person = ""
+    if person_id is not None:
+        person, params = " AND b.id = %s", [*params, person_id]
+    cursor.execute(
+        f"SELECT MIN(b.death_date) FROM {LE} le JOIN {B} b ON b.id = le.beneficiary_id "
+        f"WHERE le.kind = %s AND le.recorded_at >= %s AND b.region_id LIKE %s{person}",
+        params,
+    )
+    found = cursor.fetchone()[0]
+    if found:
+        death = found if isinstance(found, date) else date.fromisoformat(str(found))
+        earliest = min(earliest, death.replace(day=1))
+    return earliest
+
+
+# --- a batch --------------------------------------------------------------------------------
+
+PAY = "(d.due_fen - d.paid_fen + d.refunded_fen)"  # due minus what was paid and kept
+# What should still be claimed back: paid and kept beyond what is due, less what was waived.
+OWED = "(d.paid_fen - d.refunded_fen - d.due_fen - d.waived_fen)"
+TARGET = f"(CASE WHEN {OWED} > 0 THEN {OWED} ELSE 0 END)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: int
+    qualification_id: int
+    ym: int
+
+
+class EngineProblems(Exception):
+    def __init__(self, count: int, samples: list[Problem]) -> None:
+        self.count = count
+        self.samples = samples
+        super().__init__(f"{count} payments cannot be computed")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    persons: int
+    items: int
+    total_fen: int
+    arrears_fen: int
+    recoveries: int
+    recoveries_fen: int
+    held_persons: int
+    held_fen: int
+    pending_lump_sums: int
+
+
+def _paid_branch(person_filter: str = "") -> str:
+    return (
+        "SELECT i.beneficiary_id, i.benefit, i.month, 0, CAST(i.amount_fen AS INTEGER), 0, 0, 0, 0, NULL "
+        f"FROM {ITEMS} i JOIN {LINES} l ON l.batch_id = i.batch_id AND l.beneficiary_id = i.beneficiary_id "
+        f"JOIN {BATCHES} bt ON bt.id = i.batch_id "
+        f"WHERE bt.county_id = %s AND l.status = '{LineStatus.PAID.value}' AND i.month >= %s AND "
+        "i.month <= %s"
+        f"{person_filter}"
+    )
+
+
+def _recovery_branch() -> str:
+    return (
+        "SELECT r.beneficiary_id, r.benefit, r.month, 0, 0, "
+        f"CAST(CASE WHEN r.status = '{RecoveryStatus.RECOVERED.value}' THEN r.amount_fen ELSE 0 "
+        "END AS INTEGER), "
+        f"CAST(CASE WHEN r.status = '{RecoveryStatus.OPEN.value}' THEN r.amount_fen ELSE 0 END AS INTEGER), "
+        f"CAST(CASE WHEN r.status = '{RecoveryStatus.WAIVED.value}' THEN r.amount_fen ELSE 0 END "
+        "AS INTEGER), "
+        "0, NULL "
+        f"FROM {RECOVERIES} r JOIN {BATCHES} rb ON rb.id = r.batch_id "
+        f"WHERE rb.county_id = %s AND r.status IN ('{RecoveryStatus.OPEN.value}', "
+        f"'{RecoveryStatus.RECOVERED.value}', '{RecoveryStatus.WAIVED.value}') AND r.month >= %s "
+        "AND r.month <= %s"
+    )
+
+
+def compute_batch(batch: Batch, window: Window) -> Outcome:
+    """Fill ``batch`` with its lines, items, recoveries and totals. Runs inside the
+    caller's transaction; raises ``EngineProblems`` (having written nothing) when some
+    payment cannot be computed."""
+    start_ym, period_ym = ym(window.start), ym(window.period)
+    with connection.cursor() as cursor, scratch(window, cursor):
+        if connection.vendor == "postgresql":
+            # One aggregate over every person-month of the county: let it hash in memory.
+            # The statements are few and long; compiling them (JIT) costs more than it saves.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {LUMP} AS {_due_rows(_lump_source(''), lump=True)}",
+            [window.like],
+        )
+        # Amounts enter the aggregate as 32-bit integers (one item is far below 21 million
+        # yuan): PostgreSQL then sums in a by-value 64-bit state instead of a 128-bit one
+        # allocated per group, which halves the memory of a county-wide aggregate.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DIFF} AS "
+            "SELECT u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
+            "CAST(MAX(u.due_fen) AS BIGINT) AS due_fen, CAST(SUM(u.paid_fen) AS BIGINT) AS paid_fen, "
+            "CAST(SUM(u.refunded_fen) AS BIGINT) AS refunded_fen, "
+            "CAST(SUM(u.open_fen) AS BIGINT) AS open_fen, "
+            "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem, "
+            "MAX(CASE WHEN u.problem > 0 THEN u.qualification_id END) AS problem_qualification "
+            "FROM ("
+            "SELECT d.beneficiary_id AS beneficiary_id, d.benefit AS benefit, d.ym AS ym, "
+            "CAST(d.due_fen AS INTEGER) AS due_fen, 0 AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, "
+            "0 AS waived_fen, d.problem AS problem, d.qualification_id AS qualification_id "
+            f"FROM ({_due_rows(_regular_source(''), lump=False)}) d "
+            "UNION ALL "
+            "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem, "
+            f"t.qualification_id FROM {LUMP} t WHERE t.has_payee = 1 "
+            f"UNION ALL {_paid_branch()} "
+            f"UNION ALL {_recovery_branch()}"
+            ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
+            [window.like, window.county_code, start_ym, period_ym, window.county_code, start_ym, period_ym],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {DIFF}")
+        _check_problems(cursor)
+        _sum_per_person(cursor, period_ym)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {PAYS}")
+        else:
+            cursor.execute(f"CREATE UNIQUE INDEX {PAYS}_person ON {PAYS} (beneficiary_id)")
+        _insert_lines(cursor, batch)
+        _insert_items(cursor, batch, period_ym)
+        _raise_recoveries(cursor, batch, window)
+        pending = _list_pending_lump_sums(cursor, batch)
+        _insert_totals(cursor, batch)
+        return _outcome(cursor, batch, pending)
+
+
+def _check_problems(cursor: CursorWrapper) -> None:
+    cursor.execute(f"SELECT COUNT(*) FROM {DIFF} WHERE problem > 0")
+    count = cursor.fetchone()[0]
+    if not count:
+        return
+    cursor.execute(
+        f"SELECT problem, problem_qualification, ym FROM {DIFF} WHERE problem > 0 "
+        "ORDER BY ym, problem_qualification LIMIT 10"
+    )
+    raise EngineProblems(count, [Problem(int(k), int(q), int(m)) for k, q, m in cursor.fetchall()])
+
+
+_PAYEE_JOINS = (
+    f"LEFT JOIN {LE} le ON le.beneficiary_id = b.id AND le.kind = '{LifeEventKind.DEATH.value}' "
+    f"LEFT JOIN {DP} dp ON dp.life_event_id = le.id "
+    f"LEFT JOIN {PL} pl ON pl.life_event_id = le.id AND pl.named_at IS NOT NULL"
+)
+_ACCOUNT = "COALESCE(dp.bank_account_encrypted, pl.payee_bank_account_encrypted, b.bank_account_encrypted)"
+
+
+def _sum_per_person(cursor: CursorWrapper, period_ym: int) -> None:
+    """What each person is paid per benefit (one pass over the differences), then per
+    person: their total, township, whether they are held (no account to pay into) and their
+    line number, numbered on these narrow rows rather than on the wide lines."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {PER_BENEFIT} AS SELECT d.beneficiary_id AS beneficiary_id, "
+        f"d.benefit AS benefit, COUNT(*) AS items, CAST(SUM({PAY}) AS BIGINT) AS amount_fen, "
+        f"CAST(SUM(CASE WHEN d.ym < %s THEN {PAY} ELSE 0 END) AS BIGINT) AS arrears_fen "
+        f"FROM {DIFF} d WHERE {PAY} > 0 GROUP BY d.beneficiary_id, d.benefit",
+        [period_ym],
+    )
+    held = f"CASE WHEN {_ACCOUNT} = '' THEN 1 ELSE 0 END"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {PAYS} AS SELECT p.beneficiary_id AS beneficiary_id, "
+        "p.amount_fen AS amount_fen, p.arrears_fen AS arrears_fen, b.township_id AS township_id, "
+        f"{held} AS held, ROW_NUMBER() OVER (ORDER BY {held}, b.township_id, b.id) AS seq "
+        "FROM (SELECT x.beneficiary_id AS beneficiary_id, CAST(SUM(x.amount_fen) AS BIGINT) AS amount_fen, "
+        "CAST(SUM(x.arrears_fen) AS BIGINT) AS arrears_fen "
+        f"FROM {PER_BENEFIT} x GROUP BY x.beneficiary_id) p "
+        f"JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS}",
+    )
+
+
+def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
+    """One line per person owed money, to the payee named with a death or else to the
+    account on record; a person with no account is held (and paid once one is given)."""
+    cursor.execute(
+        f"INSERT INTO {LINES} (batch_id, beneficiary_id, township_id, seq, amount_fen, arrears_fen, "
+        "to_payee, payee_name, payee_id_number_encrypted, payee_id_number_masked, bank_name, "
+        "bank_account_encrypted, bank_account_masked, status, reason) "
+        "SELECT %s, p.beneficiary_id, p.township_id, p.seq, p.amount_fen, p.arrears_fen, "
+        "CASE WHEN dp.id IS NOT NULL OR pl.id IS NOT NULL THEN TRUE ELSE FALSE END, "
+        "COALESCE(dp.name, pl.payee_name, b.name), "
+        "COALESCE(dp.id_number_encrypted, pl.payee_id_number_encrypted, b.id_number_encrypted), "
+        "COALESCE(dp.id_number_masked, pl.payee_id_number_masked, b.id_number_masked), "
+        "COALESCE(dp.bank_name, pl.payee_bank_name, b.bank_name), "
+        f"{_ACCOUNT}, "
+        "COALESCE(dp.bank_account_masked, pl.payee_bank_account_masked, b.bank_account_masked), "
+        f"CASE WHEN p.held = 1 THEN '{LineStatus.HELD.value}' ELSE '{LineStatus.PENDING.value}' END, '' "
+        f"FROM {PAYS} p JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS} ORDER BY p.beneficiary_id",
+        [batch.pk],
+    )
+
+
+def _insert_items(cursor: CursorWrapper, batch: Batch, period_ym: int) -> None:
+    cursor.execute(
+        f"INSERT INTO {ITEMS} (batch_id, beneficiary_id, benefit, month, due_fen, paid_before_fen, "
+        "amount_fen, arrears) "
+        f"SELECT %s, d.beneficiary_id, d.benefit, d.ym, d.due_fen, d.paid_fen - d.refunded_fen, {PAY}, "
+        "CASE WHEN d.ym < %s THEN TRUE ELSE FALSE END "
+        # In key order: the key's index then grows at its right edge instead of everywhere.
+        f"FROM {DIFF} d WHERE {PAY} > 0 ORDER BY d.beneficiary_id, d.benefit, d.ym",
+        [batch.pk, period_ym],
+    )
+
+
+def _raise_recoveries(cursor: CursorWrapper, batch: Batch, window: Window) -> None:
+    """A negative difference is claimed back, never netted. Each batch brings the open
+    claim of every (person, benefit, month) to what is owed now: a stale claim is
+    superseded and, where something is still owed, replaced by the right amount."""
+    opened = RecoveryStatus.OPEN.value
+    cursor.execute(
+        f"UPDATE {RECOVERIES} SET status = %s, superseded_by_id = %s WHERE id IN ("
+        f"SELECT r.id FROM {RECOVERIES} r JOIN {BATCHES} rb ON rb.id = r.batch_id "
+        f"JOIN {DIFF} d ON d.beneficiary_id = r.beneficiary_id AND d.benefit = r.benefit AND d.ym = r.month "
+        f"WHERE rb.county_id = %s AND r.status = %s AND d.open_fen <> {TARGET})",
+        [RecoveryStatus.SUPERSEDED.value, batch.pk, window.county_code, opened],
+    )
+    cursor.execute(
+        f"INSERT INTO {RECOVERIES} (batch_id, beneficiary_id, benefit, month, due_fen, paid_fen, "
+        "amount_fen, status, note) "
+        "SELECT %s, d.beneficiary_id, d.benefit, d.ym, d.due_fen, d.paid_fen - d.refunded_fen, "
+        f"{TARGET}, %s, '' "
+        f"FROM {DIFF} d WHERE {TARGET} > 0 AND {TARGET} <> d.open_fen",
+        [batch.pk, opened],
+    )
+
+
+def _list_pending_lump_sums(cursor: CursorWrapper, batch: Batch) -> int:
+    """Lump sums due without a payee wait on the pending list (once per death)."""
+    cursor.execute(
+        f"INSERT INTO {PL} (life_event_id, beneficiary_id, found_in_id, found_at, amount_fen, "
+        "payee_name, payee_id_number_encrypted, payee_id_number_masked, payee_bank_name, "
+        "payee_bank_account_encrypted, payee_bank_account_masked) "
+        "SELECT t.life_event_id, t.beneficiary_id, %s, %s, CAST(SUM(t.due_fen) AS BIGINT), '', "
+        "'', '', '', '', '' "
+        f"FROM {LUMP} t WHERE t.has_payee = 0 "
+        f"AND NOT EXISTS (SELECT 1 FROM {PL} p WHERE p.life_event_id = t.life_event_id) "
+        "GROUP BY t.life_event_id, t.beneficiary_id",
+        [batch.pk, connection.ops.adapt_datetimefield_value(batch.created_at)],
+    )
+    return int(cursor.rowcount or 0)
+
+
+def _insert_totals(cursor: CursorWrapper, batch: Batch) -> None:
+    """Per township and benefit, of the lines to be transferred (held lines left out)."""
+    cursor.execute(
+        f"INSERT INTO {TOTALS} (batch_id, township_id, benefit, persons, items, amount_fen, arrears_fen) "
+        "SELECT %s, p.township_id, x.benefit, COUNT(*), SUM(x.items), "
+        "CAST(SUM(x.amount_fen) AS BIGINT), CAST(SUM(x.arrears_fen) AS BIGINT) "
+        f"FROM {PER_BENEFIT} x JOIN {PAYS} p ON p.beneficiary_id = x.beneficiary_id WHERE p.held = 0 "
+        "GROUP BY p.township_id, x.benefit",
+        [batch.pk],
+    )
+
+
+def _outcome(cursor: CursorWrapper, batch: Batch, pending: int) -> Outcome:
+    cursor.execute(
+        "SELECT "
+        f"COALESCE(SUM(CASE WHEN status <> '{LineStatus.HELD.value}' THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN status <> '{LineStatus.HELD.value}' THEN amount_fen ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN status <> '{LineStatus.HELD.value}' THEN arrears_fen ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN status = '{LineStatus.HELD.value}' THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN status = '{LineStatus.HELD.value}' THEN amount_fen ELSE 0 END), 0) "
+        f"FROM {LINES} WHERE batch_id = %s",
+        [batch.pk],
+    )
+    persons, total, arrears, held, held_fen = (int(v) for v in cursor.fetchone())
+    cursor.execute(f"SELECT COALESCE(SUM(items), 0) FROM {TOTALS} WHERE batch_id = %s", [batch.pk])
+    items = int(cursor.fetchone()[0])
+    cursor.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM {RECOVERIES} WHERE batch_id = %s",
+        [batch.pk],
+    )
+    recoveries, recoveries_fen = (int(v) for v in cursor.fetchone())
+    return Outcome(persons, items, total, arrears, recoveries, recoveries_fen, held, held_fen, pending)
+
+
+# --- one person, for the explanation ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueRow:
+    qualification_id: int
+    benefit: str
+    ym: int
+    due_fen: int
+    problem: int
+    standard_id: int | None
+    topup_bp: int | None
+    units: int
+    rate_ym: int
+    life_event_id: int
+    has_payee: bool
+
+
+def due_rows_for(window: Window, person_id: int) -> list[DueRow]:
+    """Every due row of one person in the window, before choosing the higher of two
+    qualifications giving the same benefit: the same SQL as the batch, with its detail."""
+    person = "AND b.id = %s"
+    with connection.cursor() as cursor, scratch(window, cursor, person_id=person_id):
+        cursor.execute(
+            f"{_due_rows(_regular_source(person), lump=False)} UNION ALL "
+            f"{_due_rows(_lump_source(person), lump=True)}",
+            [window.like, person_id, window.like, person_id],
+        )
+        return [
+            DueRow(
+                qualification_id=int(r[1]),
+                benefit=r[2],
+                ym=int(r[3]),
+                due_fen=int(r[4]),
+                problem=int(r[5]),
+                standard_id=None if r[6] is None else int(r[6]),
+                topup_bp=None if r[7] is None else int(r[7]),
+                units=int(r[8]),
+                rate_ym=int(r[9]),
+                life_event_id=int(r[10]),
+                has_payee=bool(r[11]),
+            )
+            for r in cursor.fetchall()
+        ]
+
+
+def qualification_months(window: Window) -> set[tuple[int, int]]:
+    """(qualification, yyyymm) for every regular-benefit qualification payable in a month
+    of the window, county-wide: what the engine pays, for comparison with the selector."""
+    with connection.cursor() as cursor, scratch(window, cursor):
+        cursor.execute(
+            f"SELECT x.qualification_id, x.ym FROM ({_regular_source('')}) x "
+            f"WHERE x.category IN ({PRIORITY_SQL})",
+            [window.like],
+        )
+        return {(int(q), int(m)) for q, m in cursor.fetchall()}
+
+
+def paid_without_payable(window: Window, prefix: str, limit: int) -> list[tuple[int, int, str, int, int]]:
+    """Confirmed regular payments (batch, person, benefit, month, fen) in the window for
+    which no qualification of that benefit was payable: what the reconciliation lists."""
+    regular = _literals([b for b in (BENEFIT_OF[c].value for c in PRIORITY_CATEGORIES)])
+    with connection.cursor() as cursor, scratch(window, cursor):
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DIFF} AS SELECT DISTINCT x.beneficiary_id AS beneficiary_id, "
+            f"x.ym AS ym, {_benefit_sql('x.category')} AS benefit FROM ({_regular_source('')}) x "
+            f"WHERE x.category IN ({PRIORITY_SQL})",
+            [window.like],
+        )
+        cursor.execute(f"CREATE INDEX {DIFF}_key ON {DIFF} (beneficiary_id, ym, benefit)")
+        cursor.execute(
+            "SELECT i.batch_id, i.beneficiary_id, i.benefit, i.month, i.amount_fen "
+            f"FROM {ITEMS} i JOIN {LINES} l ON l.batch_id = i.batch_id AND l.beneficiary_id = "
+            "i.beneficiary_id "
+            f"JOIN {BATCHES} bt ON bt.id = i.batch_id JOIN {B} b ON b.id = i.beneficiary_id "
+            f"WHERE bt.county_id = %s AND l.status = '{LineStatus.PAID.value}' AND i.benefit IN ({regular}) "
+            "AND i.month >= %s AND i.month <= %s AND b.region_id LIKE %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {DIFF} p WHERE p.beneficiary_id = i.beneficiary_id "
+            "AND p.ym = i.month AND p.benefit = i.benefit) "
+            "ORDER BY i.month, i.beneficiary_id LIMIT %s",
+            [window.county_code, ym(window.start), ym(window.period), prefix + "%", limit],
+        )
+        return [(int(a), int(b), str(c), int(d), int(e)) for a, b, c, d, e in cursor.fetchall()]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from youfu.benefits.commanding import batch_for
+from youfu.benefits.services import do_discard_batch
+from youfu.core.commands import YoufuCommand
+
+
+class Command(YoufuCommand):
+    help = "Discard a draft batch."
+
+    def add_command_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("batch_id", type=int, metavar="ID")
+        parser.add_argument("--note", default="")
+
+    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+        batch = do_discard_batch(
+            batch_for(actor, options["batch_id"]), acting_user=actor, note=options["note"]
+        )
+        return {"ok": True, "id": batch.pk, "period": batch.period_label, "state": batch.state}

@@ -1,0 +1,482 @@
+"""Benefits: standards, top-ups, settings, batches with their items and bank lines,
+recoveries and death lump sums waiting for a payee.
+
+Money is integer fen (see ``money.py``); the bulk tables (items, lines, recoveries) key
+months as ``yyyymm`` integers. The bulk tables are written by the engine's set-based SQL,
+never row by row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from youfu.accounts.scope import RegionScoped, ScopedQuerySet
+from youfu.benefits.money import month_label, ym_label, yuan
+from youfu.registry.categories import Category, DisabilityCause
+
+
+class StandardBasis(models.TextChoices):
+    PER_PERSON = "per_person", _("per person")
+    PER_SERVICE_YEAR = "per_service_year", _("per year of service")
+
+
+BASIS_BY_CHINESE_NAME = {"每人": StandardBasis.PER_PERSON, "每服役年": StandardBasis.PER_SERVICE_YEAR}
+CHINESE_BASIS: dict[str, str] = {v.value: k for k, v in BASIS_BY_CHINESE_NAME.items()}
+
+
+class StandardImport(models.Model):
+    """One imported standards file: a version of the table. Never changed."""
+
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rows = models.PositiveIntegerField(default=0)  # rows added (identical rows are skipped)
+    unchanged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'import'} {self.imported_at:%Y-%m-%d}"
+
+
+class Standard(models.Model):
+    """抚恤补助标准: an annual amount for a category (and, where given, a disability cause,
+    level and residence) from a date on. Blank cause, level or residence means "any".
+    The row in force for a qualification on a date is the matching row with the latest
+    ``effective_on`` on or before it; the import refuses two matching rows on one date."""
+
+    version = models.ForeignKey(StandardImport, on_delete=models.PROTECT, related_name="standards")
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    disability_cause = models.CharField(
+        _("disability cause"), max_length=8, choices=DisabilityCause.choices, blank=True
+    )
+    disability_level = models.PositiveSmallIntegerField(_("disability level"), null=True, blank=True)
+    residence = models.CharField(_("residence"), max_length=5, blank=True)
+    annual_fen = models.BigIntegerField()
+    effective_on = models.DateField(_("effective on"))
+    basis = models.CharField(
+        _("basis"), max_length=16, choices=StandardBasis.choices, default=StandardBasis.PER_PERSON
+    )
+
+    class Meta:
+        ordering = ["category", "disability_cause", "disability_level", "residence", "-effective_on"]
+        indexes = [models.Index(fields=["category", "effective_on"], name="standard_category_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(annual_fen__gte=0), name="standard_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.category} {self.disability_cause}{self.disability_level or ''} from {self.effective_on}"
+        )
+
+    @property
+    def annual_amount(self) -> Decimal:
+        return yuan(self.annual_fen)
+
+
+class LocalTopUp(models.Model):
+    """地方增发: the county's percentage over the standards, from a date on."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    percent = models.DecimalField(_("top-up (%)"), max_digits=5, decimal_places=2)
+    effective_on = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="region__code", personal_data=False, include_ancestors=True)
+
+    class Meta:
+        ordering = ["region", "-effective_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "effective_on"], name="topup_one_per_date"),
+            models.CheckConstraint(
+                condition=Q(percent__gte=-100, percent__lte=100), name="topup_between_minus_and_plus_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.percent}% from {self.effective_on}"
+
+
+class BenefitSettings(models.Model):
+    """A county's payment settings."""
+
+    region = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # Months before it are settled history and never due. Unset: the period of the first batch.
+    payments_start = models.DateField(_("payments start month"), null=True, blank=True)
+    allowance_month = models.PositiveSmallIntegerField(_("conscript family allowance month"), default=12)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(allowance_month__gte=1, allowance_month__lte=12), name="allowance_month_1_12"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"settings {self.region_id}"
+
+
+class PaymentBenefit(models.TextChoices):
+    """What a batch item pays: the four benefits, and the lump sums paid on a death."""
+
+    DISABILITY_PENSION = "disability_pension", _("disability pension")
+    SURVIVOR_PENSION = "survivor_pension", _("survivor pension")
+    LIVING_SUBSIDY = "living_subsidy", _("living subsidy")
+    CONSCRIPT_FAMILY_ALLOWANCE = "conscript_family_allowance", _("conscript family allowance")
+    LUMP_SUM_DISABILITY_PENSION = "lump_sum_disability_pension", _("death lump sum (disability pension)")
+    LUMP_SUM_SURVIVOR_PENSION = "lump_sum_survivor_pension", _("death lump sum (survivor pension)")
+    LUMP_SUM_LIVING_SUBSIDY = "lump_sum_living_subsidy", _("death lump sum (living subsidy)")
+
+
+CHINESE_BENEFIT = {
+    PaymentBenefit.DISABILITY_PENSION: "残疾抚恤金",
+    PaymentBenefit.SURVIVOR_PENSION: "定期抚恤金",
+    PaymentBenefit.LIVING_SUBSIDY: "定期生活补助",
+    PaymentBenefit.CONSCRIPT_FAMILY_ALLOWANCE: "义务兵家属优待金",
+    PaymentBenefit.LUMP_SUM_DISABILITY_PENSION: "一次性抚恤(残疾抚恤金)",
+    PaymentBenefit.LUMP_SUM_SURVIVOR_PENSION: "一次性抚恤(定期抚恤金)",
+    PaymentBenefit.LUMP_SUM_LIVING_SUBSIDY: "一次性抚恤(定期生活补助)",
+}
+
+
+class BatchState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    APPROVED = "approved", _("approved")
+    EXPORTED = "exported", _("exported")
+    RETURNS_IMPORTED = "returns_imported", _("bank returns imported")
+    CLOSED = "closed", _("closed")
+    DISCARDED = "discarded", _("discarded")
+
+
+OPEN_STATES = (BatchState.DRAFT, BatchState.APPROVED, BatchState.EXPORTED, BatchState.RETURNS_IMPORTED)
+# A bank file can be downloaded from approval on (again, later, for the record).
+EXPORT_STATES = (BatchState.APPROVED, BatchState.EXPORTED, BatchState.RETURNS_IMPORTED, BatchState.CLOSED)
+
+
+class Batch(models.Model):
+    """发放批次: one month's payments of a county."""
+
+    county = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    period = models.DateField(_("period"))  # the first day of the month paid
+    state = models.CharField(_("state"), max_length=16, choices=BatchState.choices, default=BatchState.DRAFT)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payments_start = models.DateField()  # the start month this batch was computed with
+    persons = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+    total_fen = models.BigIntegerField(default=0)
+    arrears_fen = models.BigIntegerField(default=0)
+    recoveries = models.PositiveIntegerField(default=0)
+    recoveries_fen = models.BigIntegerField(default=0)
+    # What the bank's returns file said, kept for the reconciliation.
+    returned_paid = models.PositiveIntegerField(default=0)
+    returned_paid_fen = models.BigIntegerField(default=0)
+    returned_failed = models.PositiveIntegerField(default=0)
+    returned_failed_fen = models.BigIntegerField(default=0)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    # County-wide: a township clerk opens the county's batch and sees their township's lines.
+    scope = RegionScoped(code_path="county__code", include_ancestors=True)
+
+    class Meta:
+        ordering = ["-period", "-pk"]
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        constraints = [
+            # The database, not the code, makes a double batch impossible: two requests
+            # that race both pass any check made before the insert.
+            models.UniqueConstraint(
+                fields=["county"],
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+                name="batch_one_open_per_county",
+            ),
+            models.UniqueConstraint(
+                fields=["county", "period"],
+                condition=~Q(state=BatchState.DISCARDED),
+                name="batch_one_per_county_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        return month_label(self.period)
+
+    @property
+    def total(self) -> Decimal:
+        return yuan(self.total_fen)
+
+    @property
+    def arrears_total(self) -> Decimal:
+        return yuan(self.arrears_fen)
+
+    @property
+    def recoveries_total(self) -> Decimal:
+        return yuan(self.recoveries_fen)
+
+    @property
+    def returned_paid_total(self) -> Decimal:
+        return yuan(self.returned_paid_fen)
+
+    @property
+    def returned_failed_total(self) -> Decimal:
+        return yuan(self.returned_failed_fen)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class BatchTransition(models.Model):
+    """A batch's life, one row per step: who did what and when."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="transitions")
+    state = models.CharField(max_length=16, choices=BatchState.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["batch", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.state}"
+
+
+class LineStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting the bank")
+    PAID = "paid", _("paid")
+    FAILED = "failed", _("failed")
+    HELD = "held", _("held: no bank account")
+
+
+class BatchLine(models.Model):
+    """One bank transfer: a person's items of a batch, summed, to their account or (after
+    a death) to the payee named with it."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    seq = models.PositiveIntegerField(_("no."))
+    amount_fen = models.BigIntegerField()
+    arrears_fen = models.BigIntegerField(default=0)
+    to_payee = models.BooleanField(default=False)
+    payee_name = models.CharField(_("name"), max_length=50)
+    payee_id_number_encrypted = models.TextField()
+    payee_id_number_masked = models.CharField(max_length=18)
+    bank_name = models.CharField(_("bank"), max_length=100)
+    bank_account_encrypted = models.TextField()
+    bank_account_masked = models.CharField(_("bank account"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=8, choices=LineStatus.choices, default=LineStatus.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="beneficiary__region__code")
+
+    class Meta:
+        ordering = ["batch", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "beneficiary"], name="line_one_per_person"),
+            models.UniqueConstraint(fields=["batch", "seq"], name="line_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}#{self.seq}"
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+    @property
+    def arrears(self) -> Decimal:
+        return yuan(self.arrears_fen)
+
+
+class BatchItem(models.Model):
+    """What a batch pays one person for one benefit and month: due minus what the bank
+    had confirmed as paid (net of money recovered) when the batch was made."""
+
+    # The biggest table (a person-month per row) keeps one index, its key, and no
+    # foreign-key constraints of its own: every item belongs to its batch's line for the
+    # same person, whose constraints hold, and per-row checks would cost a county-wide
+    # batch more than all else together. A person's items are found through their lines.
+    pk = models.CompositePrimaryKey("batch", "beneficiary", "benefit", "month")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    beneficiary = models.ForeignKey(
+        "registry.Beneficiary",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    benefit = models.CharField(_("benefit"), max_length=32, choices=PaymentBenefit.choices)
+    month = models.PositiveIntegerField(_("month"))  # yyyymm
+    due_fen = models.BigIntegerField()
+    paid_before_fen = models.BigIntegerField(default=0)
+    amount_fen = models.BigIntegerField()
+    arrears = models.BooleanField(default=False)  # a month before the batch's period
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="beneficiary__region__code")
+
+    class Meta:
+        ordering = ["batch", "beneficiary", "month", "benefit"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="item_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.beneficiary_id}:{self.benefit}:{self.month}"
+
+    @property
+    def month_label(self) -> str:
+        return ym_label(self.month)
+
+
+class RecoveryStatus(models.TextChoices):
+    OPEN = "open", _("to recover")
+    RECOVERED = "recovered", _("recovered")
+    WAIVED = "waived", _("waived")
+    SUPERSEDED = "superseded", _("superseded by a later batch")
+
+
+class Recovery(models.Model):
+    """追缴: money paid beyond what is due for a person, benefit and month. Never netted
+    against other payments; recovered (refunded) money counts as not paid."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="recovery_items")
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT, related_name="+")
+    benefit = models.CharField(_("benefit"), max_length=32, choices=PaymentBenefit.choices)
+    month = models.PositiveIntegerField(_("month"))
+    due_fen = models.BigIntegerField()
+    paid_fen = models.BigIntegerField()
+    amount_fen = models.BigIntegerField()
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.OPEN
+    )
+    superseded_by = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="beneficiary__region__code")
+
+    class Meta:
+        ordering = ["-batch", "beneficiary", "month"]
+        indexes = [models.Index(fields=["beneficiary", "benefit", "month"], name="recovery_key")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="recovery_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id}:{self.benefit}:{self.month} {self.amount_fen}"
+
+    @property
+    def due(self) -> Decimal:
+        return yuan(self.due_fen)
+
+    @property
+    def paid(self) -> Decimal:
+        return yuan(self.paid_fen)
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+    @property
+    def month_label(self) -> str:
+        return ym_label(self.month)
+
+
+class PendingLumpSum(models.Model):
+    """A death lump sum that fell due without a payee: it waits here until one is named."""
+
+    life_event = models.OneToOneField("registry.LifeEvent", on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT, related_name="+")
+    found_in = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    found_at = models.DateTimeField(default=timezone.now)
+    amount_fen = models.BigIntegerField(default=0)  # as computed when found
+    payee_name = models.CharField(_("name"), max_length=50, blank=True)
+    payee_id_number_encrypted = models.TextField(blank=True)
+    payee_id_number_masked = models.CharField(max_length=18, blank=True)
+    payee_bank_name = models.CharField(max_length=100, blank=True)
+    payee_bank_account_encrypted = models.TextField(blank=True)
+    payee_bank_account_masked = models.CharField(max_length=40, blank=True)
+    named_at = models.DateTimeField(null=True, blank=True)
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="beneficiary__region__code")
+
+    class Meta:
+        ordering = ["named_at", "found_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"lump sum of {self.beneficiary_id}"
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+
+class BatchTotal(models.Model):
+    """A batch's totals per township and benefit, computed once when it is made."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="totals")
+    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    benefit = models.CharField(max_length=32, choices=PaymentBenefit.choices)
+    persons = models.PositiveIntegerField()
+    items = models.PositiveIntegerField()
+    amount_fen = models.BigIntegerField()
+    arrears_fen = models.BigIntegerField()
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="township__code")
+
+    class Meta:
+        ordering = ["batch", "township", "benefit"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "township", "benefit"], name="batch_total_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.township_id}:{self.benefit}"
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+    @property
+    def arrears(self) -> Decimal:
+        return yuan(self.arrears_fen)

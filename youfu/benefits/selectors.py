@@ -1,0 +1,457 @@
+"""Reads of benefits, region-scoped: batches, lines, recoveries, a person's entitlements
+explained month by month, and the reconciliation report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
+
+from youfu.accounts.scope import region_prefix
+from youfu.benefits import engine
+from youfu.benefits.models import (
+    CHINESE_BASIS,
+    OPEN_STATES,
+    Batch,
+    BatchItem,
+    BatchLine,
+    BatchState,
+    BatchTotal,
+    LineStatus,
+    LocalTopUp,
+    PaymentBenefit,
+    PendingLumpSum,
+    Recovery,
+    RecoveryStatus,
+    Standard,
+    StandardImport,
+)
+from youfu.benefits.money import add_months, ym, ym_label, yuan
+from youfu.benefits.services import payments_start, settings_for
+from youfu.registry.categories import CHINESE_CAUSE, CHINESE_NAMES, PRIORITY_CATEGORIES, Category
+from youfu.registry.models import Beneficiary, PersonStatus, Qualification, QualificationStatus
+
+
+def county_code_of(region_code: str) -> str:
+    return region_code[:6].ljust(12, "0")
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def batches_for(user: Any) -> QuerySet[Batch]:
+    qs: QuerySet[Batch] = Batch.objects.visible_to(user).select_related("created_by", "approved_by")
+    return qs
+
+
+def lines_for(batch: Batch, user: Any, *, status: str = "", township: str = "") -> QuerySet[BatchLine]:
+    qs: QuerySet[BatchLine] = (
+        BatchLine.objects.visible_to(user)
+        .filter(batch=batch)
+        .select_related("township", "beneficiary")
+        .order_by("seq")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if township:
+        qs = qs.filter(township_id=township)
+    return qs
+
+
+def totals_for(batch: Batch, user: Any) -> QuerySet[BatchTotal]:
+    qs: QuerySet[BatchTotal] = (
+        BatchTotal.objects.visible_to(user)
+        .filter(batch=batch)
+        .select_related("township")
+        .order_by("township", "benefit")
+    )
+    return qs
+
+
+def line_counts(batch: Batch, user: Any) -> dict[str, tuple[int, Decimal]]:
+    rows = (
+        BatchLine.objects.visible_to(user)
+        .filter(batch=batch)
+        .values("status")
+        .annotate(n=Count("pk"), fen=Sum("amount_fen"))
+        .order_by()
+    )
+    return {r["status"]: (r["n"], yuan(r["fen"])) for r in rows}
+
+
+def items_of_line(line: BatchLine) -> QuerySet[BatchItem]:
+    qs: QuerySet[BatchItem] = BatchItem.objects.filter(
+        batch_id=line.batch_id, beneficiary_id=line.beneficiary_id
+    )
+    return qs.order_by("month", "benefit")
+
+
+def recoveries_for(user: Any, *, status: str = RecoveryStatus.OPEN) -> QuerySet[Recovery]:
+    qs: QuerySet[Recovery] = (
+        Recovery.objects.visible_to(user)
+        .exclude(batch__state__in=[BatchState.DRAFT, BatchState.DISCARDED])
+        .select_related("beneficiary__township", "batch", "settled_by")
+        .order_by("beneficiary__township", "beneficiary__name", "month", "pk")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def pending_lump_sums_for(user: Any, *, waiting_only: bool = True) -> QuerySet[PendingLumpSum]:
+    qs: QuerySet[PendingLumpSum] = (
+        PendingLumpSum.objects.visible_to(user)
+        .select_related("beneficiary__township", "life_event", "named_by")
+        .order_by("found_at", "pk")
+    )
+    if waiting_only:
+        qs = qs.filter(named_at__isnull=True)
+    return qs
+
+
+def standards_history() -> QuerySet[Standard]:
+    qs: QuerySet[Standard] = Standard.objects.select_related("version", "version__imported_by").order_by(
+        "category", "disability_cause", "disability_level", "residence", "-effective_on"
+    )
+    return qs
+
+
+def standard_versions() -> QuerySet[StandardImport]:
+    qs: QuerySet[StandardImport] = StandardImport.objects.select_related("imported_by")
+    return qs
+
+
+def topups_for(user: Any) -> QuerySet[LocalTopUp]:
+    qs: QuerySet[LocalTopUp] = LocalTopUp.objects.visible_to(user).select_related("created_by", "region")
+    return qs
+
+
+def describe_standard(standard: Standard) -> str:
+    parts = [CHINESE_NAMES[Category(standard.category)]]
+    if standard.disability_cause:
+        parts.append(CHINESE_CAUSE[standard.disability_cause])  # type: ignore[index]
+    if standard.disability_level:
+        parts.append(f"{standard.disability_level}级")
+    if standard.residence:
+        parts.append("城镇" if standard.residence == "urban" else "农村")
+    return " ".join(parts)
+
+
+# --- a person's entitlements, explained ---------------------------------------------------------
+
+
+@dataclass
+class Entitlement:
+    month: str
+    benefit: str
+    qualification_id: int | None = None
+    category: str = ""
+    standard: Standard | None = None
+    top_up_percent: Decimal | None = None
+    units: int = 1
+    due: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")
+    refunded: Decimal = Decimal("0.00")
+    in_open_batch: Decimal = Decimal("0.00")
+    claimed: Decimal = Decimal("0.00")  # open recoveries
+    waiting_for_payee: bool = False
+    problem: str = ""
+
+    @property
+    def difference(self) -> Decimal:
+        """What the next batch pays (positive) or claims back (negative)."""
+        if self.waiting_for_payee:
+            return Decimal("0.00")
+        return self.due - (self.paid - self.refunded)
+
+    @property
+    def benefit_label(self) -> str:
+        return str(PaymentBenefit(self.benefit).label)
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.standard
+        return {
+            "month": self.month,
+            "benefit": self.benefit,
+            "qualification_id": self.qualification_id,
+            "category": self.category,
+            "standard": None
+            if s is None
+            else {
+                "id": s.pk,
+                "description": describe_standard(s),
+                "category": s.category,
+                "disability_cause": s.disability_cause,
+                "disability_level": s.disability_level,
+                "residence": s.residence,
+                "annual_amount": f"{s.annual_amount:.2f}",
+                "effective_on": s.effective_on.isoformat(),
+                "basis": s.basis,
+                "basis_label": CHINESE_BASIS.get(s.basis, s.basis),
+                "version": s.version_id,
+            },
+            "top_up_percent": None if self.top_up_percent is None else f"{self.top_up_percent:.2f}",
+            "units": self.units,
+            "due": f"{self.due:.2f}",
+            "paid": f"{self.paid:.2f}",
+            "refunded": f"{self.refunded:.2f}",
+            "difference": f"{self.difference:.2f}",
+            "in_open_batch": f"{self.in_open_batch:.2f}",
+            "claimed_back": f"{self.claimed:.2f}",
+            "waiting_for_payee": self.waiting_for_payee,
+            "problem": self.problem,
+        }
+
+
+@dataclass
+class Explanation:
+    beneficiary_id: int
+    first: date
+    last: date
+    payments_start: date | None
+    rows: list[Entitlement] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "beneficiary_id": self.beneficiary_id,
+            "from": ym_label(ym(self.first)),
+            "to": ym_label(ym(self.last)),
+            "payments_start": None if self.payments_start is None else ym_label(ym(self.payments_start)),
+            "count": len(self.rows),
+            "results": [r.as_dict() for r in self.rows],
+        }
+
+
+def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explanation:
+    """Per month and benefit: the standard row used, the top-up, due, paid and the
+    difference. Computed by the engine's own SQL for this one person, so it explains
+    exactly what the batches pay. Months before the payments start month are settled
+    history and are not shown."""
+    county = county_code_of(person.region_id)
+    start = payments_start(county)
+    explanation = Explanation(person.pk, first, last, start)
+    effective_first = max(first, start) if start else first
+    if effective_first > last:
+        return explanation
+    window = engine.Window(county, effective_first, last, settings_for(county).allowance_month)
+    chosen: dict[tuple[str, int], engine.DueRow] = {}
+    for row in engine.due_rows_for(window, person.pk):
+        key = (row.benefit, row.ym)
+        best = chosen.get(key)
+        if best is None or (row.due_fen, -row.qualification_id) > (best.due_fen, -best.qualification_id):
+            chosen[key] = row
+    entries: dict[tuple[str, int], Entitlement] = {}
+    standards = Standard.objects.in_bulk([r.standard_id for r in chosen.values() if r.standard_id])
+    categories = dict(Qualification.objects.filter(beneficiary=person).values_list("pk", "category"))
+    for (benefit, month), row in chosen.items():
+        entries[(benefit, month)] = Entitlement(
+            month=ym_label(month),
+            benefit=benefit,
+            qualification_id=row.qualification_id,
+            category=categories.get(row.qualification_id, ""),
+            standard=standards.get(row.standard_id) if row.standard_id else None,
+            top_up_percent=None
+            if row.topup_bp is None
+            else (Decimal(row.topup_bp) / 100).quantize(Decimal("0.01")),
+            units=row.units,
+            due=yuan(row.due_fen),
+            waiting_for_payee=not row.has_payee,
+            problem={engine.NO_STANDARD: "no_standard", engine.NO_SERVICE_YEARS: "no_service_years"}.get(
+                row.problem, ""
+            ),
+        )
+    low, high = ym(effective_first), ym(last)
+    statuses = dict(
+        BatchLine.objects.filter(beneficiary=person, batch__county_id=county).values_list(
+            "batch_id", "status"
+        )
+    )
+    open_batches = set(
+        Batch.objects.filter(pk__in=list(statuses), state__in=[s.value for s in OPEN_STATES]).values_list(
+            "pk", flat=True
+        )
+    )
+    items = BatchItem.objects.filter(
+        batch_id__in=list(statuses), beneficiary=person, month__gte=low, month__lte=high
+    ).values_list("batch_id", "benefit", "month", "amount_fen")
+    for batch_id, benefit, month, amount in items:
+        entry = entries.setdefault((benefit, month), Entitlement(month=ym_label(month), benefit=benefit))
+        if statuses[batch_id] == LineStatus.PAID:
+            entry.paid += yuan(amount)
+        elif batch_id in open_batches and statuses[batch_id] != LineStatus.FAILED:
+            entry.in_open_batch += yuan(amount)
+    recoveries = Recovery.objects.filter(
+        beneficiary=person,
+        batch__county_id=county,
+        month__gte=low,
+        month__lte=high,
+        status__in=[RecoveryStatus.OPEN, RecoveryStatus.RECOVERED],
+    ).exclude(batch__state=BatchState.DISCARDED)
+    for recovery in recoveries:
+        entry = entries.setdefault(
+            (recovery.benefit, recovery.month),
+            Entitlement(month=ym_label(recovery.month), benefit=recovery.benefit),
+        )
+        if recovery.status == RecoveryStatus.RECOVERED:
+            entry.refunded += recovery.amount
+        else:
+            entry.claimed += recovery.amount
+    order = {b.value: i for i, b in enumerate(PaymentBenefit)}
+    explanation.rows = sorted(entries.values(), key=lambda e: (e.month, order.get(e.benefit, 99)))
+    return explanation
+
+
+def payment_history(person: Beneficiary, user: Any) -> QuerySet[BatchLine]:
+    """The person's bank lines, newest first (the person page's payment history)."""
+    qs: QuerySet[BatchLine] = (
+        BatchLine.objects.visible_to(user)
+        .filter(beneficiary=person)
+        .exclude(batch__state=BatchState.DISCARDED)
+        .select_related("batch")
+        .order_by("-batch__period", "-pk")
+    )
+    return qs
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenefitTotal:
+    benefit: str
+    label: str
+    items_fen: int
+    paid_fen: int
+    failed_fen: int
+
+    @property
+    def items(self) -> Decimal:
+        return yuan(self.items_fen)
+
+    @property
+    def paid(self) -> Decimal:
+        return yuan(self.paid_fen)
+
+    @property
+    def failed(self) -> Decimal:
+        return yuan(self.failed_fen)
+
+
+@dataclass
+class Reconciliation:
+    batches: list[Batch]
+    unpaid_holders: list[Beneficiary]
+    unpaid_count: int
+    without_qualification: list[dict[str, Any]]
+    by_benefit: dict[int, list[BenefitTotal]]
+    bank_matches: dict[int, bool]
+
+
+def _last_closed(county: str, count: int = 3) -> list[Batch]:
+    return list(Batch.objects.filter(county_id=county, state=BatchState.CLOSED).order_by("-period")[:count])
+
+
+def reconciliation_for(user: Any, *, limit: int = 200) -> Reconciliation:
+    """Three checks a county runs after closing a batch:
+
+    1. active regular-benefit holders paid nothing in the last three closed batches;
+    2. confirmed payments of a regular benefit for a month in which the person held no
+       payable qualification of it (there should be none);
+    3. per closed batch, totals by benefit of the confirmed lines, which must add up to
+       what the bank's returns said was paid, to the fen.
+    """
+    county = county_code_of(user.region.code)
+    closed = _last_closed(county)
+    visible = Beneficiary.objects.visible_to(user)
+    unpaid: QuerySet[Beneficiary] = visible.none()
+    if len(closed) == 3:
+        paid_people = BatchLine.objects.filter(batch__in=closed, status=LineStatus.PAID).values(
+            "beneficiary_id"
+        )
+        # Held a payable qualification through all three periods.
+        holders = Qualification.objects.filter(
+            category__in=PRIORITY_CATEGORIES,
+            status=QualificationStatus.ACTIVE,
+            approved_on__lt=add_months(closed[-1].period, 1),
+        ).values("beneficiary_id")
+        unpaid = (
+            visible.filter(pk__in=holders, status=PersonStatus.ALIVE)
+            .exclude(pk__in=paid_people)
+            .select_related("township")
+            .order_by("township", "name", "pk")
+        )
+    by_benefit: dict[int, list[BenefitTotal]] = {}
+    matches: dict[int, bool] = {}
+    for batch in closed:
+        rows = _benefit_totals(batch)
+        by_benefit[batch.pk] = rows
+        matches[batch.pk] = (
+            sum(r.paid_fen for r in rows) == batch.returned_paid_fen
+            and sum(r.failed_fen for r in rows) == batch.returned_failed_fen
+        )
+    return Reconciliation(
+        batches=closed,
+        unpaid_holders=list(unpaid[:limit]),
+        unpaid_count=unpaid.count(),
+        without_qualification=_paid_without_qualification(user, county, limit),
+        by_benefit=by_benefit,
+        bank_matches=matches,
+    )
+
+
+def _benefit_totals(batch: Batch) -> list[BenefitTotal]:
+    items, lines = BatchItem._meta.db_table, BatchLine._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.benefit, CAST(SUM(i.amount_fen) AS BIGINT), "  # noqa: S608
+            "CAST(SUM(CASE WHEN l.status = %s THEN i.amount_fen ELSE 0 END) AS BIGINT), "
+            "CAST(SUM(CASE WHEN l.status = %s THEN i.amount_fen ELSE 0 END) AS BIGINT) "
+            f"FROM {items} i JOIN {lines} l ON l.batch_id = i.batch_id AND l.beneficiary_id = "
+            "i.beneficiary_id "
+            "WHERE i.batch_id = %s AND l.status <> %s GROUP BY i.benefit ORDER BY i.benefit",
+            [LineStatus.PAID.value, LineStatus.FAILED.value, batch.pk, LineStatus.HELD.value],
+        )
+        return [
+            BenefitTotal(b, str(PaymentBenefit(b).label), int(total), int(paid), int(failed))
+            for b, total, paid, failed in cursor.fetchall()
+        ]
+
+
+def _paid_without_qualification(user: Any, county: str, limit: int) -> list[dict[str, Any]]:
+    """Confirmed regular payments for a month with no payable qualification behind them,
+    by the engine's own rule (the months from the payments start to the last closed batch)."""
+    start = payments_start(county)
+    last = Batch.objects.filter(county_id=county, state=BatchState.CLOSED).order_by("-period").first()
+    if start is None or last is None:
+        return []
+    window = engine.Window(county, start, last.period, settings_for(county).allowance_month)
+    rows = engine.paid_without_payable(window, region_prefix(user) or "-", limit)
+    names = dict(Beneficiary.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "name"))
+    return [
+        {
+            "batch_id": batch_id,
+            "beneficiary_id": beneficiary_id,
+            "name": names.get(beneficiary_id, ""),
+            "benefit": benefit,
+            "benefit_label": str(PaymentBenefit(benefit).label),
+            "month": ym_label(month),
+            "amount": yuan(amount),
+        }
+        for batch_id, beneficiary_id, benefit, month, amount in rows
+    ]
+
+
+def default_explanation_range(person: Beneficiary) -> tuple[date, date]:
+    """The last twelve months through the latest batch's period (or this month)."""
+    from django.utils import timezone
+
+    county = county_code_of(person.region_id)
+    latest = (
+        Batch.objects.filter(county_id=county).exclude(state=BatchState.DISCARDED).order_by("-period").first()
+    )
+    last = latest.period if latest else timezone.localdate().replace(day=1)
+    return add_months(last, -11), last

@@ -1,0 +1,1147 @@
+"""Writes to benefits. Each is one transaction and writes its audit record in it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import IO, TYPE_CHECKING, Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from youfu.accounts.roles import Capability
+from youfu.accounts.services import require
+from youfu.audit.events import EventType
+from youfu.audit.services import record_event
+from youfu.benefits import engine
+from youfu.benefits.models import (
+    BASIS_BY_CHINESE_NAME,
+    CHINESE_BENEFIT,
+    EXPORT_STATES,
+    OPEN_STATES,
+    Batch,
+    BatchItem,
+    BatchLine,
+    BatchState,
+    BatchTotal,
+    BatchTransition,
+    BenefitSettings,
+    LineStatus,
+    LocalTopUp,
+    PendingLumpSum,
+    Recovery,
+    RecoveryStatus,
+    Standard,
+    StandardBasis,
+    StandardImport,
+)
+from youfu.benefits.money import (
+    add_months,
+    money,
+    month_label,
+    parse_amount,
+    to_fen,
+    ym_label,
+)
+from youfu.benefits.rates import StandardRow
+from youfu.benefits.tables import TableRow, cell_text, read_table
+from youfu.core.crypto import decrypt, encrypt
+from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
+from youfu.core.imports import ImportRejected, RowError
+from youfu.core.messages import Message
+from youfu.regions.models import Region, RegionLevel
+from youfu.registry.categories import BENEFIT_OF, CHINESE_CAUSE, CHINESE_NAMES, MAX_LEVEL, Category
+from youfu.registry.models import Qualification, Residence
+from youfu.registry.services import Payee, mask_account
+from youfu.registry.validation import Invalid, parse_category, parse_cause, parse_date, parse_level
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
+
+
+# The county's own clerks keep the payments, as they keep the registry (a department
+# liaison, who has casework rights, does not).
+WRITE = Capability.WRITE_REGISTRY
+
+
+# --- who may act for which county ------------------------------------------------------------
+
+
+def county_of(user: User) -> Region:
+    """Standards' top-ups, settings and batches belong to a county: only its county-level
+    users change them."""
+    region = user.region
+    if region is None or region.level != RegionLevel.COUNTY:
+        raise PermissionDenied(Message(gettext_noop("Only a county-level user can do this.")))
+    return region
+
+
+def _check_batch_county(user: User, batch: Batch) -> None:
+    if county_of(user).code != batch.county_id:
+        raise PermissionDenied()
+
+
+def _transition(batch: Batch, state: str, user: User, note: str = "") -> None:
+    BatchTransition.objects.create(batch=batch, state=state, by=user, note=note[:500])
+
+
+def _move(batch: Batch, from_states: Iterable[str], to_state: str, **fields: Any) -> None:
+    """Compare-and-set: only a batch still in one of ``from_states`` moves."""
+    changed = Batch.objects.filter(pk=batch.pk, state__in=list(from_states)).update(state=to_state, **fields)
+    if not changed:
+        batch.refresh_from_db(fields=["state"])
+        raise Conflict(
+            Message(
+                gettext_noop("This batch is %(state)s: that step is not possible now."),
+                {"state": batch.get_state_display()},
+            ),
+            code="batch_state",
+        )
+    batch.state = to_state
+    for name, value in fields.items():
+        setattr(batch, name, value)
+
+
+# --- standards --------------------------------------------------------------------------------
+
+STANDARD_COLUMNS = ("优抚类别", "伤残性质", "伤残等级", "户籍性质", "年标准(元)", "生效日期", "计发方式")
+_RESIDENCE = {"城镇": Residence.URBAN, "农村": Residence.RURAL, "urban": Residence.URBAN, "rural": "rural"}
+
+
+@dataclass
+class StandardsImportResult:
+    rows: int = 0
+    added: int = 0
+    unchanged: int = 0
+    version: int | None = None
+    effective_dates: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "rows": self.rows,
+            "added": self.added,
+            "unchanged": self.unchanged,
+            "version": self.version,
+            "effective_dates": self.effective_dates,
+        }
+
+
+@dataclass(frozen=True)
+class _ParsedStandard:
+    row: int
+    standard: StandardRow
+
+
+def _describe(row: StandardRow) -> str:
+    parts = [CHINESE_NAMES[Category(row.category)]]
+    if row.cause:
+        parts.append(CHINESE_CAUSE[row.cause])  # type: ignore[index]
+    if row.level:
+        parts.append(f"{row.level}级")
+    if row.residence:
+        parts.append("城镇" if row.residence == Residence.URBAN else "农村")
+    return " ".join(parts) + f" {row.effective_on.isoformat()}"
+
+
+def _parse_standard(row: TableRow) -> tuple[StandardRow | None, list[RowError]]:
+    v = row.values
+    errors: list[RowError] = []
+
+    def take(column: str, parse: Any) -> Any:
+        try:
+            return parse(v.get(column))
+        except Invalid as exc:
+            errors.append(RowError(row.number, column, exc.message))
+            return None
+
+    category = take("优抚类别", parse_category)
+    if category is None and not errors:
+        errors.append(RowError(row.number, "优抚类别", Message(gettext_noop("The category is required."))))
+    elif category is not None and category not in BENEFIT_OF:
+        errors.append(
+            RowError(
+                row.number,
+                "优抚类别",
+                Message(
+                    gettext_noop("No regular benefit is paid to %(category)s."), {"category": category.label}
+                ),
+            )
+        )
+    cause = take("伤残性质", parse_cause)
+    level = take("伤残等级", parse_level)
+    if category is not None and category != Category.DISABLED_VETERAN and (cause or level):
+        errors.append(
+            RowError(
+                row.number,
+                "伤残性质",
+                Message(gettext_noop("Only a disabled veteran's standard has a disability cause or level.")),
+            )
+        )
+    if cause and level and level > MAX_LEVEL[cause]:
+        errors.append(
+            RowError(
+                row.number,
+                "伤残等级",
+                Message(gettext_noop("Disability from illness is recognised at levels 1 to 6 only.")),
+            )
+        )
+    residence_text = cell_text(v.get("户籍性质"))
+    residence = ""
+    if residence_text:
+        found = _RESIDENCE.get(residence_text.lower() if residence_text.isascii() else residence_text)
+        if found is None:
+            errors.append(
+                RowError(
+                    row.number,
+                    "户籍性质",
+                    Message(
+                        gettext_noop("%(value)s is not a residence; use 城镇 or 农村, or leave it blank."),
+                        {"value": residence_text},
+                    ),
+                )
+            )
+        else:
+            residence = str(found)
+    amount = parse_amount(v.get("年标准(元)")) if cell_text(v.get("年标准(元)")) else None
+    if amount is None:
+        errors.append(
+            RowError(
+                row.number,
+                "年标准(元)",
+                Message(gettext_noop("Give the annual amount in yuan, at most two decimals, not negative.")),
+            )
+        )
+    effective_on = take("生效日期", parse_date)
+    if effective_on is None and not any(e.column == "生效日期" for e in errors):
+        errors.append(
+            RowError(row.number, "生效日期", Message(gettext_noop("The effective date is required.")))
+        )
+    basis_text = cell_text(v.get("计发方式")) or "每人"
+    basis = BASIS_BY_CHINESE_NAME.get(basis_text) or (
+        StandardBasis(basis_text) if basis_text in StandardBasis.values else None
+    )
+    if basis is None:
+        errors.append(
+            RowError(
+                row.number,
+                "计发方式",
+                Message(gettext_noop("%(value)s: use 每人 or 每服役年."), {"value": basis_text}),
+            )
+        )
+    elif basis == StandardBasis.PER_SERVICE_YEAR and category not in (None, Category.ELDERLY_RURAL_VETERAN):
+        errors.append(
+            RowError(
+                row.number,
+                "计发方式",
+                Message(gettext_noop("Only the rural veterans over 60 are paid per year of service.")),
+            )
+        )
+    if errors or category is None or amount is None or effective_on is None or basis is None:
+        return None, errors
+    return (
+        StandardRow(
+            id=0,
+            category=category.value,
+            cause=cause.value if cause else "",
+            level=level,
+            residence=residence,
+            annual_fen=to_fen(amount),
+            effective_on=effective_on,
+            basis=basis.value,
+        ),
+        errors,
+    )
+
+
+def _standard_conflicts(
+    parsed: list[_ParsedStandard], existing: list[StandardRow]
+) -> tuple[list[RowError], list[_ParsedStandard]]:
+    """Overlapping or ambiguous rows, and the rows that are new (identical rows already
+    imported are skipped, so importing the same file twice changes nothing)."""
+    errors: list[RowError] = []
+    new: list[_ParsedStandard] = []
+    for p in parsed:
+        same = [e for e in existing if e.same_key(p.standard)]
+        if same:
+            old = same[0]
+            if (old.annual_fen, old.basis) == (p.standard.annual_fen, p.standard.basis):
+                continue
+            errors.append(
+                RowError(
+                    p.row,
+                    "生效日期",
+                    Message(
+                        gettext_noop(
+                            "%(standard)s is already in force from this date at %(amount)s yuan; "
+                            "a change takes a later effective date."
+                        ),
+                        {"standard": _describe(old), "amount": money(old.annual_fen)},
+                    ),
+                )
+            )
+            continue
+        clash = next((e for e in existing if e.overlaps(p.standard)), None)
+        if clash is not None:
+            errors.append(
+                RowError(
+                    p.row,
+                    "优抚类别",
+                    Message(
+                        gettext_noop(
+                            "Overlaps the standard already imported for %(standard)s: both would apply."
+                        ),
+                        {"standard": _describe(clash)},
+                    ),
+                )
+            )
+            continue
+        earlier = next((q for q in new if q.standard.overlaps(p.standard)), None)
+        if earlier is not None:
+            errors.append(
+                RowError(
+                    p.row,
+                    "优抚类别",
+                    Message(
+                        gettext_noop("Overlaps row %(row)d from the same date: both would apply."),
+                        {"row": earlier.row},
+                    ),
+                )
+            )
+            continue
+        new.append(p)
+    return errors, new
+
+
+def do_import_standards(data: bytes, *, acting_user: User, filename: str = "") -> StandardsImportResult:
+    """Add the rows of a standards file: all or nothing. A later 生效日期 adds a version;
+    history is kept."""
+    require(acting_user, Capability.MANAGE_SETTINGS)
+    _, rows = read_table(data, STANDARD_COLUMNS)
+    if not rows:
+        raise InvalidInput(Message(gettext_noop("The file has no rows.")))
+    parsed: list[_ParsedStandard] = []
+    errors: list[RowError] = []
+    for row in rows:
+        standard, row_errors = _parse_standard(row)
+        errors.extend(row_errors)
+        if standard is not None:
+            parsed.append(_ParsedStandard(row.number, standard))
+    if errors:
+        raise ImportRejected(errors)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two imports at once must not both pass the overlap check.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {Standard._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        existing = [StandardRow.of(s) for s in Standard.objects.all()]
+        errors, new = _standard_conflicts(parsed, existing)
+        if errors:
+            raise ImportRejected(errors)
+        result = StandardsImportResult(rows=len(parsed), added=len(new), unchanged=len(parsed) - len(new))
+        if not new:
+            return result
+        version = StandardImport.objects.create(
+            filename=filename[:200], imported_by=acting_user, rows=len(new), unchanged=result.unchanged
+        )
+        Standard.objects.bulk_create(
+            Standard(
+                version=version,
+                category=p.standard.category,
+                disability_cause=p.standard.cause,
+                disability_level=p.standard.level,
+                residence=p.standard.residence,
+                annual_fen=p.standard.annual_fen,
+                effective_on=p.standard.effective_on,
+                basis=p.standard.basis,
+            )
+            for p in new
+        )
+        result.version = version.pk
+        result.effective_dates = sorted({p.standard.effective_on.isoformat() for p in new})
+        record_event(
+            EventType.STANDARDS_IMPORTED,
+            actor=acting_user,
+            obj=version,
+            new={"filename": filename, "added": len(new), "effective_dates": result.effective_dates},
+            extra={"unchanged": result.unchanged},
+        )
+    return result
+
+
+# --- top-up and settings ----------------------------------------------------------------------
+
+
+def parse_topup(text: str) -> Decimal:
+    """ "8", "8.5", "8%", "-3" → Decimal percent; between -100 and 100, two decimals at most."""
+    raw = (text or "").strip().removesuffix("%").strip()
+    try:
+        percent = Decimal(raw)
+    except ArithmeticError:
+        percent = Decimal("NaN")
+    if not percent.is_finite() or percent != percent.quantize(Decimal("0.01")):
+        raise InvalidInput(
+            Message(gettext_noop("%(value)s is not a percentage such as 8 or 8.5."), {"value": text}),
+            fields={"percent": gettext_noop("not a percentage")},
+        )
+    if not Decimal(-100) <= percent <= Decimal(100):
+        raise InvalidInput(
+            Message(gettext_noop("A top-up lies between -100%% and 100%%, not %(value)s%%."), {"value": raw}),
+            fields={"percent": gettext_noop("between -100 and 100")},
+        )
+    return percent.quantize(Decimal("0.01"))
+
+
+def do_set_topup(percent: Decimal, effective_on: date, *, acting_user: User) -> LocalTopUp:
+    """The county's top-up from ``effective_on`` on; the same date again corrects it."""
+    require(acting_user, Capability.MANAGE_SETTINGS)
+    county = county_of(acting_user)
+    percent = parse_topup(str(percent))
+    with transaction.atomic():
+        topup = (
+            LocalTopUp.objects.select_for_update().filter(region=county, effective_on=effective_on).first()
+        )
+        old = None
+        if topup is not None:
+            if topup.percent == percent:
+                return topup
+            old = {"percent": topup.percent, "effective_on": effective_on}
+            topup.percent = percent
+            topup.created_by = acting_user
+            topup.created_at = timezone.now()
+            topup.save(update_fields=["percent", "created_by", "created_at"])
+        else:
+            topup = LocalTopUp.objects.create(
+                region=county, percent=percent, effective_on=effective_on, created_by=acting_user
+            )
+        record_event(
+            EventType.TOPUP_SET,
+            actor=acting_user,
+            region=county,
+            obj=topup,
+            old=old,
+            new={"percent": percent, "effective_on": effective_on},
+        )
+    return topup
+
+
+def settings_for(county: Region | str) -> BenefitSettings:
+    code = county if isinstance(county, str) else county.code
+    found = BenefitSettings.objects.filter(region_id=code).first()
+    return found or BenefitSettings(region_id=code)
+
+
+_UNSET: Any = object()
+
+
+def do_update_benefit_settings(
+    *, acting_user: User, payments_start: date | None = _UNSET, allowance_month: int = _UNSET
+) -> BenefitSettings:
+    require(acting_user, Capability.MANAGE_SETTINGS)
+    county = county_of(acting_user)
+    if allowance_month is not _UNSET and not 1 <= allowance_month <= 12:
+        raise InvalidInput(
+            Message(gettext_noop("The allowance month is 1 to 12.")),
+            fields={"allowance_month": gettext_noop("1 to 12")},
+        )
+    with transaction.atomic():
+        current, _ = BenefitSettings.objects.select_for_update().get_or_create(region=county)
+        before = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
+        if payments_start is not _UNSET:
+            current.payments_start = payments_start.replace(day=1) if payments_start else None
+        if allowance_month is not _UNSET:
+            current.allowance_month = allowance_month
+        after = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
+        if after == before:
+            return current
+        current.updated_at = timezone.now()
+        current.updated_by = acting_user
+        current.save()
+        record_event(
+            EventType.BENEFIT_SETTINGS_CHANGED,
+            actor=acting_user,
+            region=county,
+            obj=current,
+            old=before,
+            new=after,
+        )
+    return current
+
+
+def payments_start(county: Region | str) -> date | None:
+    """The county's payments start month: the setting, else the period of its first batch."""
+    code = county if isinstance(county, str) else county.code
+    configured = settings_for(code).payments_start
+    if configured:
+        return configured
+    first: date | None = (
+        Batch.objects.filter(county_id=code)
+        .exclude(state=BatchState.DISCARDED)
+        .order_by("period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return first
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def batch_summary(batch: Batch) -> dict[str, Any]:
+    """The create-batch contract: counts, and amounts as 2-decimal strings."""
+    return {
+        "id": batch.pk,
+        "period": batch.period_label,
+        "persons": batch.persons,
+        "lines": batch.items,
+        "total": money(batch.total_fen),
+        "arrears_total": money(batch.arrears_fen),
+        "recoveries": batch.recoveries,
+    }
+
+
+def _problems_message(exc: engine.EngineProblems) -> Message:
+    qualifications = {
+        q.pk: q
+        for q in Qualification.objects.filter(
+            pk__in=[p.qualification_id for p in exc.samples]
+        ).select_related("beneficiary")
+    }
+    examples = []
+    for problem in exc.samples[:5]:
+        q = qualifications.get(problem.qualification_id)
+        if q is None:
+            continue
+        what = CHINESE_NAMES[Category(q.category)]
+        if q.disability_level:
+            what += f" {CHINESE_CAUSE.get(q.disability_cause, '')}{q.disability_level}级"  # type: ignore[call-overload]
+        what += " " + ("城镇" if q.beneficiary.residence == Residence.URBAN else "农村")
+        reason = "无标准" if problem.kind == engine.NO_STANDARD else "无服役年限"
+        examples.append(f"{ym_label(problem.ym)} {q.beneficiary.name}（{what}，{reason}）")
+    return Message(
+        gettext_noop(
+            "%(count)d payment(s) cannot be computed: no standard applies, or a standard paid per year "
+            "of service meets a qualification without years of service. Import the missing standards "
+            "or complete the records, then try again. For example: %(examples)s"
+        ),
+        {"count": exc.count, "examples": "；".join(examples)},
+    )
+
+
+def do_create_batch(period: date, *, acting_user: User) -> Batch:
+    """Compute the month's batch for the acting user's county: due minus confirmed-paid for
+    every person, benefit and month from the payments start month through ``period``."""
+    require(acting_user, WRITE)
+    county = county_of(acting_user)
+    period = period.replace(day=1)
+    this_month = timezone.localdate().replace(day=1)
+    if period > add_months(this_month, 1):
+        raise InvalidInput(
+            Message(
+                gettext_noop("%(period)s is more than one month ahead; the latest period now is %(latest)s."),
+                {"period": month_label(period), "latest": month_label(add_months(this_month, 1))},
+            ),
+            fields={"period": gettext_noop("too far ahead")},
+        )
+    start = payments_start(county) or period
+    if period < start:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "%(period)s is before the payments start month %(start)s: that is settled history."
+                ),
+                {"period": month_label(period), "start": month_label(start)},
+            ),
+            fields={"period": gettext_noop("before the payments start month")},
+        )
+    _refuse_double_batch(county, period)
+    window = engine.Window(county.code, start, period, settings_for(county).allowance_month)
+    try:
+        with transaction.atomic():
+            # The insert comes first: a racing request waits on (or fails at) the unique
+            # indexes before any work is done.
+            batch = Batch.objects.create(
+                county=county, period=period, created_by=acting_user, payments_start=start
+            )
+            outcome = engine.compute_batch(batch, window)
+            batch.persons = outcome.persons
+            batch.items = outcome.items
+            batch.total_fen = outcome.total_fen
+            batch.arrears_fen = outcome.arrears_fen
+            batch.recoveries = outcome.recoveries
+            batch.recoveries_fen = outcome.recoveries_fen
+            batch.save(
+                update_fields=["persons", "items", "total_fen", "arrears_fen", "recoveries", "recoveries_fen"]
+            )
+            _transition(batch, BatchState.DRAFT, acting_user)
+            record_event(
+                EventType.BATCH_CREATED,
+                actor=acting_user,
+                region=county,
+                obj=batch,
+                new=batch_summary(batch),
+                extra={
+                    "payments_start": month_label(start),
+                    "held_persons": outcome.held_persons,
+                    "held_total": money(outcome.held_fen),
+                    "recoveries_total": money(outcome.recoveries_fen),
+                    "pending_lump_sums": outcome.pending_lump_sums,
+                },
+            )
+    except IntegrityError:
+        _refuse_double_batch(county, period)
+        raise
+    except engine.EngineProblems as exc:
+        raise Conflict(_problems_message(exc), code="cannot_compute") from None
+    return batch
+
+
+def _refuse_double_batch(county: Region, period: date) -> None:
+    latest = (
+        Batch.objects.filter(county=county).exclude(state=BatchState.DISCARDED).order_by("-period").first()
+    )
+    if latest is None:
+        return
+    if latest.state in OPEN_STATES:
+        raise Conflict(
+            Message(
+                gettext_noop("The %(period)s batch is still open (%(state)s): close or discard it first."),
+                {"period": latest.period_label, "state": latest.get_state_display()},
+            ),
+            code="batch_open",
+        )
+    if period <= latest.period:
+        raise Conflict(
+            Message(
+                gettext_noop("There is already a batch for %(latest)s; the next batch is for a later month."),
+                {"latest": latest.period_label},
+            ),
+            code="batch_exists",
+        )
+
+
+def do_approve_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batch:
+    """A leader who did not create the batch approves it; from then on it cannot change."""
+    require(acting_user, Capability.APPROVE)
+    _check_batch_county(acting_user, batch)
+    if batch.created_by_id == acting_user.pk:
+        raise PermissionDenied(
+            Message(gettext_noop("You created this batch: another leader must approve it.")), code="own_batch"
+        )
+    with transaction.atomic():
+        _move(
+            batch,
+            [BatchState.DRAFT],
+            BatchState.APPROVED,
+            approved_at=timezone.now(),
+            approved_by=acting_user,
+        )
+        _transition(batch, BatchState.APPROVED, acting_user, note)
+        record_event(
+            EventType.BATCH_APPROVED,
+            actor=acting_user,
+            region=batch.county_id,
+            obj=batch,
+            old={"state": BatchState.DRAFT},
+            new={"state": BatchState.APPROVED, "total": money(batch.total_fen), "persons": batch.persons},
+        )
+    return batch
+
+
+def do_discard_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batch:
+    """A draft is discarded whole: its lines, items and recoveries go; claims it had
+    superseded are open again. The batch row and its history stay."""
+    if not (acting_user.can(WRITE) or acting_user.can(Capability.APPROVE)):
+        raise PermissionDenied()
+    _check_batch_county(acting_user, batch)
+    with transaction.atomic():
+        _move(batch, [BatchState.DRAFT], BatchState.DISCARDED)
+        BatchTotal.objects.filter(batch=batch).delete()
+        BatchItem.objects.filter(batch=batch).delete()
+        BatchLine.objects.filter(batch=batch).delete()
+        Recovery.objects.filter(batch=batch).delete()
+        Recovery.objects.filter(superseded_by=batch).update(status=RecoveryStatus.OPEN, superseded_by=None)
+        _transition(batch, BatchState.DISCARDED, acting_user, note)
+        record_event(
+            EventType.BATCH_DISCARDED,
+            actor=acting_user,
+            region=batch.county_id,
+            obj=batch,
+            old={"state": BatchState.DRAFT},
+            new={"state": BatchState.DISCARDED},
+            extra={"note": note},
+        )
+    return batch
+
+
+def do_close_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batch:
+    require(acting_user, WRITE)
+    _check_batch_county(acting_user, batch)
+    with transaction.atomic():
+        _move(batch, [BatchState.RETURNS_IMPORTED], BatchState.CLOSED)
+        _transition(batch, BatchState.CLOSED, acting_user, note)
+        record_event(
+            EventType.BATCH_CLOSED,
+            actor=acting_user,
+            region=batch.county_id,
+            obj=batch,
+            old={"state": BatchState.RETURNS_IMPORTED},
+            new={"state": BatchState.CLOSED},
+        )
+    return batch
+
+
+# --- bank files -------------------------------------------------------------------------------
+
+BANK_COLUMNS = ("序号", "姓名", "公民身份号码", "开户银行", "银行账号", "金额", "摘要")
+RETURN_COLUMNS = (*BANK_COLUMNS, "状态", "原因")
+TOTAL_MARK = "合计"
+PAID_MARK, FAILED_MARK = "成功", "失败"
+ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    lines: int
+    total_fen: int
+    fmt: str
+    encoding: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": True, "lines": self.lines, "total": money(self.total_fen), "format": self.fmt}
+
+
+def _memo(batch: Batch, arrears_fen: int, to_payee: bool) -> str:
+    text = f"{batch.period.year}年{batch.period.month:02d}月优抚金"
+    if arrears_fen:
+        text += "(含补发)"
+    if to_payee:
+        text += "(代领)"
+    return text
+
+
+def _bank_rows(batch: Batch) -> Iterable[list[str]]:
+    lines = (
+        BatchLine.objects.filter(batch=batch)
+        .exclude(status=LineStatus.HELD)
+        .order_by("seq")
+        .values_list(
+            "seq",
+            "payee_name",
+            "payee_id_number_encrypted",
+            "bank_name",
+            "bank_account_encrypted",
+            "amount_fen",
+            "arrears_fen",
+            "to_payee",
+        )
+    )
+    for seq, name, id_token, bank, account_token, amount, arrears, to_payee in lines.iterator(
+        chunk_size=5000
+    ):
+        yield [
+            str(seq),
+            name,
+            decrypt(id_token),
+            bank,
+            decrypt(account_token),
+            money(amount),
+            _memo(batch, arrears, to_payee),
+        ]
+
+
+def write_bank_file(batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "utf-8") -> ExportResult:
+    """The bank file: one line per person and a totals line the bank can check."""
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput(
+            Message(gettext_noop("Export as .csv or .xlsx.")), fields={"format": gettext_noop("csv or xlsx")}
+        )
+    if encoding not in ENCODINGS:
+        raise InvalidInput(
+            Message(gettext_noop("The encoding is utf-8 or gbk.")),
+            fields={"encoding": gettext_noop("utf-8 or gbk")},
+        )
+    count = 0
+    total = 0
+    if fmt == "xlsx":
+        from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(batch.period_label)
+        sheet.append(list(BANK_COLUMNS))
+        for row in _bank_rows(batch):
+            sheet.append(row)
+            count += 1
+            total += to_fen(Decimal(row[5]))
+        sheet.append([TOTAL_MARK, "", "", "", "", money(total), f"共{count}笔"])
+        workbook.save(out)
+        return ExportResult(count, total, fmt, "utf-8")
+    text = io.TextIOWrapper(
+        out, encoding=ENCODINGS[encoding], errors="strict", newline="", write_through=True
+    )
+    writer = csv.writer(text)
+    writer.writerow(BANK_COLUMNS)
+    unencodable: list[str] = []
+    for row in _bank_rows(batch):
+        try:
+            writer.writerow(row)
+        except UnicodeEncodeError:
+            unencodable.append(row[0])
+            continue
+        count += 1
+        total += to_fen(Decimal(row[5]))
+    if unencodable:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "Line(s) %(lines)s hold characters GBK cannot write (rare characters in names); "
+                    "export in UTF-8 instead."
+                ),
+                {"lines": ", ".join(unencodable[:20])},
+            ),
+            fields={"encoding": gettext_noop("use utf-8")},
+        )
+    writer.writerow([TOTAL_MARK, "", "", "", "", money(total), f"共{count}笔"])
+    text.flush()
+    text.detach()
+    return ExportResult(count, total, fmt, encoding)
+
+
+def do_export_batch(
+    batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "utf-8", acting_user: User
+) -> ExportResult:
+    """Write the bank file (full ID numbers and accounts: the bank checks them) and record
+    the export. The first export of an approved batch moves it to exported."""
+    require(acting_user, Capability.REVEAL_ID_NUMBER)
+    _check_batch_county(acting_user, batch)
+    if batch.state not in EXPORT_STATES:
+        raise Conflict(
+            Message(
+                gettext_noop("Only an approved batch can be exported; this one is %(state)s."),
+                {"state": batch.get_state_display()},
+            ),
+            code="batch_state",
+        )
+    result = write_bank_file(batch, out, fmt=fmt, encoding=encoding)
+    with transaction.atomic():
+        old_state = batch.state
+        if batch.state == BatchState.APPROVED:
+            _move(batch, [BatchState.APPROVED], BatchState.EXPORTED)
+            _transition(batch, BatchState.EXPORTED, acting_user)
+        record_event(
+            EventType.BATCH_EXPORTED,
+            actor=acting_user,
+            region=batch.county_id,
+            obj=batch,
+            old={"state": old_state},
+            new={"state": batch.state},
+            extra={
+                "personal_data": ["id_number", "bank_account"],
+                "format": fmt,
+                "encoding": result.encoding,
+                "lines": result.lines,
+                "total": money(result.total_fen),
+            },
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ReturnsResult:
+    paid: int
+    paid_fen: int
+    failed: int
+    failed_fen: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "paid": self.paid,
+            "paid_total": money(self.paid_fen),
+            "failed": self.failed,
+            "failed_total": money(self.failed_fen),
+        }
+
+
+MAX_REPORTED_ERRORS = 200
+
+
+def _check_returns(batch: Batch, rows: list[TableRow]) -> tuple[list[RowError], dict[int, tuple[str, str]]]:
+    """Every exported line exactly once, with the same 序号, 银行账号 and 金额."""
+    lines = {
+        seq: (token, amount)
+        for seq, token, amount in BatchLine.objects.filter(batch=batch)
+        .exclude(status=LineStatus.HELD)
+        .values_list("seq", "bank_account_encrypted", "amount_fen")
+        .iterator(chunk_size=10000)
+    }
+    errors: list[RowError] = []
+    outcome: dict[int, tuple[str, str]] = {}
+    seen: dict[int, int] = {}
+    for row in rows:
+        v = row.values
+        seq_text = cell_text(v.get("序号"))
+        if seq_text == TOTAL_MARK:
+            continue
+        if len(errors) >= MAX_REPORTED_ERRORS:
+            break
+        if not seq_text.isdigit() or int(seq_text) not in lines:
+            errors.append(
+                RowError(
+                    row.number,
+                    "序号",
+                    Message(gettext_noop("No line %(seq)s in this batch."), {"seq": seq_text}),
+                )
+            )
+            continue
+        seq = int(seq_text)
+        if seq in seen:
+            errors.append(
+                RowError(
+                    row.number,
+                    "序号",
+                    Message(
+                        gettext_noop("Line %(seq)s appears again (first on row %(row)d)."),
+                        {"seq": seq, "row": seen[seq]},
+                    ),
+                )
+            )
+            continue
+        seen[seq] = row.number
+        token, amount_fen = lines[seq]
+        account = v.get("银行账号")
+        if isinstance(account, float) or "E+" in cell_text(account).upper():
+            errors.append(
+                RowError(
+                    row.number,
+                    "银行账号",
+                    Message(
+                        gettext_noop(
+                            "The account was turned into a number by a spreadsheet; keep it as text."
+                        )
+                    ),
+                )
+            )
+        elif cell_text(account).replace(" ", "") != decrypt(token):
+            errors.append(
+                RowError(
+                    row.number,
+                    "银行账号",
+                    Message(gettext_noop("The account does not match the exported line.")),
+                )
+            )
+        amount = parse_amount(v.get("金额"))
+        if amount is None or to_fen(amount) != amount_fen:
+            errors.append(
+                RowError(
+                    row.number,
+                    "金额",
+                    Message(
+                        gettext_noop("The amount does not match the exported %(amount)s."),
+                        {"amount": money(amount_fen)},
+                    ),
+                )
+            )
+        status = cell_text(v.get("状态"))
+        if status not in (PAID_MARK, FAILED_MARK):
+            errors.append(RowError(row.number, "状态", Message(gettext_noop("状态 is 成功 or 失败."))))
+        outcome[seq] = (status, cell_text(v.get("原因"))[:200])
+    missing = sorted(set(lines) - set(seen))
+    if missing and len(errors) < MAX_REPORTED_ERRORS:
+        errors.append(
+            RowError(
+                0,
+                "序号",
+                Message(
+                    gettext_noop("%(count)d exported line(s) are missing from the returns, e.g. %(lines)s."),
+                    {"count": len(missing), "lines": ", ".join(str(s) for s in missing[:10])},
+                ),
+            )
+        )
+    return errors, outcome
+
+
+def do_import_bank_returns(
+    batch: Batch, data: bytes, *, acting_user: User, filename: str = ""
+) -> ReturnsResult:
+    """The bank's answer: the exported file with 状态 and 原因. Rejected whole unless every
+    line matches; then each line is paid or failed. A failed line is simply not paid:
+    the next batch pays it again."""
+    require(acting_user, WRITE)
+    _check_batch_county(acting_user, batch)
+    if batch.state != BatchState.EXPORTED:
+        raise Conflict(
+            Message(
+                gettext_noop(
+                    "Bank returns are imported once, into an exported batch; this one is %(state)s."
+                ),
+                {"state": batch.get_state_display()},
+            ),
+            code="batch_state",
+        )
+    _, rows = read_table(data, RETURN_COLUMNS)
+    errors, outcome = _check_returns(batch, rows)
+    if errors:
+        raise ImportRejected(errors)
+    failed = [(seq, reason) for seq, (status, reason) in outcome.items() if status == FAILED_MARK]
+    table = BatchLine._meta.db_table
+    with transaction.atomic():
+        _move(batch, [BatchState.EXPORTED], BatchState.RETURNS_IMPORTED)
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS benefits_tmp_failed")
+            cursor.execute(
+                "CREATE TEMPORARY TABLE benefits_tmp_failed (seq INTEGER PRIMARY KEY, reason VARCHAR(200))"
+            )
+            cursor.executemany("INSERT INTO benefits_tmp_failed (seq, reason) VALUES (%s, %s)", failed)
+            cursor.execute(
+                f"UPDATE {table} SET status = %s WHERE batch_id = %s AND status = %s",  # noqa: S608
+                [LineStatus.PAID.value, batch.pk, LineStatus.PENDING.value],
+            )
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, reason = (SELECT f.reason FROM benefits_tmp_failed f "  # noqa: S608
+                f"WHERE f.seq = {table}.seq) WHERE batch_id = %s AND seq IN (SELECT seq FROM "
+                "benefits_tmp_failed)",
+                [LineStatus.FAILED.value, batch.pk],
+            )
+            cursor.execute(
+                f"SELECT status, COUNT(*), COALESCE(SUM(amount_fen), 0) FROM {table} "  # noqa: S608
+                "WHERE batch_id = %s AND status IN (%s, %s) GROUP BY status",
+                [batch.pk, LineStatus.PAID.value, LineStatus.FAILED.value],
+            )
+            counts = {status: (int(n), int(s)) for status, n, s in cursor.fetchall()}
+            cursor.execute("DROP TABLE IF EXISTS benefits_tmp_failed")
+        result = ReturnsResult(*counts.get(LineStatus.PAID, (0, 0)), *counts.get(LineStatus.FAILED, (0, 0)))
+        Batch.objects.filter(pk=batch.pk).update(
+            returned_paid=result.paid,
+            returned_paid_fen=result.paid_fen,
+            returned_failed=result.failed,
+            returned_failed_fen=result.failed_fen,
+        )
+        _transition(batch, BatchState.RETURNS_IMPORTED, acting_user, filename)
+        record_event(
+            EventType.BANK_RETURNS_IMPORTED,
+            actor=acting_user,
+            region=batch.county_id,
+            obj=batch,
+            old={"state": BatchState.EXPORTED},
+            new={"state": BatchState.RETURNS_IMPORTED, **result.as_dict()},
+            extra={"filename": filename},
+        )
+    batch.refresh_from_db()
+    return result
+
+
+# --- recoveries and lump sums -----------------------------------------------------------------
+
+
+def do_settle_recovery(recovery: Recovery, outcome: str, *, acting_user: User, note: str = "") -> Recovery:
+    """Money claimed back was returned (it then counts as not paid), or a leader waived it."""
+    if outcome == RecoveryStatus.WAIVED:
+        require(acting_user, Capability.APPROVE)
+    elif outcome == RecoveryStatus.RECOVERED:
+        require(acting_user, WRITE)
+    else:
+        raise InvalidInput(
+            Message(gettext_noop("A recovery is settled as recovered or waived.")),
+            fields={"outcome": gettext_noop("recovered or waived")},
+        )
+    batch = recovery.batch
+    _check_batch_county(acting_user, batch)
+    if batch.state in (BatchState.DRAFT, BatchState.DISCARDED):
+        raise Conflict(
+            Message(gettext_noop("This recovery belongs to a batch not yet approved.")), code="batch_state"
+        )
+    with transaction.atomic():
+        changed = Recovery.objects.filter(pk=recovery.pk, status=RecoveryStatus.OPEN).update(
+            status=outcome, settled_at=timezone.now(), settled_by=acting_user, note=note[:500]
+        )
+        if not changed:
+            raise Conflict(Message(gettext_noop("This recovery is no longer open.")), code="recovery_settled")
+        record_event(
+            EventType.RECOVERY_SETTLED,
+            actor=acting_user,
+            region=recovery.beneficiary.region_id,
+            obj=recovery,
+            old={"status": RecoveryStatus.OPEN},
+            new={"status": outcome, "amount": money(recovery.amount_fen), "note": note},
+        )
+    recovery.refresh_from_db()
+    return recovery
+
+
+def do_name_lump_sum_payee(pending: PendingLumpSum, payee: Payee, *, acting_user: User) -> PendingLumpSum:
+    """Name who receives a death lump sum that was waiting: the next batch pays it."""
+    require(acting_user, WRITE)
+    if not payee.name.strip() or not payee.bank_name.strip() or not payee.bank_account:
+        raise InvalidInput(
+            Message(gettext_noop("Give the payee's name, ID number, bank and account.")),
+            fields={"name": gettext_noop("required")},
+        )
+    with transaction.atomic():
+        changed = PendingLumpSum.objects.filter(pk=pending.pk, named_at__isnull=True).update(
+            payee_name=payee.name.strip()[:50],
+            payee_id_number_encrypted=encrypt(payee.id_number.value),
+            payee_id_number_masked=payee.id_number.masked,
+            payee_bank_name=payee.bank_name.strip()[:100],
+            payee_bank_account_encrypted=encrypt(payee.bank_account),
+            payee_bank_account_masked=mask_account(payee.bank_account),
+            named_at=timezone.now(),
+            named_by=acting_user,
+        )
+        if not changed:
+            raise Conflict(
+                Message(gettext_noop("A payee is already named for this lump sum.")), code="payee_named"
+            )
+        record_event(
+            EventType.LUMP_SUM_PAYEE_NAMED,
+            actor=acting_user,
+            region=pending.beneficiary.region_id,
+            obj=pending,
+            new={
+                "payee": payee.name,
+                "id_number": payee.id_number.masked,
+                "bank_account": mask_account(payee.bank_account),
+            },
+        )
+    pending.refresh_from_db()
+    return pending
+
+
+def do_export_recoveries(recoveries: Any, *, acting_user: User) -> bytes:
+    """The 追缴 list as CSV (UTF-8 with BOM) for the clerks who collect: names and masked
+    ID numbers. A file of personal data, so the download is recorded."""
+    require(acting_user, Capability.READ_PERSONAL_DATA)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["乡镇", "姓名", "公民身份号码", "待遇", "月份", "应发", "已发", "追缴金额", "状态", "批次"]
+    )
+    count = 0
+    for r in recoveries.select_related("beneficiary__township", "batch").iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                r.beneficiary.township.name,
+                r.beneficiary.name,
+                r.beneficiary.id_number_masked,
+                CHINESE_BENEFIT.get(r.benefit, r.benefit),
+                r.month_label,
+                money(r.due_fen),
+                money(r.paid_fen),
+                money(r.amount_fen),
+                r.get_status_display(),
+                r.batch.period_label,
+            ]
+        )
+        count += 1
+    with transaction.atomic():
+        record_event(
+            EventType.PERSONAL_DATA_EXPORTED,
+            actor=acting_user,
+            extra={"what": "recoveries", "rows": count, "fields": ["name", "id_number_masked"]},
+        )
+    return out.getvalue().encode("utf-8-sig")

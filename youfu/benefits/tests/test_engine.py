@@ -1,0 +1,458 @@
+"""Each rule of DESIGN.md §5 with amounts computed by hand.
+
+The county adds 8% over the national standards (helpers.BASE_STANDARDS). Payments start
+in September 2026. A monthly amount is annual × 1.08 / 12, rounded half-up to the fen:
+
+    参战退役人员 6,000.00 → 540.00        残疾军人 因战 6级 36,000 → 3,240.00
+    参试退役人员 7,000.50 → 630.045 → 630.05 残疾军人 因战 5级 48,000 → 4,320.00
+    烈士遗属 农村 27,000 → 2,430.00       农村籍退役士兵 60 a year of service, 7 years → 37.80
+    义务兵家属 10,000 a year, paid whole in December, no top-up
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from youfu.benefits.models import (
+    BatchLine,
+    BatchState,
+    LineStatus,
+    PendingLumpSum,
+    Recovery,
+    RecoveryStatus,
+)
+from youfu.benefits.money import amount_fen, monthly_amount
+from youfu.benefits.selectors import explain_entitlements
+from youfu.benefits.services import (
+    do_create_batch,
+    do_import_standards,
+    do_name_lump_sum_payee,
+    do_set_topup,
+    do_settle_recovery,
+    do_update_benefit_settings,
+)
+from youfu.benefits.tests.helpers import at, csv_bytes, items_of, m, pay_month, person, setup_county
+from youfu.core.crypto import decrypt
+from youfu.core.errors import Conflict
+from youfu.core.idnumber import IdNumber
+from youfu.registry.categories import Category
+from youfu.registry.models import LifeEventKind
+from youfu.registry.services import Payee, do_record_life_event
+from youfu.registry.tests.factories import id_number_for
+from youfu.testing import World
+
+pytestmark = pytest.mark.django_db
+
+WAR = {"category": Category.WAR_PARTICIPANT, "approved_on": date(2020, 1, 1)}
+NUCLEAR = {"category": Category.NUCLEAR_TEST_PARTICIPANT, "approved_on": date(2020, 1, 1)}
+DISABLED_6 = {
+    "category": Category.DISABLED_VETERAN,
+    "approved_on": date(2020, 1, 1),
+    "disability_cause": "combat",
+    "disability_level": 6,
+}
+
+
+@pytest.fixture
+def county(world: World) -> Iterator[World]:
+    with time_machine.travel(at(2026, 8, 20), tick=False):
+        setup_county(world)
+        do_update_benefit_settings(acting_user=world.admin, payments_start=date(2026, 9, 1))
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        yield world
+
+
+def test_the_rounding_rule_in_python_and_in_sql_agree() -> None:
+    for annual, topup in [
+        ("7000.50", "8"),
+        ("6000", "8"),
+        ("0.05", "8"),
+        ("36000", "-3.5"),
+        ("1234.56", "12.34"),
+    ]:
+        expected = monthly_amount(Decimal(annual), Decimal(topup))
+        assert Decimal(amount_fen(int(Decimal(annual) * 100), int(Decimal(topup) * 100))) / 100 == expected
+    assert monthly_amount(Decimal("7000.50"), Decimal("8")) == Decimal("630.05")  # 630.045, half-up
+
+
+def test_rounding_is_half_up_to_the_fen(county: World) -> None:
+    p = person(county, NUCLEAR)
+    batch = pay_month(county, "2026-09")
+    assert items_of(batch, p) == [("2026-09", "living_subsidy", "630.05", "0.00", "630.05", False)]
+
+
+def test_months_before_the_start_month_are_settled_history(county: World) -> None:
+    p = person(county, WAR)  # approved in 2020
+    batch = pay_month(county, "2026-09")
+    assert items_of(batch, p) == [("2026-09", "living_subsidy", "540.00", "0.00", "540.00", False)]
+
+
+def test_a_retroactive_raise_is_paid_as_arrears(county: World) -> None:
+    p = person(county, WAR)
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    # In November the new national standard arrives, in force since 1 September.
+    do_import_standards(
+        csv_bytes([["参战退役人员", "", "", "", "7200", "2026-09-01", ""]]), acting_user=county.admin
+    )
+    november = pay_month(county, "2026-11")
+    # 7,200 × 1.08 / 12 = 648.00; 540.00 was paid for September and October.
+    assert items_of(november, p) == [
+        ("2026-09", "living_subsidy", "648.00", "540.00", "108.00", True),
+        ("2026-10", "living_subsidy", "648.00", "540.00", "108.00", True),
+        ("2026-11", "living_subsidy", "648.00", "0.00", "648.00", False),
+    ]
+    assert (november.total_fen, november.arrears_fen) == (86400, 21600)
+    december = pay_month(county, "2026-12")
+    assert items_of(december, p) == [("2026-12", "living_subsidy", "648.00", "0.00", "648.00", False)]
+
+
+def test_a_late_approval_is_paid_from_the_month_of_approval(county: World) -> None:
+    person(county, WAR, name="早")
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    late = person(county, {**WAR, "approved_on": date(2026, 9, 30)}, name="晚")
+    november = pay_month(county, "2026-11")
+    assert items_of(november, late) == [
+        ("2026-09", "living_subsidy", "540.00", "0.00", "540.00", True),
+        ("2026-10", "living_subsidy", "540.00", "0.00", "540.00", True),
+        ("2026-11", "living_subsidy", "540.00", "0.00", "540.00", False),
+    ]
+
+
+def test_a_failed_transfer_is_paid_in_the_next_batch(county: World) -> None:
+    p = person(county, WAR)
+    pay_month(county, "2026-09")
+    october = pay_month(county, "2026-10", failed={p.pk: "账户冻结"})
+    line = BatchLine.objects.get(batch=october, beneficiary=p)
+    assert (line.status, line.reason) == (LineStatus.FAILED, "账户冻结")
+    november = pay_month(county, "2026-11")
+    assert items_of(november, p) == [
+        ("2026-10", "living_subsidy", "540.00", "0.00", "540.00", True),
+        ("2026-11", "living_subsidy", "540.00", "0.00", "540.00", False),
+    ]
+
+
+def test_suspension_months_are_not_paid(county: World) -> None:
+    p = person(county, WAR)
+    q = p.qualifications.get()
+    with time_machine.travel(at(2026, 9, 15), tick=False):
+        do_record_life_event(
+            p, LifeEventKind.SUSPENSION, date(2026, 9, 15), acting_user=county.county_clerk, qualification=q
+        )
+    with time_machine.travel(at(2026, 11, 10), tick=False):
+        do_record_life_event(
+            p,
+            LifeEventKind.SUSPENSION_END,
+            date(2026, 11, 10),
+            acting_user=county.county_clerk,
+            qualification=q,
+        )
+    # September began before the suspension; October and November began inside it.
+    with time_machine.travel(at(2026, 12, 3), tick=False):
+        batch = do_create_batch(m("2026-12"), acting_user=county.county_clerk)
+    assert [(i[0], i[4]) for i in items_of(batch, p)] == [("2026-09", "540.00"), ("2026-12", "540.00")]
+
+
+def test_a_level_change_counts_from_the_first_month_it_is_in_force(county: World) -> None:
+    p = person(county, DISABLED_6)
+    q = p.qualifications.get()
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    # Recorded in November: level 5 from 15 September (so from October on).
+    do_record_life_event(
+        p,
+        LifeEventKind.LEVEL_CHANGE,
+        date(2026, 9, 15),
+        acting_user=county.county_clerk,
+        qualification=q,
+        level=5,
+    )
+    november = pay_month(county, "2026-11")
+    assert items_of(november, p) == [
+        ("2026-10", "disability_pension", "4320.00", "3240.00", "1080.00", True),
+        ("2026-11", "disability_pension", "4320.00", "0.00", "4320.00", False),
+    ]
+
+
+def test_a_standard_per_year_of_service(county: World) -> None:
+    p = person(
+        county,
+        {"category": Category.ELDERLY_RURAL_VETERAN, "approved_on": date(2020, 1, 1), "service_years": 7},
+    )
+    batch = pay_month(county, "2026-09")
+    # 60 × 7 × 1.08 / 12 = 37.80
+    assert items_of(batch, p) == [("2026-09", "living_subsidy", "37.80", "0.00", "37.80", False)]
+
+
+def test_a_per_year_standard_without_years_of_service_refuses_the_batch(county: World) -> None:
+    person(
+        county, {"category": Category.ELDERLY_RURAL_VETERAN, "approved_on": date(2020, 1, 1)}, name="无年限"
+    )
+    with pytest.raises(Conflict) as refused, time_machine.travel(at(2026, 9, 5), tick=False):
+        do_create_batch(m("2026-09"), acting_user=county.county_clerk)
+    assert refused.value.code == "cannot_compute"
+    assert "无年限" in refused.value.message.en
+    assert not BatchLine.objects.exists()
+
+
+def test_a_top_up_change_applies_from_the_first_month_it_is_in_force_on_the_first_day(county: World) -> None:
+    p = person(county, WAR)
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    do_set_topup(Decimal("10"), date(2026, 10, 15), acting_user=county.admin)
+    november = pay_month(county, "2026-11")
+    # October began at 8%; November at 10%: 6,000 × 1.10 / 12 = 550.00
+    assert items_of(november, p) == [("2026-11", "living_subsidy", "550.00", "0.00", "550.00", False)]
+    do_set_topup(Decimal("10"), date(2026, 10, 1), acting_user=county.admin)  # and then made retroactive
+    december = pay_month(county, "2026-12")
+    assert items_of(december, p) == [
+        ("2026-10", "living_subsidy", "550.00", "540.00", "10.00", True),
+        ("2026-12", "living_subsidy", "550.00", "0.00", "550.00", False),
+    ]
+
+
+def test_a_lowered_standard_becomes_recoveries_never_netted(county: World) -> None:
+    p = person(county, WAR)
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    do_import_standards(
+        csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]), acting_user=county.admin
+    )
+    november = pay_month(county, "2026-11")
+    # 4,800 × 1.08 / 12 = 432.00: October was paid 540.00, 108.00 too much.
+    assert items_of(november, p) == [("2026-11", "living_subsidy", "432.00", "0.00", "432.00", False)]
+    recovery = Recovery.objects.get(beneficiary=p)
+    assert (recovery.month, recovery.amount_fen, recovery.status) == (202610, 10800, RecoveryStatus.OPEN)
+    assert november.recoveries == 1 and november.total_fen == 43200  # not 432 - 108
+    # The next batch claims nothing twice.
+    december = pay_month(county, "2026-12")
+    assert december.recoveries == 0 and Recovery.objects.count() == 1
+    # Money returned counts as not paid: nothing more is claimed and nothing is paid for October.
+    do_settle_recovery(recovery, RecoveryStatus.RECOVERED, acting_user=county.county_clerk, note="现金退回")
+    january = pay_month(county, "2027-01")
+    assert january.recoveries == 0
+    assert items_of(january, p) == [("2027-01", "living_subsidy", "432.00", "0.00", "432.00", False)]
+
+
+def test_an_ended_entitlement_recovers_the_months_paid_after_it(county: World) -> None:
+    p = person(county, WAR)
+    q = p.qualifications.get()
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    pay_month(county, "2026-11")
+    with time_machine.travel(at(2026, 11, 25), tick=False):
+        do_record_life_event(
+            p,
+            LifeEventKind.CANCELLATION,
+            date(2026, 10, 15),
+            acting_user=county.county_clerk,
+            qualification=q,
+            reason="不符合条件",
+        )
+    december = pay_month(county, "2026-12")
+    assert items_of(december, p) == []
+    assert list(Recovery.objects.filter(beneficiary=p).values_list("month", "amount_fen")) == [
+        (202611, 54000)
+    ]
+    assert december.recoveries == 1
+
+
+def test_a_late_recorded_death_recovers_later_months_and_pays_the_lump_sum_to_the_payee(
+    county: World,
+) -> None:
+    p = person(county, WAR, name="故者")
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10")
+    pay_month(county, "2026-11")
+    payee_number = id_number_for(date(1975, 5, 5))
+    do_record_life_event(  # recorded on 20 November: died on 10 October
+        p,
+        LifeEventKind.DEATH,
+        date(2026, 10, 10),
+        acting_user=county.county_clerk,
+        payee=Payee("家属", IdNumber(payee_number), "邮储银行", "6210000000000000099"),
+    )
+    december = pay_month(county, "2026-12")
+    # October (the month of death) stays paid; November is claimed back; the lump sum is
+    # due the month after the death was recorded: 6 × 540.00 = 3,240.00.
+    assert items_of(december, p) == [
+        ("2026-12", "lump_sum_living_subsidy", "3240.00", "0.00", "3240.00", False)
+    ]
+    assert list(Recovery.objects.filter(beneficiary=p).values_list("month", "amount_fen")) == [
+        (202611, 54000)
+    ]
+    line = BatchLine.objects.get(batch=december, beneficiary=p)
+    assert (line.to_payee, line.payee_name, decrypt(line.bank_account_encrypted)) == (
+        True,
+        "家属",
+        "6210000000000000099",
+    )
+    assert decrypt(line.payee_id_number_encrypted) == payee_number
+    assert items_of(pay_month(county, "2027-01"), p) == []  # paid once
+
+
+def test_a_disabled_veterans_lump_sum_is_twelve_months_of_pension(county: World) -> None:
+    p = person(county, DISABLED_6, WAR)
+    with time_machine.travel(at(2026, 9, 20), tick=False):
+        do_record_life_event(
+            p,
+            LifeEventKind.DEATH,
+            date(2026, 9, 18),
+            acting_user=county.county_clerk,
+            payee=Payee("家属", IdNumber(id_number_for(date(1980, 1, 1))), "农商银行", "6230000000000000777"),
+        )
+    batch = pay_month(county, "2026-10")
+    # September (the month of death) arrears + 12 × 3,240.00 and 6 × 540.00, to the payee.
+    assert items_of(batch, p) == [
+        ("2026-09", "disability_pension", "3240.00", "0.00", "3240.00", True),
+        ("2026-09", "living_subsidy", "540.00", "0.00", "540.00", True),
+        ("2026-10", "lump_sum_disability_pension", "38880.00", "0.00", "38880.00", False),
+        ("2026-10", "lump_sum_living_subsidy", "3240.00", "0.00", "3240.00", False),
+    ]
+    assert BatchLine.objects.get(batch=batch, beneficiary=p).payee_name == "家属"
+
+
+def test_without_a_payee_the_lump_sum_waits_and_arrears_go_to_the_account_on_record(county: World) -> None:
+    p = person(county, {"category": Category.MARTYR_SURVIVOR, "approved_on": date(2020, 1, 1)}, name="遗属")
+    pay_month(county, "2026-09", failed={p.pk: "户名不符"})
+    with time_machine.travel(at(2026, 10, 20), tick=False):
+        do_record_life_event(p, LifeEventKind.DEATH, date(2026, 10, 2), acting_user=county.county_clerk)
+    october = pay_month(county, "2026-10")
+    # 27,000 × 1.08 / 12 = 2,430.00 for September (failed) and October, to the person's own account.
+    assert items_of(october, p) == [
+        ("2026-09", "survivor_pension", "2430.00", "0.00", "2430.00", True),
+        ("2026-10", "survivor_pension", "2430.00", "0.00", "2430.00", False),
+    ]
+    line = BatchLine.objects.get(batch=october, beneficiary=p)
+    assert (line.to_payee, line.payee_name) == (False, "遗属")
+    november = pay_month(county, "2026-11")
+    assert items_of(november, p) == []
+    waiting = PendingLumpSum.objects.get(beneficiary=p)
+    assert (waiting.amount_fen, waiting.found_in_id, waiting.named_at) == (6 * 243000, november.pk, None)
+    do_name_lump_sum_payee(
+        waiting,
+        Payee("子女", IdNumber(id_number_for(date(1970, 2, 2))), "建设银行", "6217000000000000123"),
+        acting_user=county.county_clerk,
+    )
+    december = pay_month(county, "2026-12")
+    assert items_of(december, p) == [
+        ("2026-11", "lump_sum_survivor_pension", "14580.00", "0.00", "14580.00", True)
+    ]
+    assert BatchLine.objects.get(batch=december, beneficiary=p).payee_name == "子女"
+
+
+def test_the_conscript_family_allowance_is_paid_once_a_year_in_the_configured_month(county: World) -> None:
+    family = person(county, {"category": Category.CONSCRIPT_FAMILY, "approved_on": date(2025, 9, 1)})
+    ended = person(
+        county, {"category": Category.CONSCRIPT_FAMILY, "approved_on": date(2025, 9, 1)}, name="退伍"
+    )
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        do_record_life_event(
+            ended,
+            LifeEventKind.CANCELLATION,
+            date(2026, 11, 15),
+            acting_user=county.county_clerk,
+            qualification=ended.qualifications.get(),
+            reason="退役",
+        )
+    assert items_of(pay_month(county, "2026-11"), family) == []
+    december = pay_month(county, "2026-12")
+    assert items_of(december, family) == [
+        ("2026-12", "conscript_family_allowance", "10000.00", "0.00", "10000.00", False)
+    ]
+    assert items_of(december, ended) == []  # not active in December
+    assert items_of(pay_month(county, "2027-01"), family) == []
+
+
+def test_the_allowance_month_is_a_setting(county: World) -> None:
+    family = person(county, {"category": Category.CONSCRIPT_FAMILY, "approved_on": date(2025, 9, 1)})
+    do_update_benefit_settings(acting_user=county.admin, allowance_month=10)
+    assert items_of(pay_month(county, "2026-09"), family) == []
+    assert [i[1] for i in items_of(pay_month(county, "2026-10"), family)] == ["conscript_family_allowance"]
+
+
+def test_two_qualifications_giving_the_same_benefit_pay_the_higher_once(county: World) -> None:
+    p = person(county, WAR, NUCLEAR)
+    batch = pay_month(county, "2026-09")
+    assert items_of(batch, p) == [("2026-09", "living_subsidy", "630.05", "0.00", "630.05", False)]
+
+
+def test_without_a_start_setting_the_first_batch_period_starts_payments(world: World) -> None:
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        setup_county(world)
+        p = person(world, WAR)
+    november = pay_month(world, "2026-11")
+    assert november.payments_start == date(2026, 11, 1)
+    assert items_of(november, p) == [("2026-11", "living_subsidy", "540.00", "0.00", "540.00", False)]
+
+
+def test_a_category_without_a_standard_refuses_the_batch(world: World) -> None:
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        setup_county(world, standards=[["参战退役人员", "", "", "", "6000", "2020-01-01", ""]])
+        person(world, WAR)
+        person(
+            world, {"category": Category.DEMOBILIZED_VETERAN, "approved_on": date(2020, 1, 1)}, name="复员"
+        )
+        with pytest.raises(Conflict) as refused:
+            do_create_batch(m("2026-11"), acting_user=world.county_clerk)
+    assert "复员" in refused.value.message.en and "在乡复员军人" in refused.value.message.en
+    assert not BatchLine.objects.exists()
+
+
+def test_a_person_without_a_bank_account_is_held_and_paid_once_one_is_given(county: World) -> None:
+    p = person(county, WAR, bank_account="", bank_name="")
+    september = pay_month(county, "2026-09")
+    line = BatchLine.objects.get(batch=september, beneficiary=p)
+    assert line.status == LineStatus.HELD
+    assert (september.persons, september.total_fen) == (0, 0)
+    with time_machine.travel(at(2026, 9, 20), tick=False):
+        do_record_life_event(
+            p,
+            LifeEventKind.BANK_CHANGE,
+            date(2026, 9, 20),
+            acting_user=county.county_clerk,
+            bank_name="农商银行",
+            bank_account="6230000000000000555",
+        )
+    october = pay_month(county, "2026-10")
+    assert [i[0] for i in items_of(october, p)] == ["2026-09", "2026-10"]
+    assert BatchLine.objects.get(batch=october, beneficiary=p).status == LineStatus.PAID
+
+
+def test_the_explanation_shows_the_standard_top_up_due_paid_and_difference(county: World) -> None:
+    p = person(county, WAR)
+    pay_month(county, "2026-09")
+    pay_month(county, "2026-10", failed={p.pk: "账户冻结"})
+    do_import_standards(
+        csv_bytes([["参战退役人员", "", "", "", "7200", "2026-10-01", ""]]), acting_user=county.admin
+    )
+    explanation = explain_entitlements(p, date(2026, 8, 1), date(2026, 11, 1)).as_dict()
+    assert explanation["payments_start"] == "2026-09"
+    rows = [
+        (
+            r["month"],
+            r["standard"]["annual_amount"],
+            r["standard"]["effective_on"],
+            r["top_up_percent"],
+            r["due"],
+            r["paid"],
+            r["difference"],
+        )
+        for r in explanation["results"]
+    ]
+    assert rows == [
+        ("2026-09", "6000.00", "2020-01-01", "8.00", "540.00", "540.00", "0.00"),
+        ("2026-10", "7200.00", "2026-10-01", "8.00", "648.00", "0.00", "648.00"),
+        ("2026-11", "7200.00", "2026-10-01", "8.00", "648.00", "0.00", "648.00"),
+    ]
+    # and the next batch pays exactly the differences
+    with time_machine.travel(at(2026, 11, 5), tick=False):
+        batch = do_create_batch(m("2026-11"), acting_user=county.county_clerk)
+    assert [(i[0], i[4]) for i in items_of(batch, p)] == [("2026-10", "648.00"), ("2026-11", "648.00")]
+    assert batch.state == BatchState.DRAFT

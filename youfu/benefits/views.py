@@ -1,0 +1,501 @@
+"""Benefits pages: batches (list, detail with totals per township and benefit, lines,
+who did what; approval; downloads; bank returns), standards and top-up history, recoveries,
+pending lump sums, the reconciliation report and a person's payments. Views validate and
+call a service; every read goes through the region scope."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from youfu.accounts.roles import Capability
+from youfu.accounts.scope import get_visible_or_404
+from youfu.benefits import selectors
+from youfu.benefits.api import clean_payee
+from youfu.benefits.models import (
+    CHINESE_BASIS,
+    EXPORT_STATES,
+    Batch,
+    BatchState,
+    LineStatus,
+    PaymentBenefit,
+    RecoveryStatus,
+)
+from youfu.benefits.money import add_months, month_label, parse_month, yuan
+from youfu.benefits.services import (
+    do_approve_batch,
+    do_close_batch,
+    do_create_batch,
+    do_discard_batch,
+    do_export_batch,
+    do_export_recoveries,
+    do_import_bank_returns,
+    do_import_standards,
+    do_name_lump_sum_payee,
+    do_set_topup,
+    do_settle_recovery,
+    do_update_benefit_settings,
+    parse_topup,
+    payments_start,
+    settings_for,
+)
+from youfu.core.errors import YoufuError
+from youfu.core.imports import ImportRejected
+from youfu.core.views import capability_required
+from youfu.registry.models import Beneficiary
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
+
+PAGE_SIZE = 100
+MAX_SHOWN_ERRORS = 20
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast("User", request.user)
+
+
+def _is_county_user(user: User) -> bool:
+    return user.region is not None and user.region.level == "county"
+
+
+def _report(request: HttpRequest, exc: YoufuError) -> None:
+    """A refusal as messages: the reason, and for a rejected file its first row errors."""
+    messages.error(request, str(exc.message))
+    if isinstance(exc, ImportRejected):
+        for error in exc.errors[:MAX_SHOWN_ERRORS]:
+            messages.error(request, str(error))
+
+
+def _batch(request: HttpRequest, batch_id: int) -> Batch:
+    user = _actor(request)
+    return get_visible_or_404(selectors.batches_for(user), user, pk=batch_id)
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+def batch_list_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    if request.method == "POST":
+        period = parse_month(request.POST.get("period", ""))
+        if period is None:
+            messages.error(request, _("Enter the month to pay, like 2026-11."))
+        else:
+            try:
+                batch = do_create_batch(period, acting_user=user)
+            except YoufuError as exc:
+                _report(request, exc)
+            else:
+                messages.success(
+                    request, _("The %(period)s batch was computed.") % {"period": batch.period_label}
+                )
+                return redirect("benefits:batch", batch_id=batch.pk)
+        return redirect("benefits:batches")
+    page = Paginator(selectors.batches_for(user), 50).get_page(request.GET.get("page"))
+    county = selectors.county_code_of(user.region_id or "")
+    start = payments_start(county)
+    return render(
+        request,
+        "benefits/batch_list.html",
+        {
+            "page": page,
+            "can_create": user.can(Capability.WRITE_REGISTRY) and _is_county_user(user),
+            "this_month": month_label(timezone.localdate().replace(day=1)),
+            "payments_start": month_label(start) if start else "",
+        },
+    )
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def batch_detail_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    user = _actor(request)
+    batch = _batch(request, batch_id)
+    status = request.GET.get("status", "")
+    township = request.GET.get("township", "")
+    totals = list(selectors.totals_for(batch, user))
+    page = Paginator(selectors.lines_for(batch, user, status=status, township=township), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    county_user = _is_county_user(user)
+    return render(
+        request,
+        "benefits/batch_detail.html",
+        {
+            "batch": batch,
+            "totals": totals,
+            "visible_total": yuan(sum(t.amount_fen for t in totals)),
+            "visible_arrears": yuan(sum(t.arrears_fen for t in totals)),
+            "counts": selectors.line_counts(batch, user),
+            "transitions": batch.transitions.select_related("by"),
+            "page": page,
+            "status": status,
+            "township": township,
+            "statuses": LineStatus.choices,
+            "can_approve": user.can(Capability.APPROVE)
+            and county_user
+            and batch.state == BatchState.DRAFT
+            and batch.created_by_id != user.pk,
+            "can_discard": (user.can(Capability.WRITE_REGISTRY) or user.can(Capability.APPROVE))
+            and county_user
+            and batch.state == BatchState.DRAFT,
+            "can_export": user.can(Capability.REVEAL_ID_NUMBER)
+            and county_user
+            and batch.state in EXPORT_STATES,
+            "can_import_returns": user.can(Capability.WRITE_REGISTRY)
+            and county_user
+            and batch.state == BatchState.EXPORTED,
+            "can_close": user.can(Capability.WRITE_REGISTRY)
+            and county_user
+            and batch.state == BatchState.RETURNS_IMPORTED,
+            "own_draft": batch.state == BatchState.DRAFT and batch.created_by_id == user.pk,
+        },
+    )
+
+
+def _step(request: HttpRequest, batch_id: int, step: Callable[..., Batch], done: str) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    try:
+        step(batch, acting_user=_actor(request), note=request.POST.get("note", ""))
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("benefits:batch", batch_id=batch_id)
+
+
+@require_POST
+@capability_required(Capability.APPROVE)
+def batch_approve_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    return _step(request, batch_id, do_approve_batch, _("The batch was approved."))
+
+
+@require_POST
+@capability_required(Capability.READ_PERSONAL_DATA)
+def batch_discard_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    return _step(request, batch_id, do_discard_batch, _("The batch was discarded."))
+
+
+@require_POST
+@capability_required(Capability.WRITE_REGISTRY)
+def batch_close_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    return _step(request, batch_id, do_close_batch, _("The batch was closed."))
+
+
+@require_POST
+@capability_required(Capability.REVEAL_ID_NUMBER)
+def batch_export_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The bank file, downloaded: full ID numbers and accounts, so a POST, and audited."""
+    batch = _batch(request, batch_id)
+    fmt = request.POST.get("format", "csv")
+    encoding = request.POST.get("encoding", "utf-8")
+    out = io.BytesIO()
+    try:
+        result = do_export_batch(batch, out, fmt=fmt, encoding=encoding, acting_user=_actor(request))
+    except YoufuError as exc:
+        _report(request, exc)
+        return redirect("benefits:batch", batch_id=batch_id)
+    if result.fmt == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content_type = f"text/csv; charset={'gbk' if result.encoding == 'gbk' else 'utf-8'}"
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="batch-{batch.period_label}-{batch.pk}.{result.fmt}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@capability_required(Capability.WRITE_REGISTRY)
+def batch_returns_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose the bank's returns file."))
+        return redirect("benefits:batch", batch_id=batch_id)
+    try:
+        result = do_import_bank_returns(
+            batch, upload.read(), acting_user=_actor(request), filename=upload.name or ""
+        )
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Bank returns imported: %(paid)d paid, %(failed)d failed (paid again in the next batch).")
+            % {"paid": result.paid, "failed": result.failed},
+        )
+    return redirect("benefits:batch", batch_id=batch_id)
+
+
+# --- standards, top-ups and settings ----------------------------------------------------------
+
+
+def _settings_page_allowed(user: User) -> bool:
+    return user.can(Capability.READ_PERSONAL_DATA) or user.can(Capability.MANAGE_SETTINGS)
+
+
+def standards_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    user = _actor(request)
+    if not _settings_page_allowed(user):
+        raise DjangoPermissionDenied
+    county = selectors.county_code_of(user.region_id or "")
+    configured = settings_for(county)
+    start = payments_start(county)
+    standards = list(selectors.standards_history())
+    return render(
+        request,
+        "benefits/standards.html",
+        {
+            "standards": [
+                (s, selectors.describe_standard(s), CHINESE_BASIS.get(s.basis, s.basis)) for s in standards
+            ],
+            "versions": selectors.standard_versions(),
+            "topups": selectors.topups_for(user),
+            "payments_start": month_label(start) if start else "",
+            "payments_start_configured": configured.payments_start is not None,
+            "allowance_month": configured.allowance_month,
+            "can_manage": user.can(Capability.MANAGE_SETTINGS) and _is_county_user(user),
+            "months": range(1, 13),
+        },
+    )
+
+
+@require_POST
+@capability_required(Capability.MANAGE_SETTINGS)
+def standards_import_view(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a standards file (.xlsx or .csv)."))
+        return redirect("benefits:standards")
+    try:
+        result = do_import_standards(upload.read(), acting_user=_actor(request), filename=upload.name or "")
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(added)d standard(s) added, %(unchanged)d already there.")
+            % {"added": result.added, "unchanged": result.unchanged},
+        )
+    return redirect("benefits:standards")
+
+
+@require_POST
+@capability_required(Capability.MANAGE_SETTINGS)
+def topup_view(request: HttpRequest) -> HttpResponse:
+    try:
+        percent = parse_topup(request.POST.get("percent", ""))
+        effective_on = date.fromisoformat(request.POST.get("effective_on", ""))
+    except ValueError:
+        messages.error(request, _("Enter the date the top-up takes effect."))
+        return redirect("benefits:standards")
+    except YoufuError as exc:
+        _report(request, exc)
+        return redirect("benefits:standards")
+    try:
+        do_set_topup(percent, effective_on, acting_user=_actor(request))
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The top-up was set."))
+    return redirect("benefits:standards")
+
+
+@require_POST
+@capability_required(Capability.MANAGE_SETTINGS)
+def settings_view(request: HttpRequest) -> HttpResponse:
+    changes: dict[str, Any] = {}
+    start_text = request.POST.get("payments_start", "").strip()
+    if start_text:
+        start = parse_month(start_text)
+        if start is None:
+            messages.error(request, _("Enter the payments start month like 2026-01."))
+            return redirect("benefits:standards")
+        changes["payments_start"] = start
+    elif "payments_start" in request.POST:
+        changes["payments_start"] = None
+    month = request.POST.get("allowance_month", "")
+    if month.isdigit():
+        changes["allowance_month"] = int(month)
+    try:
+        do_update_benefit_settings(acting_user=_actor(request), **changes)
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The settings were saved."))
+    return redirect("benefits:standards")
+
+
+# --- recoveries and lump sums -----------------------------------------------------------------
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def recoveries_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    status = request.GET.get("status", RecoveryStatus.OPEN)
+    recoveries = selectors.recoveries_for(user, status=status)
+    page = Paginator(recoveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "benefits/recoveries.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": RecoveryStatus.choices,
+            "can_recover": user.can(Capability.WRITE_REGISTRY),
+            "can_waive": user.can(Capability.APPROVE),
+        },
+    )
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def recoveries_export_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    status = request.GET.get("status", RecoveryStatus.OPEN)
+    data = do_export_recoveries(selectors.recoveries_for(user, status=status), acting_user=user)
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="recoveries.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@capability_required(Capability.READ_PERSONAL_DATA)
+def recovery_settle_view(request: HttpRequest, recovery_id: int) -> HttpResponse:
+    user = _actor(request)
+    recovery = get_visible_or_404(selectors.recoveries_for(user, status=""), user, pk=recovery_id)
+    try:
+        do_settle_recovery(
+            recovery, request.POST.get("outcome", ""), acting_user=user, note=request.POST.get("note", "")
+        )
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The recovery was settled."))
+    return redirect("benefits:recoveries")
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def lump_sums_view(request: HttpRequest) -> HttpResponse:
+    user = _actor(request)
+    waiting = request.GET.get("all") != "1"
+    page = Paginator(selectors.pending_lump_sums_for(user, waiting_only=waiting), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "benefits/lump_sums.html",
+        {"page": page, "waiting": waiting, "can_write": user.can(Capability.WRITE_REGISTRY)},
+    )
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+def lump_sum_payee_view(request: HttpRequest, lump_sum_id: int) -> HttpResponse:
+    user = _actor(request)
+    pending = get_visible_or_404(
+        selectors.pending_lump_sums_for(user, waiting_only=False), user, pk=lump_sum_id
+    )
+    values = {k: request.POST.get(k, "") for k in ("name", "id_number", "bank_name", "bank_account")}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if not user.can(Capability.WRITE_REGISTRY):
+            raise DjangoPermissionDenied
+        try:
+            do_name_lump_sum_payee(pending, clean_payee(values), acting_user=user)
+        except YoufuError as exc:
+            errors = {k: str(v) for k, v in exc.fields.items()}
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("The payee was named: the next batch pays the lump sum."))
+            return redirect("benefits:lump_sums")
+    return render(
+        request,
+        "benefits/lump_sum_payee.html",
+        {
+            "pending": pending,
+            "values": values,
+            "errors": errors,
+            "can_write": user.can(Capability.WRITE_REGISTRY),
+        },
+    )
+
+
+# --- the reconciliation and a person's payments ---------------------------------------------------
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def reconciliation_view(request: HttpRequest) -> HttpResponse:
+    report = selectors.reconciliation_for(_actor(request))
+    return render(
+        request,
+        "benefits/reconciliation.html",
+        {
+            "report": report,
+            "by_batch": [
+                (
+                    batch,
+                    report.by_benefit[batch.pk],
+                    report.bank_matches[batch.pk],
+                    yuan(sum(t.paid_fen for t in report.by_benefit[batch.pk])),
+                )
+                for batch in report.batches
+            ],
+        },
+    )
+
+
+def person_payments_context(
+    person: Beneficiary, user: User, first: date | None = None, last: date | None = None
+) -> dict[str, Any]:
+    """What the payments section of a person's page shows (also used by the template tag)."""
+    default_first, default_last = selectors.default_explanation_range(person)
+    first, last = first or default_first, last or default_last
+    explanation = selectors.explain_entitlements(person, first, last)
+    return {
+        "person": person,
+        "explanation": explanation,
+        "rows": explanation.rows,
+        "first": month_label(first),
+        "last": month_label(last),
+        "history": list(selectors.payment_history(person, user)[:36]),
+        "benefit_labels": dict(PaymentBenefit.choices),
+        "zero": Decimal("0.00"),
+    }
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def person_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
+    user = _actor(request)
+    person = get_visible_or_404(Beneficiary.objects.select_related("township"), user, pk=beneficiary_id)
+    last = parse_month(request.GET.get("to", ""))
+    first = parse_month(request.GET.get("from", ""))
+    if last and first and (first > last or add_months(first, 120) <= last):
+        messages.error(request, _("Choose a range of ten years at most, ending after it begins."))
+        first = last = None
+    return render(request, "benefits/person.html", person_payments_context(person, user, first, last))
