@@ -21,6 +21,7 @@ are bound through Django's adapters (ISO text on SQLite), money is integer fen.
 # ruff: noqa: S608
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,14 +37,16 @@ from youfu.benefits.models import (
     Batch,
     BatchItem,
     BatchLine,
+    BatchState,
     BatchTotal,
     LineStatus,
+    PaymentBenefit,
     PendingLumpSum,
     Recovery,
     RecoveryStatus,
 )
 from youfu.benefits.money import add_months, months, ym
-from youfu.benefits.rates import Rate, StandardTable, TopUps, rates_for
+from youfu.benefits.rates import CAUSE_CODES, Rate, StandardTable, TopUps, rates_for
 from youfu.registry.categories import BENEFIT_OF, PRIORITY_CATEGORIES, Category
 from youfu.registry.models import (
     Beneficiary,
@@ -91,24 +94,46 @@ def _benefit_sql(column: str) -> str:
     return f"CASE {column} {whens} END"
 
 
-def _assessed(column: str, fallback: str, default: str, month: str) -> str:
-    """A disabled veteran's cause or level in a month: the assessment in force on its first
-    day (a change on the 15th counts from the next month), else the first assessment (the
-    month of approval), else what the qualification says."""
+# Inside a batch's computation a benefit is a small number (1 disability pension … 7 the
+# lump sum of a living subsidy): the county-wide aggregate groups by it, and a number
+# hashes and compares in less memory than a name.
+BENEFIT_CODES = {b.value: n for n, b in enumerate(PaymentBenefit, start=1)}
+BENEFIT_BY_CODE = {n: b for b, n in BENEFIT_CODES.items()}
+LUMP_OFFSET = BENEFIT_CODES["lump_sum_disability_pension"] - BENEFIT_CODES["disability_pension"]
+
+
+def _benefit_code_sql(category_column: str) -> str:
+    whens = " ".join(f"WHEN '{c.value}' THEN {BENEFIT_CODES[b.value]}" for c, b in BENEFIT_OF.items())
+    return f"CASE {category_column} {whens} END"
+
+
+def _code_of(benefit_column: str) -> str:
+    whens = " ".join(f"WHEN '{b}' THEN {n}" for b, n in BENEFIT_CODES.items())
+    return f"CASE {benefit_column} {whens} END"
+
+
+def _name_of(code_column: str) -> str:
+    whens = " ".join(f"WHEN {n} THEN '{b}'" for b, n in BENEFIT_CODES.items())
+    return f"CASE {code_column} {whens} END"
+
+
+def _cause_level(alias: str, cause: str = "cause", level: str = "level") -> str:
+    whens = " ".join(f"WHEN '{c.value}' THEN {n}" for c, n in CAUSE_CODES.items())
+    return f"(CASE {alias}.{cause} {whens} ELSE 0 END + COALESCE({alias}.{level}, 0))"
+
+
+def _assessed(month: str) -> str:
+    """A disabled veteran's cause and level in a month (``rates.RateKey.cause_level``): the
+    assessment in force on its first day (a change on the 15th counts from the next month),
+    else the first assessment (the month of approval), else what the qualification says."""
     return (
         f"CASE WHEN q.category = '{DISABLED}' THEN COALESCE("
-        f"(SELECT a.{column} FROM {A} a WHERE a.qualification_id = q.id AND a.effective_on <= "
-        f"{month}.first_day "
-        "ORDER BY a.effective_on DESC LIMIT 1), "
-        f"(SELECT a.{column} FROM {A} a WHERE a.qualification_id = q.id ORDER BY a.effective_on LIMIT 1), "
-        f"q.{fallback}) ELSE {default} END"
+        f"(SELECT {_cause_level('a')} FROM {A} a WHERE a.qualification_id = q.id "
+        f"AND a.effective_on <= {month}.first_day ORDER BY a.effective_on DESC LIMIT 1), "
+        f"(SELECT {_cause_level('a')} FROM {A} a WHERE a.qualification_id = q.id "
+        "ORDER BY a.effective_on LIMIT 1), "
+        f"{_cause_level('q', 'disability_cause', 'disability_level')}) ELSE 0 END"
     )
-
-
-_CAUSE_M = _assessed("cause", "disability_cause", "''", "m")
-_LEVEL_M = _assessed("level", "disability_level", "0", "m")
-_CAUSE_DM = _assessed("cause", "disability_cause", "''", "dm")
-_LEVEL_DM = _assessed("level", "disability_level", "0", "dm")
 
 
 def _payable(month: str) -> str:
@@ -130,8 +155,7 @@ def _regular_source(person_filter: str) -> str:
     return (
         "SELECT q.id AS qualification_id, q.beneficiary_id AS beneficiary_id, q.category AS category, "
         "b.residence AS residence, q.service_years AS service_years, m.ym AS ym, m.ym AS rate_ym, "
-        f"{_CAUSE_M} AS cause, {_LEVEL_M} AS level, "
-        "0 AS life_event_id, 1 AS has_payee "
+        f"{_assessed('m')} AS cause_level, 0 AS life_event_id, 1 AS has_payee "
         f"FROM {Q} q JOIN {B} b ON b.id = q.beneficiary_id "
         f"JOIN {MONTHS} m ON m.in_window = 1 "
         f"AND (q.category IN ({PRIORITY_SQL}) OR (q.category = '{CONSCRIPT}' AND m.allowance = 1)) "
@@ -146,8 +170,7 @@ def _lump_source(person_filter: str) -> str:
     return (
         "SELECT q.id AS qualification_id, q.beneficiary_id AS beneficiary_id, q.category AS category, "
         "b.residence AS residence, q.service_years AS service_years, lm.ym AS ym, dm.ym AS rate_ym, "
-        f"{_CAUSE_DM} AS cause, {_LEVEL_DM} AS level, "
-        "le.id AS life_event_id, "
+        f"{_assessed('dm')} AS cause_level, le.id AS life_event_id, "
         f"CASE WHEN EXISTS (SELECT 1 FROM {DP} dp WHERE dp.life_event_id = le.id) "
         f"OR EXISTS (SELECT 1 FROM {PL} pl WHERE pl.life_event_id = le.id AND pl.named_at IS NOT NULL) "
         "THEN 1 ELSE 0 END AS has_payee "
@@ -173,19 +196,19 @@ NO_PROBLEM, NO_STANDARD, NO_SERVICE_YEARS = 0, 1, 2
 
 
 def _due_rows(source: str, *, lump: bool) -> str:
-    benefit = _benefit_sql("x.category")
+    benefit = _benefit_code_sql("x.category")
     if lump:
-        benefit = "'lump_sum_' || " + benefit
+        benefit = f"{benefit} + {LUMP_OFFSET}"
     times = "r.lump_months * " if lump else ""
     return (
         "SELECT x.beneficiary_id AS beneficiary_id, x.qualification_id AS qualification_id, "
         f"{benefit} AS benefit, x.ym AS ym, "
         f"CASE WHEN r.standard_id IS NULL THEN 0 ELSE {times}{AMOUNT_SQL} END AS due_fen, "
         f"{PROBLEM_SQL} AS problem, r.standard_id AS standard_id, r.topup_bp AS topup_bp, "
-        f"{_UNITS} AS units, x.rate_ym AS rate_ym, x.life_event_id AS life_event_id, x.has_payee "
-        "AS has_payee "
+        f"{_UNITS} AS units, x.rate_ym AS rate_ym, x.life_event_id AS life_event_id, "
+        "x.has_payee AS has_payee "
         f"FROM ({source}) x LEFT JOIN {RATES} r ON r.ym = x.rate_ym AND r.category = x.category "
-        "AND r.cause = x.cause AND r.level = x.level AND r.residence = x.residence"
+        "AND r.cause_level = x.cause_level AND r.residence = x.residence"
     )
 
 
@@ -228,10 +251,10 @@ def scratch(window: Window, cursor: CursorWrapper, *, person_id: int | None = No
     )
     cursor.execute(
         f"CREATE TEMPORARY TABLE {RATES} (ym INTEGER NOT NULL, category VARCHAR(32) NOT NULL, "
-        "cause VARCHAR(8) NOT NULL, level INTEGER NOT NULL, residence VARCHAR(5) NOT NULL, "
-        "benefit VARCHAR(32) NOT NULL, standard_id BIGINT NOT NULL, annual_fen BIGINT NOT NULL, "
+        "cause_level INTEGER NOT NULL, residence VARCHAR(5) NOT NULL, "
+        "standard_id BIGINT NOT NULL, annual_fen BIGINT NOT NULL, "
         "per_year INTEGER NOT NULL, topup_bp BIGINT NOT NULL, divisor BIGINT NOT NULL, "
-        "lump_months BIGINT NOT NULL, PRIMARY KEY (ym, category, cause, level, residence))"
+        "lump_months BIGINT NOT NULL, PRIMARY KEY (ym, category, cause_level, residence))"
     )
     span = months(_earliest_month(window, cursor, person_id), window.period)
     ops = connection.ops
@@ -264,8 +287,8 @@ def scratch(window: Window, cursor: CursorWrapper, *, person_id: int | None = No
 
 def _load_rates(cursor: CursorWrapper, rates: list[Rate]) -> None:
     cursor.executemany(
-        f"INSERT INTO {RATES} (ym, category, cause, level, residence, benefit, standard_id, annual_fen, "
-        "per_year, topup_bp, divisor, lump_months) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        f"INSERT INTO {RATES} (ym, category, cause_level, residence, standard_id, annual_fen, "
+        "per_year, topup_bp, divisor, lump_months) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [r.as_row() for r in rates],
     )
 
@@ -336,26 +359,31 @@ class Outcome:
     pending_lump_sums: int
 
 
-def _paid_branch(person_filter: str = "") -> str:
+def _ids(values: Sequence[int]) -> str:
+    return ", ".join(str(int(v)) for v in values) or "0"
+
+
+def _paid_branch(batch_ids: Sequence[int]) -> str:
+    """What the bank confirmed as paid: the items of the county's lines marked paid (only
+    a batch whose returns were imported has any: there is one open batch at a time)."""
     return (
-        "SELECT i.beneficiary_id, i.benefit, i.month, 0, CAST(i.amount_fen AS INTEGER), 0, 0, 0, 0, NULL "
+        f"SELECT i.beneficiary_id, {_code_of('i.benefit')}, i.month, 0, CAST(i.amount_fen AS INTEGER), "
+        "0, 0, 0, 0 "
         f"FROM {ITEMS} i JOIN {LINES} l ON l.batch_id = i.batch_id AND l.beneficiary_id = i.beneficiary_id "
-        f"JOIN {BATCHES} bt ON bt.id = i.batch_id "
-        f"WHERE bt.county_id = %s AND l.status = '{LineStatus.PAID.value}' AND i.month >= %s AND "
-        "i.month <= %s"
-        f"{person_filter}"
+        f"WHERE i.batch_id IN ({_ids(batch_ids)}) AND l.status = '{LineStatus.PAID.value}' "
+        "AND i.month >= %s AND i.month <= %s"
     )
 
 
 def _recovery_branch() -> str:
     return (
-        "SELECT r.beneficiary_id, r.benefit, r.month, 0, 0, "
+        f"SELECT r.beneficiary_id, {_code_of('r.benefit')}, r.month, 0, 0, "
         f"CAST(CASE WHEN r.status = '{RecoveryStatus.RECOVERED.value}' THEN r.amount_fen ELSE 0 "
         "END AS INTEGER), "
         f"CAST(CASE WHEN r.status = '{RecoveryStatus.OPEN.value}' THEN r.amount_fen ELSE 0 END AS INTEGER), "
         f"CAST(CASE WHEN r.status = '{RecoveryStatus.WAIVED.value}' THEN r.amount_fen ELSE 0 END "
         "AS INTEGER), "
-        "0, NULL "
+        "0 "
         f"FROM {RECOVERIES} r JOIN {BATCHES} rb ON rb.id = r.batch_id "
         f"WHERE rb.county_id = %s AND r.status IN ('{RecoveryStatus.OPEN.value}', "
         f"'{RecoveryStatus.RECOVERED.value}', '{RecoveryStatus.WAIVED.value}') AND r.month >= %s "
@@ -381,30 +409,34 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
         # Amounts enter the aggregate as 32-bit integers (one item is far below 21 million
         # yuan): PostgreSQL then sums in a by-value 64-bit state instead of a 128-bit one
         # allocated per group, which halves the memory of a county-wide aggregate.
+        paid_batches = list(
+            Batch.objects.filter(
+                county_id=window.county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
+            ).values_list("pk", flat=True)
+        )
         cursor.execute(
             f"CREATE TEMPORARY TABLE {DIFF} AS "
             "SELECT u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
             "CAST(MAX(u.due_fen) AS BIGINT) AS due_fen, CAST(SUM(u.paid_fen) AS BIGINT) AS paid_fen, "
             "CAST(SUM(u.refunded_fen) AS BIGINT) AS refunded_fen, "
             "CAST(SUM(u.open_fen) AS BIGINT) AS open_fen, "
-            "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem, "
-            "MAX(CASE WHEN u.problem > 0 THEN u.qualification_id END) AS problem_qualification "
+            "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem "
             "FROM ("
             "SELECT d.beneficiary_id AS beneficiary_id, d.benefit AS benefit, d.ym AS ym, "
             "CAST(d.due_fen AS INTEGER) AS due_fen, 0 AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, "
-            "0 AS waived_fen, d.problem AS problem, d.qualification_id AS qualification_id "
+            "0 AS waived_fen, d.problem AS problem "
             f"FROM ({_due_rows(_regular_source(''), lump=False)}) d "
             "UNION ALL "
-            "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem, "
-            f"t.qualification_id FROM {LUMP} t WHERE t.has_payee = 1 "
-            f"UNION ALL {_paid_branch()} "
+            "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem "
+            f"FROM {LUMP} t WHERE t.has_payee = 1 "
+            f"UNION ALL {_paid_branch(paid_batches)} "
             f"UNION ALL {_recovery_branch()}"
             ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
-            [window.like, window.county_code, start_ym, period_ym, window.county_code, start_ym, period_ym],
+            [window.like, start_ym, period_ym, window.county_code, start_ym, period_ym],
         )
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {DIFF}")
-        _check_problems(cursor)
+        _check_problems(cursor, window)
         _sum_per_person(cursor, period_ym)
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {PAYS}")
@@ -418,14 +450,17 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
         return _outcome(cursor, batch, pending)
 
 
-def _check_problems(cursor: CursorWrapper) -> None:
+def _check_problems(cursor: CursorWrapper, window: Window) -> None:
     cursor.execute(f"SELECT COUNT(*) FROM {DIFF} WHERE problem > 0")
     count = cursor.fetchone()[0]
     if not count:
         return
+    # Rare, and only then: which qualifications and months, for the message.
     cursor.execute(
-        f"SELECT problem, problem_qualification, ym FROM {DIFF} WHERE problem > 0 "
-        "ORDER BY ym, problem_qualification LIMIT 10"
+        f"SELECT x.problem, x.qualification_id, x.ym FROM ({_due_rows(_regular_source(''), lump=False)}) x "
+        f"WHERE x.problem > 0 UNION ALL SELECT t.problem, t.qualification_id, t.ym FROM {LUMP} t "
+        "WHERE t.has_payee = 1 AND t.problem > 0 ORDER BY 3, 2 LIMIT 10",
+        [window.like],
     )
     raise EngineProblems(count, [Problem(int(k), int(q), int(m)) for k, q, m in cursor.fetchall()])
 
@@ -449,6 +484,8 @@ def _sum_per_person(cursor: CursorWrapper, period_ym: int) -> None:
         f"FROM {DIFF} d WHERE {PAY} > 0 GROUP BY d.beneficiary_id, d.benefit",
         [period_ym],
     )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {PER_BENEFIT}")  # temporary tables have no statistics of their own
     held = f"CASE WHEN {_ACCOUNT} = '' THEN 1 ELSE 0 END"
     cursor.execute(
         f"CREATE TEMPORARY TABLE {PAYS} AS SELECT p.beneficiary_id AS beneficiary_id, "
@@ -461,13 +498,38 @@ def _sum_per_person(cursor: CursorWrapper, period_ym: int) -> None:
     )
 
 
+def _bulk_insert(cursor: CursorWrapper, table: str, columns: str, select: str, params: list[Any]) -> None:
+    """``INSERT INTO table (columns) SELECT …``, in one statement.
+
+    On PostgreSQL the rows take its bulk path instead: the SELECT is copied out to a
+    spool file and copied back into the table, both inside the batch's transaction.
+    INSERT … SELECT writes and logs a million rows one at a time; COPY writes them a
+    page at a time, at a fraction of the cost. The rows never become Python objects:
+    only blocks of COPY text pass through, so memory stays flat.
+    """
+    if connection.vendor != "postgresql":
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+        return
+    raw = cursor.cursor
+    with tempfile.TemporaryFile() as spool:
+        with raw.copy(f"COPY ({select}) TO STDOUT", params) as out:
+            for block in out:
+                spool.write(block)
+        spool.seek(0)
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as into:
+            while block := spool.read(1 << 20):
+                into.write(block)
+
+
 def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
     """One line per person owed money, to the payee named with a death or else to the
     account on record; a person with no account is held (and paid once one is given)."""
-    cursor.execute(
-        f"INSERT INTO {LINES} (batch_id, beneficiary_id, township_id, seq, amount_fen, arrears_fen, "
-        "to_payee, payee_name, payee_id_number_encrypted, payee_id_number_masked, bank_name, "
-        "bank_account_encrypted, bank_account_masked, status, reason) "
+    _bulk_insert(
+        cursor,
+        LINES,
+        "batch_id, beneficiary_id, township_id, seq, amount_fen, arrears_fen, to_payee, payee_name, "
+        "payee_id_number_encrypted, payee_id_number_masked, bank_name, bank_account_encrypted, "
+        "bank_account_masked, status, reason",
         "SELECT %s, p.beneficiary_id, p.township_id, p.seq, p.amount_fen, p.arrears_fen, "
         "CASE WHEN dp.id IS NOT NULL OR pl.id IS NOT NULL THEN TRUE ELSE FALSE END, "
         "COALESCE(dp.name, pl.payee_name, b.name), "
@@ -483,10 +545,12 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
 
 
 def _insert_items(cursor: CursorWrapper, batch: Batch, period_ym: int) -> None:
-    cursor.execute(
-        f"INSERT INTO {ITEMS} (batch_id, beneficiary_id, benefit, month, due_fen, paid_before_fen, "
-        "amount_fen, arrears) "
-        f"SELECT %s, d.beneficiary_id, d.benefit, d.ym, d.due_fen, d.paid_fen - d.refunded_fen, {PAY}, "
+    _bulk_insert(
+        cursor,
+        ITEMS,
+        "batch_id, beneficiary_id, benefit, month, due_fen, paid_before_fen, amount_fen, arrears",
+        f"SELECT %s, d.beneficiary_id, {_name_of('d.benefit')}, d.ym, d.due_fen, "
+        f"d.paid_fen - d.refunded_fen, {PAY}, "
         "CASE WHEN d.ym < %s THEN TRUE ELSE FALSE END "
         # In key order: the key's index then grows at its right edge instead of everywhere.
         f"FROM {DIFF} d WHERE {PAY} > 0 ORDER BY d.beneficiary_id, d.benefit, d.ym",
@@ -502,15 +566,16 @@ def _raise_recoveries(cursor: CursorWrapper, batch: Batch, window: Window) -> No
     cursor.execute(
         f"UPDATE {RECOVERIES} SET status = %s, superseded_by_id = %s WHERE id IN ("
         f"SELECT r.id FROM {RECOVERIES} r JOIN {BATCHES} rb ON rb.id = r.batch_id "
-        f"JOIN {DIFF} d ON d.beneficiary_id = r.beneficiary_id AND d.benefit = r.benefit AND d.ym = r.month "
+        f"JOIN {DIFF} d ON d.beneficiary_id = r.beneficiary_id AND d.benefit = {_code_of('r.benefit')} "
+        "AND d.ym = r.month "
         f"WHERE rb.county_id = %s AND r.status = %s AND d.open_fen <> {TARGET})",
         [RecoveryStatus.SUPERSEDED.value, batch.pk, window.county_code, opened],
     )
     cursor.execute(
         f"INSERT INTO {RECOVERIES} (batch_id, beneficiary_id, benefit, month, due_fen, paid_fen, "
         "amount_fen, status, note) "
-        "SELECT %s, d.beneficiary_id, d.benefit, d.ym, d.due_fen, d.paid_fen - d.refunded_fen, "
-        f"{TARGET}, %s, '' "
+        f"SELECT %s, d.beneficiary_id, {_name_of('d.benefit')}, d.ym, d.due_fen, "
+        f"d.paid_fen - d.refunded_fen, {TARGET}, %s, '' "
         f"FROM {DIFF} d WHERE {TARGET} > 0 AND {TARGET} <> d.open_fen",
         [batch.pk, opened],
     )
@@ -536,7 +601,7 @@ def _insert_totals(cursor: CursorWrapper, batch: Batch) -> None:
     """Per township and benefit, of the lines to be transferred (held lines left out)."""
     cursor.execute(
         f"INSERT INTO {TOTALS} (batch_id, township_id, benefit, persons, items, amount_fen, arrears_fen) "
-        "SELECT %s, p.township_id, x.benefit, COUNT(*), SUM(x.items), "
+        f"SELECT %s, p.township_id, {_name_of('x.benefit')}, COUNT(*), SUM(x.items), "
         "CAST(SUM(x.amount_fen) AS BIGINT), CAST(SUM(x.arrears_fen) AS BIGINT) "
         f"FROM {PER_BENEFIT} x JOIN {PAYS} p ON p.beneficiary_id = x.beneficiary_id WHERE p.held = 0 "
         "GROUP BY p.township_id, x.benefit",
@@ -597,7 +662,7 @@ def due_rows_for(window: Window, person_id: int) -> list[DueRow]:
         return [
             DueRow(
                 qualification_id=int(r[1]),
-                benefit=r[2],
+                benefit=BENEFIT_BY_CODE[int(r[2])],
                 ym=int(r[3]),
                 due_fen=int(r[4]),
                 problem=int(r[5]),

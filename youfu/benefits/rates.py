@@ -85,12 +85,20 @@ class Ambiguous(Exception):
         super().__init__(f"{len(rows)} standards apply")
 
 
+# A disabled veteran's cause and level as one number in the engine's SQL: 因战 3级 = 103.
+CAUSE_CODES = {DisabilityCause.COMBAT: 100, DisabilityCause.DUTY: 200, DisabilityCause.ILLNESS: 300}
+
+
 @dataclass(frozen=True)
 class RateKey:
     category: str
     cause: str  # "" unless a disabled veteran
     level: int  # 0 unless a disabled veteran
     residence: str
+
+    @property
+    def cause_level(self) -> int:
+        return CAUSE_CODES[DisabilityCause(self.cause)] + self.level if self.cause else self.level
 
 
 def rate_keys() -> list[RateKey]:
@@ -169,10 +177,8 @@ class Rate:
         return (
             self.ym,
             self.key.category,
-            self.key.cause,
-            self.key.level,
+            self.key.cause_level,
             self.key.residence,
-            self.benefit,
             self.standard_id,
             self.annual_fen,
             1 if self.per_year else 0,

@@ -10,9 +10,12 @@ pattern opclass outside the C collation, which cannot give the order.
 - A Han name prefix: by name (and birth date among namesakes), from the index on
   ``(name, birth_date)``, or ``(township, name, birth_date)`` for a township's clerk.
 - Letters that only pinyin can start ("li", "zhangwei"): by pinyin, from its index.
-  Letters that only initials can start ("zs", "wxy"): by initials, from theirs. Either
-  ("z", "wang"): by initials, walking that index over the first letter, which holds both
-  (a name's pinyin and its initials start with the same letter).
+  Letters that only initials can start ("zs", "wxy"): by initials, from theirs. Letters
+  that may be either ("wang", "zh"): by pinyin when nobody's initials start so (asked in
+  one more query, except for a single letter), else by initials, walking that index over
+  the first letter, which holds both (a name's pinyin and initials start alike). Telling
+  them apart by the letters holds for names of Han characters; a name that mixes in Latin
+  letters may be found by its pinyin only, or by its initials only.
 - A whole ID number: its blind index. Its last 4–6 characters: the readable last four,
   then the few candidates decrypted; digits also match phone tails, through an index on
   the phone's last four.
@@ -160,13 +163,17 @@ def _by_letters(qs: QuerySet[Beneficiary], letters: str, user: Any) -> QuerySet[
         # "li", "zhu", "zhangwei": no syllable starts with i, u or v, so these are no
         # initials. By pinyin, from its index.
         return qs.filter(pinyin).order_by(*BY_PINYIN)
-    qs = _in_township(qs, user)
+    in_township = _in_township(qs, user)
     if not _could_be_pinyin(letters):
         # "zs", "wxy": no pinyin starts so. By initials, from their index.
-        return qs.filter(initials).order_by(*BY_INITIALS)
-    # "z", "zh", "wang": either. A name's pinyin and initials start with the same letter,
-    # so the initials index over that letter holds both kinds of match; the pinyin matches
-    # are spread through it, so a walk in its order soon finds a page.
+        return in_township.filter(initials).order_by(*BY_INITIALS)
+    if len(letters) > 1 and not in_township.filter(initials).exists():
+        # "wang", "zhengchao", "tan": either, but nobody's initials start so (a name's
+        # initials rarely hold a vowel): by pinyin. One more query, for such letters only.
+        return qs.filter(pinyin).order_by(*BY_PINYIN)
+    # "z", "zh", "ch": either. A name's pinyin and initials start with the same letter, so
+    # the initials index over that letter holds both kinds of match; the pinyin matches are
+    # spread through it, so a walk in its order soon finds a page.
     first = _starting("name_initials", letters[0])
     either: Q | Case = initials | pinyin
     if _township_of(user):
@@ -174,7 +181,7 @@ def _by_letters(qs: QuerySet[Beneficiary], letters: str, user: Any) -> QuerySet[
         # independent of it, expects a few hundred of a township's people where there are
         # thousands, and sorts them all. It guesses one half for a CASE, and walks.
         either = Case(When(initials, then=True), When(pinyin, then=True), default=False)
-    return qs.filter(first).filter(either).order_by(*BY_INITIALS)
+    return in_township.filter(first).filter(either).order_by(*BY_INITIALS)
 
 
 # The syllables pypinyin writes (Style.NORMAL, ü as v); test_search checks the list.

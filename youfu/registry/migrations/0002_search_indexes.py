@@ -3,6 +3,25 @@
 import django.db.models.functions.text
 from django.db import migrations, models
 
+# PostgreSQL's planner estimates a prefix range from the column's histogram, assuming
+# values spread evenly within each bucket. Names, pinyin and initials cluster on a few
+# surnames, so with the default 100 buckets it expects 34 people named 梁… where there are
+# 7,750 (at a million), and sorts them all instead of reading the index in order; with
+# 1,000 buckets its estimates are within 10%.
+SEARCHED = ("name", "name_pinyin", "name_initials", "phone")
+
+
+def set_statistics(apps, schema_editor, target=1000):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    quote = schema_editor.quote_name
+    columns = ", ".join(f"ALTER COLUMN {quote(c)} SET STATISTICS {target:d}" for c in SEARCHED)
+    schema_editor.execute(f"ALTER TABLE {quote('registry_beneficiary')} {columns}")
+
+
+def reset_statistics(apps, schema_editor):
+    set_statistics(apps, schema_editor, target=-1)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -36,4 +55,5 @@ class Migration(migrations.Migration):
                 django.db.models.functions.text.Right("phone", 4), name="beneficiary_phone_tail"
             ),
         ),
+        migrations.RunPython(set_statistics, reset_statistics, elidable=True),
     ]

@@ -144,7 +144,8 @@ class TestWhoSeesWhat:
         clerk = world.township_clerk
         assert found(clerk) == ["周深", "张三", "张三丰"]
         assert found(clerk, "z") == ["张三", "周深", "张三丰"]  # by initials, then pinyin
-        assert found(clerk, "zh") == ["张三", "周深", "张三丰"]
+        # Nobody here has initials starting zh (赵华 lives in the other township): by pinyin.
+        assert found(clerk, "zh") == ["张三", "张三丰", "周深"]
         assert found(clerk, "zhao") == []
         assert found(clerk, "赵") == []
         assert found(clerk, "li") == []
@@ -222,7 +223,9 @@ class TestIndexes:
         expected = [
             (clerk, "zs", "beneficiary_initials"),
             (township, "zs", "beneficiary_township_initials"),
-            (township, "zh", "beneficiary_township_initials"),
+            (clerk, "zh", "beneficiary_initials"),  # 赵华's initials: walk the initials from z
+            (township, "zh", "registry_beneficiary_name_pinyin"),  # nobody's here: by pinyin
+            (township, "z", "beneficiary_township_initials"),
             (township, "张", "beneficiary_township_name"),
             (township, "", "beneficiary_township_name"),
             (clerk, "张", "beneficiary_name_birth"),

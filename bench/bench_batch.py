@@ -1,0 +1,728 @@
+"""Benchmark: a monthly payment batch for a million persons, with a retroactive raise.
+
+    .venv/bin/python bench/bench_batch.py [--persons 1000000] [--database sqlite|postgres]
+                                          [--orm-persons 10000] [--skip-orm]
+
+Sets Django up itself in a temporary YOUFU_HOME (a fresh SQLite file, or throwaway
+PostgreSQL databases on 127.0.0.1:5432 as user postgres, created and dropped) and measures,
+in the same run and each in its own process:
+
+  load    migrate; 20 townships, 300 villages; the national standards and an 8% top-up;
+          N persons, every one holding a regular benefit (one in twenty two of them),
+          written with COPY / executemany; payments start three months before this one.
+          The previous month's batch is computed by the engine (its time is shown) and its
+          lines marked paid as a bank's returns would. Then, recorded late: a raise of
+          every standard from the payments start month (so everyone is owed arrears), a few
+          deaths (lump sums, half with a payee) and suspensions (recoveries).
+  batch   do_create_batch for this month, timed, in a fresh process whose peak RSS is the
+          memory figure (goal: under 500 MB).
+  floor   the same database bulk-loading as many rows as the batch wrote items into a table
+          shaped like the items table (same columns, types and key): COPY from memory on
+          PostgreSQL, executemany in one transaction on SQLite. Goal: batch within 3x.
+  orm     on a separate database of --orm-persons persons: the engine, and a straightforward
+          per-person ORM implementation of the same rule (query per qualification and
+          month, .save() per item), with their totals compared.
+
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+DATA_KEY = "bench-data-key-not-secret-0123456789abcdef"
+SECRET_KEY = "bench-secret-key-not-secret-0123456789abcdef"  # noqa: S105 - a throwaway database
+CHUNK = 50_000
+
+# (category, share in %, extra) of the persons; one person in twenty also holds a
+# disability (a disabled war participant).
+MIX = [
+    ("war_participant", 36),
+    ("elderly_rural_veteran", 38),
+    ("nuclear_test_participant", 5),
+    ("disabled_veteran", 6),
+    ("martyr_survivor", 2),
+    ("duty_death_survivor", 1.5),
+    ("illness_death_survivor", 1.5),
+    ("demobilized_veteran", 1),
+    ("returned_ill_veteran", 2),
+    ("elderly_martyr_child", 7),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["建国", "秀英", "桂兰", "国强", "玉兰", "志明", "德华", "明", "伟", "芳", "军", "红", "平", "勇"]
+
+
+# --- the orchestrating process ---------------------------------------------------------------
+
+
+def _database_url(kind: str, home: Path, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{home / (name + '.sqlite3')}"
+    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:  # type: ignore[arg-type]
+        conn.execute(sql)
+
+
+def _child(step: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(  # noqa: S603 - this very script
+        [sys.executable, __file__, "--child", step, *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"step {step} failed")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["process_seconds"] = round(time.perf_counter() - started, 2)
+    result["child_cpu_seconds"] = round(
+        (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--orm-persons", type=int, default=10_000)
+    parser.add_argument("--skip-orm", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--rollback", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-deaths", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _run_child(args)
+        return
+
+    home = Path(tempfile.mkdtemp(prefix="youfu-bench-batch-"))
+    tag = f"{os.getpid()}"
+    names = {"big": f"youfu_bench_batch_{tag}", "small": f"youfu_bench_orm_{tag}"}
+    created: list[str] = []
+    try:
+        print(f"benchmark: a batch for {args.persons:,} persons on {args.database}, YOUFU_HOME={home}")
+
+        def env_for(name: str) -> dict[str, str]:
+            (home / name).mkdir(exist_ok=True)
+            return {
+                **os.environ,
+                "YOUFU_HOME": str(home / name),
+                "YOUFU_DATABASE_URL": _database_url(args.database, home, names[name]),
+                "YOUFU_DATA_KEY": DATA_KEY,
+                "YOUFU_SECRET_KEY": SECRET_KEY,
+                "PYTHONPATH": str(ROOT),
+            }
+
+        if args.database == "postgres":
+            for name in names.values():
+                _pg_admin(f"DROP DATABASE IF EXISTS {name}")
+        big = env_for("big")
+        if args.database == "postgres":
+            _pg_admin(f"CREATE DATABASE {names['big']}")
+            created.append(names["big"])
+        load = _child("load", big, "--rows", str(args.persons))
+        print(
+            f"  load      {load['persons']:,} persons, {load['qualifications']:,} qualifications in "
+            f"{load['load_seconds']} s; previous month's batch ({load['history_items']:,} items) "
+            f"in {load['history_seconds']} s"
+        )
+        batch = _child("batch", big)
+        floor = _child("floor", big, "--rows", str(batch["items"]))
+        ratio = batch["seconds"] / floor["seconds"]
+        print(
+            f"  batch     {batch['persons']:,} persons, {batch['items']:,} items "
+            f"({batch['arrears_items']:,} arrears), "
+            f"{batch['recoveries']:,} recoveries, {batch['pending_lump_sums']:,} lump sums waiting; "
+            f"total {batch['total']} yuan"
+        )
+        print(f"            {batch['seconds']:.1f} s; peak RSS {batch['maxrss_mb']:.0f} MB (goal < 500 MB)")
+        print(f"  floor     {floor['rows']:,} rows by {floor['method']} in {floor['seconds']:.1f} s")
+        print(f"  ratio     batch / floor = {ratio:.2f} (goal <= 3)")
+        report: dict[str, Any] = {"load": load, "batch": batch, "floor": floor, "ratio": round(ratio, 2)}
+        if not args.skip_orm:
+            small = env_for("small")
+            if args.database == "postgres":
+                _pg_admin(f"CREATE DATABASE {names['small']}")
+                created.append(names["small"])
+            # No deaths here: the straightforward version pays no lump sums.
+            _child("load", small, "--rows", str(args.orm_persons), "--no-deaths")
+            engine = _child("batch", small, "--rollback")
+            orm = _child("orm", small)
+            orm_ratio = orm["seconds"] / engine["seconds"]
+            same = "same total" if orm["total"] == engine["total"] else f"DIFFERENT totals {orm['total']} vs"
+            print(
+                f"  orm       {args.orm_persons:,} persons: per-person ORM {orm['seconds']:.1f} s "
+                f"({orm['queries']:,} queries) vs engine {engine['seconds']:.2f} s: "
+                f"{orm_ratio:.0f}x faster ({same} {engine['total']} yuan)"
+            )
+            report["orm"] = {"engine": engine, "orm": orm, "ratio": round(orm_ratio, 1)}
+        (home.parent / f"youfu-bench-batch-{args.database}.json").write_text(json.dumps(report, indent=2))
+    finally:
+        if args.database == "postgres":
+            for name in created:
+                _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+# --- the child processes ---------------------------------------------------------------------
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "youfu.settings")
+    import django
+
+    django.setup()
+
+
+def _run_child(args: argparse.Namespace) -> None:
+    _setup()
+    result = {"load": _load, "batch": _batch, "floor": _floor, "orm": _orm}[args.child](args)
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result, default=str))
+
+
+def _months() -> tuple[date, date, date]:
+    from django.utils import timezone
+
+    from youfu.benefits.money import add_months
+
+    period = timezone.localdate().replace(day=1)
+    return period, add_months(period, -1), add_months(period, -3)
+
+
+def _standards_csv(effective_on: str, factor: float) -> bytes:
+    from youfu.benefits.tests.helpers import BASE_STANDARDS, csv_bytes
+
+    rows = []
+    for row in BASE_STANDARDS:
+        raised = list(row)
+        raised[4] = f"{round(float(row[4]) * factor, 2):.2f}"
+        raised[5] = effective_on
+        rows.append(raised)
+    return csv_bytes(rows)
+
+
+class _Sink:
+    """Rows into a table: COPY on PostgreSQL, executemany on SQLite, in chunks."""
+
+    def __init__(self, table: str, columns: list[str]) -> None:
+        from django.db import connection
+
+        self.table, self.columns, self.connection = table, columns, connection
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        if self.connection.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                raw = cursor.cursor
+                with raw.copy(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN") as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(self.columns))
+            with self.connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})",  # noqa: S608
+                    self.rows,
+                )
+        self.rows = []
+
+
+def _load(args: argparse.Namespace) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from youfu.accounts.models import User
+    from youfu.accounts.roles import Role
+    from youfu.benefits.models import Batch, BatchLine, BatchState, LineStatus
+    from youfu.benefits.services import (
+        do_create_batch,
+        do_import_standards,
+        do_set_topup,
+        do_update_benefit_settings,
+    )
+    from youfu.core.crypto import encrypt
+    from youfu.regions.models import Region, RegionLevel
+    from youfu.registry.services import name_keys
+
+    _period, previous, start = _months()
+    call_command("migrate", verbosity=0)
+    county = Region.objects.create(code="341199000000", name="青山县", level=RegionLevel.COUNTY)
+    villages: list[tuple[str, str]] = []
+    for t in range(20):
+        township = Region.objects.create(
+            code=f"341199{100 + t:03d}000", name=f"第{t + 1}镇", parent=county, level=RegionLevel.TOWNSHIP
+        )
+        for v in range(15):
+            village = Region.objects.create(
+                code=f"341199{100 + t:03d}{201 + v:03d}",
+                name=f"第{t + 1}镇{v + 1}村",
+                parent=township,
+                level=RegionLevel.VILLAGE,
+            )
+            villages.append((village.code, township.code))
+    users = {}
+    for username, role in (
+        ("admin", Role.COUNTY_ADMIN),
+        ("clerk", Role.COUNTY_CLERK),
+        ("leader", Role.LEADER),
+    ):
+        user = User(username=username, role=role, region=county)
+        user.set_unusable_password()
+        user.save()
+        users[username] = user
+    do_import_standards(
+        _standards_csv("2020-01-01", 1.0), acting_user=users["admin"], filename="national.csv"
+    )
+    do_set_topup(8, date(2020, 1, 1), acting_user=users["admin"])  # type: ignore[arg-type]
+    do_update_benefit_settings(acting_user=users["admin"], payments_start=start)
+
+    rng = random.Random(4)  # noqa: S311 - synthetic data
+    ids = [encrypt(f"3411991950010{n:04d}X"[:18]) for n in range(200)]
+    accounts = [encrypt(f"62300000000000{n:05d}") for n in range(200)]
+    names = [s + g for s in SURNAMES for g in GIVEN]
+    keys = {n: name_keys(n) for n in names}
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    categories = [c for c, _ in MIX]
+    weights = [w for _, w in MIX]
+    n = args.rows
+    started = time.perf_counter()
+    qualifications = 0
+    with transaction.atomic():
+        people = _Sink(
+            "registry_beneficiary",
+            [
+                "id",
+                "name",
+                "name_pinyin",
+                "name_initials",
+                "sex",
+                "ethnicity",
+                "birth_date",
+                "id_number_encrypted",
+                "id_number_index",
+                "id_number_masked",
+                "id_number_last4",
+                "residence",
+                "region_id",
+                "township_id",
+                "phone",
+                "bank_name",
+                "bank_account_encrypted",
+                "bank_account_masked",
+                "status",
+                "notes",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        quals = _Sink(
+            "registry_qualification",
+            [
+                "id",
+                "beneficiary_id",
+                "category",
+                "disability_cause",
+                "disability_level",
+                "approved_on",
+                "status",
+                "end_reason",
+                "service_years",
+                "notes",
+                "created_at",
+            ],
+        )
+        assessments = _Sink(
+            "registry_disabilityassessment", ["qualification_id", "cause", "level", "effective_on"]
+        )
+        q_id = 0
+        for i in range(1, n + 1):
+            name = names[i % len(names)]
+            village, township = villages[i % len(villages)]
+            last4 = f"{i % 10000:04d}"
+            people.add(
+                (
+                    i,
+                    name,
+                    keys[name][0],
+                    keys[name][1],
+                    "male" if i % 3 else "female",
+                    "汉族",
+                    f"{1935 + i % 30}-0{1 + i % 9}-1{i % 9}",
+                    ids[i % 200],
+                    f"{i:064x}",
+                    f"341199********{last4}",
+                    last4,
+                    "rural" if i % 10 < 7 else "urban",
+                    village,
+                    township,
+                    "",
+                    "农商银行",
+                    accounts[i % 200],
+                    f"***************{last4}",
+                    "alive",
+                    "",
+                    stamp,
+                    stamp,
+                )
+            )
+            held = [rng.choices(categories, weights)[0]]
+            if i % 20 == 0 and held[0] != "disabled_veteran":
+                held.append("disabled_veteran")
+            for category in held:
+                q_id += 1
+                approved = date(2015 + i % 10, 1 + i % 12, 1 + i % 28).isoformat()
+                level = 1 + int(rng.random() ** 2 * 10) if category == "disabled_veteran" else None
+                cause = ("combat", "duty", "illness")[i % 3] if level else ""
+                if cause == "illness" and level and level > 6:
+                    level = 6
+                years = 2 + i % 5 if category == "elderly_rural_veteran" else None
+                quals.add((q_id, i, category, cause, level, approved, "active", "", years, "", stamp))
+                if level:
+                    assessments.add((q_id, cause, level, approved))
+        for sink in (people, quals, assessments):
+            sink.flush()
+        qualifications = q_id
+        _reset_sequences()
+    load_seconds = time.perf_counter() - started
+    _analyze()
+
+    history_started = time.perf_counter()
+    history = do_create_batch(previous, acting_user=users["clerk"])
+    history_seconds = time.perf_counter() - history_started
+    # As the bank's returns would: every line paid, the batch closed.
+    with transaction.atomic():
+        BatchLine.objects.filter(batch=history).update(status=LineStatus.PAID)
+        Batch.objects.filter(pk=history.pk).update(
+            state=BatchState.CLOSED, returned_paid=history.persons, returned_paid_fen=history.total_fen
+        )
+
+    # Recorded since: the raise from the start month, some deaths, some suspensions.
+    do_import_standards(
+        _standards_csv(start.isoformat(), 1.1), acting_user=users["admin"], filename="raise.csv"
+    )
+    _late_events(n, users["clerk"], previous, deaths=not args.no_deaths)
+    _analyze()
+    return {
+        "persons": n,
+        "qualifications": qualifications,
+        "load_seconds": round(load_seconds, 1),
+        "history_items": history.items,
+        "history_seconds": round(history_seconds, 1),
+    }
+
+
+def _late_events(n: int, clerk: Any, previous: date, *, deaths: bool) -> None:
+    """One person in a thousand died last month (death recorded then: the lump sum falls due
+    this month; half name a payee); one in five hundred was suspended from last month."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from youfu.core.crypto import encrypt
+
+    recorded = connection.ops.adapt_datetimefield_value(
+        timezone.make_aware(datetime(previous.year, previous.month, 20, 10))
+    )
+    died_on = previous.replace(day=10).isoformat()
+    with transaction.atomic(), connection.cursor() as cursor:
+        dead = list(range(7, n + 1, 1000)) if deaths else []
+        cursor.executemany(
+            "UPDATE registry_beneficiary SET status = 'deceased', death_date = %s WHERE id = %s",
+            [(died_on, i) for i in dead],
+        )
+        events = _Sink(
+            "registry_lifeevent",
+            ["beneficiary_id", "kind", "effective_on", "details", "note", "recorded_at", "recorded_by_id"],
+        )
+        for i in dead:
+            events.add((i, "death", died_on, "{}", "", recorded, clerk.pk))
+        suspended = list(range(11, n + 1, 500))
+        for i in suspended:
+            events.add((i, "suspension", previous.isoformat(), "{}", "", recorded, clerk.pk))
+        events.flush()
+        cursor.execute(
+            "INSERT INTO registry_suspension (qualification_id, started_on, reason) "
+            "SELECT q.id, %s, 'bench' FROM registry_qualification q WHERE q.beneficiary_id IN "
+            "(SELECT beneficiary_id FROM registry_lifeevent WHERE kind = 'suspension')",
+            [previous.isoformat()],
+        )
+        token_id, token_account = encrypt("110101195001011234"), encrypt("6217000000000000001")
+        cursor.execute(
+            "INSERT INTO registry_deathpayee (life_event_id, name, id_number_encrypted, id_number_masked, "
+            "bank_name, bank_account_encrypted, bank_account_masked) "
+            "SELECT id, '家属', %s, '110101********1234', '建设银行', %s, '***************0001' "
+            "FROM registry_lifeevent WHERE kind = 'death' AND beneficiary_id %% 2000 = 7",
+            [token_id, token_account],
+        )
+
+
+def _reset_sequences() -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from youfu.registry.models import Beneficiary, Qualification
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Beneficiary, Qualification]):
+            cursor.execute(sql)
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _batch(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection, transaction
+
+    from youfu.accounts.models import User
+    from youfu.benefits.models import BatchItem, PendingLumpSum
+    from youfu.benefits.money import money, ym
+    from youfu.benefits.services import do_create_batch
+
+    period, _, _ = _months()
+    clerk = User.objects.get(username="clerk")
+
+    class Rollback(Exception):
+        pass
+
+    result: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            batch = do_create_batch(period, acting_user=clerk)
+            seconds = time.perf_counter() - started
+            result = {
+                "seconds": round(seconds, 2),
+                "persons": batch.persons,
+                "items": batch.items,
+                "arrears_items": BatchItem.objects.filter(batch=batch, month__lt=ym(period)).count(),
+                "total": money(batch.total_fen),
+                "arrears_total": money(batch.arrears_fen),
+                "recoveries": batch.recoveries,
+                "pending_lump_sums": PendingLumpSum.objects.filter(found_in=batch).count(),
+                "vendor": connection.vendor,
+            }
+            if args.rollback:
+                raise Rollback
+    except Rollback:
+        pass
+    return result
+
+
+def _floor(args: argparse.Namespace) -> dict[str, Any]:
+    """The same number of rows as the batch's items, bulk-loaded into a same-shaped table."""
+    from django.db import connection, transaction
+
+    rows = args.rows
+    benefits = ("living_subsidy", "disability_pension", "survivor_pension", "lump_sum_living_subsidy")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor")
+        # The items table's shape: its columns and types, its one index (the key).
+        month = "integer" if connection.vendor == "postgresql" else "integer unsigned"
+        arrears = "boolean" if connection.vendor == "postgresql" else "bool"
+        cursor.execute(
+            "CREATE TABLE bench_floor (batch_id bigint NOT NULL, beneficiary_id bigint NOT NULL, "
+            f"benefit varchar(32) NOT NULL, month {month} NOT NULL, due_fen bigint NOT NULL, "
+            f"paid_before_fen bigint NOT NULL, amount_fen bigint NOT NULL, arrears {arrears} NOT NULL, "
+            "PRIMARY KEY (batch_id, beneficiary_id, benefit, month))"
+        )
+    columns = "batch_id, beneficiary_id, benefit, month, due_fen, paid_before_fen, amount_fen, arrears"
+
+    def row(i: int) -> tuple[Any, ...]:
+        return (1, i // 4 + 1, benefits[i % 4], 202600 + i % 4 + 1, 64152, 58320, 5832, i % 4 != 3)
+
+    if connection.vendor == "postgresql":
+        # Prepared before the clock starts: the floor is what the server takes to load.
+        blocks = []
+        lines = []
+        for i in range(rows):
+            r = row(i)
+            lines.append(f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{'t' if r[7] else 'f'}\n")
+            if len(lines) == CHUNK:
+                blocks.append("".join(lines).encode())
+                lines = []
+        blocks.append("".join(lines).encode())
+        started = time.perf_counter()
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY bench_floor ({columns}) FROM STDIN") as copy,
+        ):
+            for block in blocks:
+                copy.write(block)
+        seconds = time.perf_counter() - started
+        method = "COPY"
+    else:
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO bench_floor ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+                (row(i) for i in range(rows)),
+            )
+        seconds = time.perf_counter() - started
+        method = "executemany in one transaction"
+    return {"rows": rows, "seconds": round(seconds, 2), "method": method}
+
+
+def _orm(args: argparse.Namespace) -> dict[str, Any]:
+    """The straightforward way: for each person, each qualification and each month, ask the
+    ORM whether it is payable, which level, standard and top-up apply and what was paid,
+    and save an item; then a line per person."""
+    from collections import defaultdict
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from django.db import connection, transaction
+    from django.db.models import Sum
+
+    from youfu.accounts.models import User
+    from youfu.benefits.models import Batch, BatchItem, BatchLine, LineStatus, LocalTopUp, Standard
+    from youfu.benefits.money import money, months, ym
+    from youfu.benefits.services import payments_start
+    from youfu.registry.categories import BENEFIT_OF, Category
+    from youfu.registry.models import Beneficiary, DisabilityAssessment
+    from youfu.registry.selectors import is_payable
+
+    period, _, _ = _months()
+    clerk = User.objects.get(username="clerk")
+    county = clerk.region
+    start = payments_start(county)
+    assert start is not None
+    started = time.perf_counter()
+    total = 0
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count), transaction.atomic():
+        batch = Batch.objects.create(county=county, period=period, created_by=clerk, payments_start=start)
+        seq = 0
+        for person in Beneficiary.objects.filter(region__code__startswith=county.scope_prefix).order_by("pk"):
+            due: dict[tuple[str, int], int] = defaultdict(int)
+            for q in person.qualifications.all():
+                benefit = BENEFIT_OF.get(Category(q.category))
+                if benefit is None:
+                    continue
+                for month in months(start, period):
+                    if not is_payable(q, month):
+                        continue
+                    cause, level = q.disability_cause, q.disability_level
+                    if q.category == Category.DISABLED_VETERAN:
+                        a = (
+                            DisabilityAssessment.objects.filter(qualification=q, effective_on__lte=month)
+                            .order_by("-effective_on")
+                            .first()
+                            or DisabilityAssessment.objects.filter(qualification=q)
+                            .order_by("effective_on")
+                            .first()
+                        )
+                        if a is not None:
+                            cause, level = a.cause, a.level
+                    candidates = [
+                        s
+                        for s in Standard.objects.filter(
+                            category=q.category, effective_on__lte=month
+                        ).order_by("-effective_on")
+                        if (not s.disability_cause or s.disability_cause == cause)
+                        and (s.disability_level is None or s.disability_level == level)
+                        and (not s.residence or s.residence == person.residence)
+                    ]
+                    standard = candidates[0]
+                    topup = (
+                        LocalTopUp.objects.filter(region=county, effective_on__lte=month)
+                        .order_by("-effective_on")
+                        .first()
+                    )
+                    percent = topup.percent if topup else Decimal(0)
+                    units = q.service_years or 0 if standard.basis == "per_service_year" else 1
+                    amount = (Decimal(standard.annual_fen) * units * (1 + percent / 100) / 12).quantize(
+                        Decimal(1), rounding=ROUND_HALF_UP
+                    )
+                    key = (benefit.value, ym(month))
+                    due[key] = max(due[key], int(amount))
+            line_total = 0
+            for (benefit, month_key), amount in sorted(due.items()):
+                paid_lines = BatchLine.objects.filter(beneficiary=person, status=LineStatus.PAID).values_list(
+                    "batch_id", flat=True
+                )
+                paid = (
+                    BatchItem.objects.filter(
+                        beneficiary=person, benefit=benefit, month=month_key, batch_id__in=list(paid_lines)
+                    ).aggregate(s=Sum("amount_fen"))["s"]
+                    or 0
+                )
+                if amount - paid > 0:
+                    BatchItem.objects.create(
+                        batch=batch,
+                        beneficiary=person,
+                        benefit=benefit,
+                        month=month_key,
+                        due_fen=amount,
+                        paid_before_fen=paid,
+                        amount_fen=amount - paid,
+                        arrears=month_key < ym(period),
+                    )
+                    line_total += amount - paid
+            if line_total:
+                seq += 1
+                BatchLine.objects.create(
+                    batch=batch,
+                    beneficiary=person,
+                    township_id=person.township_id,
+                    seq=seq,
+                    amount_fen=line_total,
+                    payee_name=person.name,
+                    payee_id_number_encrypted=person.id_number_encrypted,
+                    payee_id_number_masked=person.id_number_masked,
+                    bank_name=person.bank_name,
+                    bank_account_encrypted=person.bank_account_encrypted,
+                    bank_account_masked=person.bank_account_masked,
+                )
+                total += line_total
+        transaction.set_rollback(True)
+    return {"seconds": round(time.perf_counter() - started, 2), "total": money(total), "queries": queries}
+
+
+if __name__ == "__main__":
+    main()
