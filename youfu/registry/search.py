@@ -213,13 +213,20 @@ _INITIAL_LETTERS = frozenset(s[0] for s in SYLLABLES)
 @lru_cache(maxsize=1024)
 def _could_be_pinyin(letters: str) -> bool:
     """Whether ``letters`` can begin a name's pinyin: whole syllables, then the start of one."""
-    if not letters:
-        return True
-    for syllable in SYLLABLES:
-        if syllable.startswith(letters):
+    if len(letters) > 60:  # longer than any name's pinyin
+        return False
+    ends = {0}  # where a run of whole syllables can end
+    for start in range(len(letters) + 1):
+        if start not in ends:
+            continue
+        rest = letters[start:]
+        if not rest:
             return True
-        if letters.startswith(syllable) and _could_be_pinyin(letters[len(syllable) :]):
-            return True
+        for syllable in SYLLABLES:
+            if syllable.startswith(rest):
+                return True
+            if rest.startswith(syllable):
+                ends.add(start + len(syllable))
     return False
 
 

@@ -256,6 +256,8 @@ class TestPieces:
             ("wxy", False),
             ("zhangwxy", False),
             ("lv", True),
+            ("xianzai", True),
+            ("zh" * 500, False),
         ],
     )
     def test_what_could_begin_a_pinyin(self, letters: str, could: bool) -> None:
