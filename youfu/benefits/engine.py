@@ -400,7 +400,7 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
         if connection.vendor == "postgresql":
             # One aggregate over every person-month of the county: let it hash in memory.
             # The statements are few and long; compiling them (JIT) costs more than it saves.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {LUMP} AS {_due_rows(_lump_source(''), lump=True)}",

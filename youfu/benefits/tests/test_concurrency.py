@@ -56,6 +56,8 @@ def _environment() -> dict[str, str]:
         "YOUFU_DATA_KEY": settings.YOUFU_DATA_KEY,
         "YOUFU_SECRET_KEY": settings.SECRET_KEY,
         "YOUFU_HOME": str(settings.YOUFU_HOME),
+        # The racers run this very checkout, whatever else the environment has installed.
+        "PYTHONPATH": str(Path(settings.BASE_DIR).parent),
     }
 
 
