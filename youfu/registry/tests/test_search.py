@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from youfu.core.crypto import decrypt
+from youfu.core.idnumber import make_id_number
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary
 from youfu.registry.search import (
@@ -99,8 +100,11 @@ class TestWhatItFinds:
         assert found(world.county_clerk, number[-5:]) == ["周深"]
 
     def test_an_id_number_ending_in_x(self, world: World) -> None:
+        # Deterministic whatever ran before: the first even sequence whose check character is X.
         number = next(
-            n for n in (id_number_for(date(1960, 1, d), male=False) for d in range(1, 28)) if n.endswith("X")
+            n
+            for n in (make_id_number("341199", date(1960, 1, 1), seq) for seq in range(0, 1000, 2))
+            if n.endswith("X")
         )
         register(world.county_clerk, world.village_a, name="王秀英", id_number=number, male=False)
         assert found(world.county_clerk, number[-4:].lower()) == ["王秀英"]
