@@ -9,19 +9,21 @@ other step is one SQL statement over the whole county:
 2. ``tmp_diff``: one row per (person, benefit, month) with the amount due (the regular
    benefits by the same rule as ``registry.selectors.payable_in_month``, the allowance,
    the lump sums), what the bank confirmed as paid, and the recoveries already raised —
-   a single ``INSERT … SELECT … GROUP BY`` over a ``UNION ALL``;
-3. bank lines, items, recoveries, pending lump sums and totals, each one
-   ``INSERT … SELECT`` from ``tmp_diff``.
+   a single ``CREATE TABLE … AS SELECT … GROUP BY`` over a ``UNION ALL``;
+3. ``tmp_per_benefit`` and ``tmp_pays``: what each person is paid per benefit and in all,
+   their township, line number and whether they are held (no account);
+4. bank lines, items, recoveries, pending lump sums and totals, each one
+   ``INSERT … SELECT``.
 
 The SQL runs unchanged on SQLite and PostgreSQL: months are ``yyyymm`` integers, dates
-are bound through Django's adapters (ISO text on SQLite), money is integer fen.
+are bound through Django's adapters (ISO text on SQLite), money is integer fen, and
+inside the computation a benefit is a small number (``BENEFIT_CODES``).
 """
 
 # All SQL here is assembled from table names and code constants; values are bound.
 # ruff: noqa: S608
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -364,14 +366,15 @@ def _ids(values: Sequence[int]) -> str:
 
 
 def _paid_branch(batch_ids: Sequence[int]) -> str:
-    """What the bank confirmed as paid: the items of the county's lines marked paid (only
-    a batch whose returns were imported has any: there is one open batch at a time)."""
+    """What the bank confirmed as paid: the items of batches whose returns were imported
+    (there is one open batch at a time), but for the few lines it did not pay."""
     return (
         f"SELECT i.beneficiary_id, {_code_of('i.benefit')}, i.month, 0, CAST(i.amount_fen AS INTEGER), "
         "0, 0, 0, 0 "
-        f"FROM {ITEMS} i JOIN {LINES} l ON l.batch_id = i.batch_id AND l.beneficiary_id = i.beneficiary_id "
-        f"WHERE i.batch_id IN ({_ids(batch_ids)}) AND l.status = '{LineStatus.PAID.value}' "
-        "AND i.month >= %s AND i.month <= %s"
+        f"FROM {ITEMS} i WHERE i.batch_id IN ({_ids(batch_ids)}) AND i.month >= %s AND i.month <= %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {LINES} l WHERE l.batch_id = i.batch_id "
+        f"AND l.beneficiary_id = i.beneficiary_id "
+        f"AND l.status IN ('{LineStatus.FAILED.value}', '{LineStatus.HELD.value}'))"
     )
 
 
@@ -499,26 +502,11 @@ def _sum_per_person(cursor: CursorWrapper, period_ym: int) -> None:
 
 
 def _bulk_insert(cursor: CursorWrapper, table: str, columns: str, select: str, params: list[Any]) -> None:
-    """``INSERT INTO table (columns) SELECT …``, in one statement.
+    """``INSERT INTO table (columns) SELECT …``: the rows never leave the database.
 
-    On PostgreSQL the rows take its bulk path instead: the SELECT is copied out to a
-    spool file and copied back into the table, both inside the batch's transaction.
-    INSERT … SELECT writes and logs a million rows one at a time; COPY writes them a
-    page at a time, at a fraction of the cost. The rows never become Python objects:
-    only blocks of COPY text pass through, so memory stays flat.
-    """
-    if connection.vendor != "postgresql":
-        cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
-        return
-    raw = cursor.cursor
-    with tempfile.TemporaryFile() as spool:
-        with raw.copy(f"COPY ({select}) TO STDOUT", params) as out:
-            for block in out:
-                spool.write(block)
-        spool.seek(0)
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as into:
-            while block := spool.read(1 << 20):
-                into.write(block)
+    (Copying the SELECT out and back in through COPY was tried on PostgreSQL: slower,
+    the round trip costing more than COPY's cheaper writes save.)"""
+    cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
 
 
 def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
@@ -539,7 +527,7 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
         f"{_ACCOUNT}, "
         "COALESCE(dp.bank_account_masked, pl.payee_bank_account_masked, b.bank_account_masked), "
         f"CASE WHEN p.held = 1 THEN '{LineStatus.HELD.value}' ELSE '{LineStatus.PENDING.value}' END, '' "
-        f"FROM {PAYS} p JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS} ORDER BY p.beneficiary_id",
+        f"FROM {PAYS} p JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS}",
         [batch.pk],
     )
 

@@ -297,6 +297,15 @@ class BatchLine(models.Model):
 
     class Meta:
         ordering = ["batch", "seq"]
+        indexes = [
+            # The few lines the bank did not pay (failed, held): what the engine subtracts
+            # from a closed batch's items to know what was confirmed as paid.
+            models.Index(
+                fields=["batch", "beneficiary"],
+                condition=Q(status__in=["failed", "held"]),
+                name="line_not_paid",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["batch", "beneficiary"], name="line_one_per_person"),
             models.UniqueConstraint(fields=["batch", "seq"], name="line_seq_unique"),
