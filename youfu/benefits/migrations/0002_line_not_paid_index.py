@@ -4,16 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('benefits', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('registry', '0002_search_indexes'),
+        ("benefits", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("registry", "0002_search_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='batchline',
-            index=models.Index(condition=models.Q(('status__in', ['failed', 'held'])), fields=['batch', 'beneficiary'], name='line_not_paid'),
+            model_name="batchline",
+            index=models.Index(
+                condition=models.Q(("status__in", ["failed", "held"])),
+                fields=["batch", "beneficiary"],
+                name="line_not_paid",
+            ),
         ),
     ]
