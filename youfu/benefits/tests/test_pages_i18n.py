@@ -1,0 +1,72 @@
+"""Words that mean different things in different places ("Due", "Name") read right in each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import time_machine
+from django.template.loader import render_to_string
+from django.test import Client
+from django.utils import translation
+
+from youfu.benefits.services import do_create_batch, do_import_standards, do_update_benefit_settings
+from youfu.benefits.tests.helpers import at, csv_bytes, m, pay_month, person, setup_county
+from youfu.registry.categories import Category
+from youfu.registry.models import Beneficiary, LifeEventKind
+from youfu.registry.services import do_record_life_event
+from youfu.testing import World, log_in
+
+pytestmark = pytest.mark.django_db
+
+WAR = {"category": Category.WAR_PARTICIPANT, "approved_on": date(2020, 1, 1)}
+
+
+@pytest.fixture
+def county(world: World) -> Iterator[World]:
+    """Three paid months, a lowered standard (recoveries), a death without a payee (a
+    lump sum waiting) and a draft batch."""
+    with time_machine.travel(at(2026, 9, 20), tick=False):
+        setup_county(world)
+        do_update_benefit_settings(acting_user=world.admin, payments_start=date(2026, 9, 1))
+        person(world, WAR, name="甲", region=world.village_a)
+        person(world, WAR, name="丙", region=world.village_b, bank_account="6230000000000000002")
+    for period in ("2026-09", "2026-10"):
+        pay_month(world, period)
+    with time_machine.travel(at(2026, 11, 3), tick=False):
+        do_import_standards(
+            csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]), acting_user=world.admin
+        )
+        do_record_life_event(
+            Beneficiary.objects.get(name="甲"),
+            LifeEventKind.DEATH,
+            date(2026, 10, 30),
+            acting_user=world.county_clerk,
+        )
+    pay_month(world, "2026-11")
+    with time_machine.travel(at(2026, 12, 5), tick=False):
+        do_create_batch(m("2026-12"), acting_user=world.county_clerk)
+        yield world
+
+
+def test_due_is_money_on_the_benefits_pages_and_a_date_on_the_petitions_list(
+    county: World, client: Client
+) -> None:
+    log_in(client, county.county_clerk)
+    jia = Beneficiary.objects.get(name="甲")
+    for url in ("/benefits/recoveries/", f"/benefits/beneficiaries/{jia.pk}/"):
+        assert "<th>应发</th>" in client.get(url).content.decode()
+        assert "<th>Due</th>" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with translation.override("zh-hans"):
+        petitions = render_to_string("petitions/_rows.html", {"rows": []})
+    assert "<th>办理期限</th>" in petitions and "应发" not in petitions
+    with translation.override("en"):
+        assert "<th>Due</th>" in render_to_string("petitions/_rows.html", {"rows": []})
+
+
+def test_a_persons_name_reads_as_a_persons_name(county: World, client: Client) -> None:
+    log_in(client, county.county_clerk)
+    for url in ("/benefits/recoveries/", "/benefits/lump-sums/", "/benefits/reconciliation/"):
+        page = client.get(url).content.decode()
+        assert "<th>姓名</th>" in page and "<th>名称</th>" not in page, url
