@@ -44,6 +44,12 @@ APP_LINKS: list[AppLink] = [
         _("Standards, monthly bank batches, arrears, recoveries"),
     ),
     AppLink(
+        _("Benefit standards"),
+        "benefits:standards",
+        Capability.MANAGE_SETTINGS,
+        _("Standards, local top-up, payments start month"),
+    ),
+    AppLink(
         _("Petitions"), "petitions:inbox", Capability.READ_PERSONAL_DATA, _("Petitions, deadlines, replies")
     ),
     AppLink(_("Regions"), "regions:list", Capability.READ_PERSONAL_DATA, _("County, townships and villages")),

@@ -4,7 +4,7 @@ explained month by month, and the reconciliation report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +33,13 @@ from youfu.benefits.models import (
 from youfu.benefits.money import add_months, ym, ym_label, yuan
 from youfu.benefits.services import payments_start, settings_for
 from youfu.registry.categories import CHINESE_CAUSE, CHINESE_NAMES, PRIORITY_CATEGORIES, Category
-from youfu.registry.models import Beneficiary, PersonStatus, Qualification, QualificationStatus
+from youfu.registry.models import (
+    Beneficiary,
+    PersonStatus,
+    Qualification,
+    QualificationStatus,
+    Residence,
+)
 
 
 def county_code_of(region_code: str) -> str:
@@ -118,6 +124,56 @@ def standards_history() -> QuerySet[Standard]:
         "category", "disability_cause", "disability_level", "residence", "-effective_on"
     )
     return qs
+
+
+@dataclass(frozen=True)
+class StandardVersion:
+    """One row of the standards' history: in force from ``standard.effective_on`` until the
+    day before the next row for the same qualification (``until`` is None while current)."""
+
+    standard: Standard
+    until: date | None
+
+    @property
+    def residence_label(self) -> str:
+        residence = self.standard.residence
+        return str(Residence(residence).label) if residence in Residence.values else residence
+
+
+def standards_with_validity() -> list[StandardVersion]:
+    """Every standard row ever imported, grouped by qualification in the registry's category
+    order, newest first within a group, each with the day its successor took over."""
+    order = {c.value: i for i, c in enumerate(Category)}
+    rows = sorted(
+        standards_history(),
+        key=lambda s: (
+            order.get(s.category, len(order)),
+            s.disability_cause,
+            s.disability_level or 0,
+            s.residence,
+            -s.effective_on.toordinal(),
+        ),
+    )
+    result: list[StandardVersion] = []
+    previous: Standard | None = None
+    for standard in rows:
+        same = previous is not None and StandardKey.of(previous) == StandardKey.of(standard)
+        until = previous.effective_on - timedelta(days=1) if same and previous is not None else None
+        result.append(StandardVersion(standard, until))
+        previous = standard
+    return result
+
+
+@dataclass(frozen=True)
+class StandardKey:
+    category: str
+    cause: str
+    level: int | None
+    residence: str
+
+    @classmethod
+    def of(cls, s: Standard) -> StandardKey:
+        return cls(s.category, s.disability_cause, s.disability_level, s.residence)
 
 
 def standard_versions() -> QuerySet[StandardImport]:

@@ -25,7 +25,6 @@ from youfu.accounts.scope import get_visible_or_404
 from youfu.benefits import selectors
 from youfu.benefits.api import clean_payee
 from youfu.benefits.models import (
-    CHINESE_BASIS,
     EXPORT_STATES,
     Batch,
     BatchState,
@@ -35,6 +34,7 @@ from youfu.benefits.models import (
 )
 from youfu.benefits.money import add_months, month_label, parse_month, yuan
 from youfu.benefits.services import (
+    STANDARD_COLUMNS,
     do_approve_batch,
     do_close_batch,
     do_create_batch,
@@ -251,34 +251,34 @@ def _settings_page_allowed(user: User) -> bool:
     return user.can(Capability.READ_PERSONAL_DATA) or user.can(Capability.MANAGE_SETTINGS)
 
 
+def _standards_page(request: HttpRequest, **extra: Any) -> HttpResponse:
+    user = _actor(request)
+    county = selectors.county_code_of(user.region_id or "")
+    configured = settings_for(county)
+    start = payments_start(county)
+    context = {
+        "standards": selectors.standards_with_validity(),
+        "versions": selectors.standard_versions(),
+        "topups": selectors.topups_for(user),
+        "payments_start": month_label(start) if start else "",
+        "payments_start_configured": configured.payments_start is not None,
+        "allowance_month": configured.allowance_month,
+        "can_manage": user.can(Capability.MANAGE_SETTINGS) and _is_county_user(user),
+        "months": range(1, 13),
+        "columns": STANDARD_COLUMNS,
+        **extra,
+    }
+    return render(request, "benefits/standards.html", context)
+
+
 def standards_view(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    user = _actor(request)
-    if not _settings_page_allowed(user):
+    if not _settings_page_allowed(_actor(request)):
         raise DjangoPermissionDenied
-    county = selectors.county_code_of(user.region_id or "")
-    configured = settings_for(county)
-    start = payments_start(county)
-    standards = list(selectors.standards_history())
-    return render(
-        request,
-        "benefits/standards.html",
-        {
-            "standards": [
-                (s, selectors.describe_standard(s), CHINESE_BASIS.get(s.basis, s.basis)) for s in standards
-            ],
-            "versions": selectors.standard_versions(),
-            "topups": selectors.topups_for(user),
-            "payments_start": month_label(start) if start else "",
-            "payments_start_configured": configured.payments_start is not None,
-            "allowance_month": configured.allowance_month,
-            "can_manage": user.can(Capability.MANAGE_SETTINGS) and _is_county_user(user),
-            "months": range(1, 13),
-        },
-    )
+    return _standards_page(request)
 
 
 @require_POST
@@ -288,8 +288,12 @@ def standards_import_view(request: HttpRequest) -> HttpResponse:
     if upload is None:
         messages.error(request, _("Choose a standards file (.xlsx or .csv)."))
         return redirect("benefits:standards")
+    filename = upload.name or ""
     try:
-        result = do_import_standards(upload.read(), acting_user=_actor(request), filename=upload.name or "")
+        result = do_import_standards(upload.read(), acting_user=_actor(request), filename=filename)
+    except ImportRejected as exc:
+        # Every row error on the page, in both languages, next to the form to try again.
+        return _standards_page(request, rejected=exc, errors=exc.errors, filename=filename)
     except YoufuError as exc:
         _report(request, exc)
     else:

@@ -14,6 +14,17 @@ from youfu.registry.models import Beneficiary
 register = template.Library()
 
 
+@register.inclusion_tag("benefits/_nav.html", takes_context=True)
+def benefits_nav(context: dict[str, Any]) -> dict[str, Any]:
+    """The benefits pages' own menu: only the pages the viewer's role may open (the system
+    admin keeps the standards but reads no payments)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    payments = bool(user is not None and user.is_authenticated and user.can(Capability.READ_PERSONAL_DATA))
+    settings = bool(user is not None and user.is_authenticated and user.can(Capability.MANAGE_SETTINGS))
+    return {"payments": payments, "standards": payments or settings}
+
+
 @register.inclusion_tag("benefits/_person_payments.html", takes_context=True)
 def person_payments(context: dict[str, Any], person: Any) -> dict[str, Any]:
     from youfu.benefits.views import person_payments_context

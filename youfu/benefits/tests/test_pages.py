@@ -114,7 +114,8 @@ def test_the_admin_imports_standards_and_sets_the_top_up_on_the_page(world: Worl
     bad = io.BytesIO(csv_bytes([["参战退役人员", "", "", "", "x", "2027-01-01", ""]]))
     bad.name = "bad.csv"
     response = client.post("/benefits/standards/import/", {"file": bad}, follow=True)
-    assert "row 2" in text(response)
+    rejected = text(response)
+    assert 'data-testid="import-errors"' in rejected and "<td>2</td><td>年标准(元)</td>" in rejected
     page = text(client.get("/benefits/standards/"))
     assert "参战退役人员" in page and "8.00%" in page
     assert client.get("/benefits/").status_code == 403  # the admin reads no payments
