@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from youfu.accounts.roles import Capability
@@ -42,3 +43,17 @@ def audit_events_for(user: Any, filters: AuditFilter | None = None) -> QuerySet[
     if f.date_to:
         qs = qs.filter(created_at__lt=datetime.combine(f.date_to + timedelta(days=1), time.min, tzinfo=tz))
     return qs.order_by("-seq")
+
+
+def events_about(obj: Model, event_types: Iterable[int]) -> QuerySet[AuditEvent]:
+    """The recorded events of some types about one record, oldest first. For a page that
+    already showed its user that record (a batch's downloads on the batch's page): it is not
+    a window on the audit log, which only auditors search."""
+    qs: QuerySet[AuditEvent] = (
+        AuditEvent.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk), event_type__in=list(event_types)
+        )
+        .select_related("actor")
+        .order_by("seq")
+    )
+    return qs

@@ -4,7 +4,7 @@ explained month by month, and the reconciliation report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
 from youfu.accounts.scope import region_prefix
+from youfu.audit.events import EventType
+from youfu.audit.selectors import events_about
 from youfu.benefits import engine
 from youfu.benefits.models import (
     CHINESE_BASIS,
@@ -76,6 +78,47 @@ def totals_for(batch: Batch, user: Any) -> QuerySet[BatchTotal]:
         .order_by("township", "benefit")
     )
     return qs
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One step of a batch's life (a state change) or a download of its bank file."""
+
+    at: datetime
+    kind: str  # a BatchState value, or "download"
+    state_label: str
+    by: str
+    note: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def batch_timeline(batch: Batch) -> list[TimelineEntry]:
+    """Who did what and when: the batch's steps, and every download of its bank file (the
+    first one moves it to exported; later ones change nothing but are recorded too)."""
+    entries = [
+        TimelineEntry(t.at, t.state, t.get_state_display(), str(t.by), t.note)
+        for t in batch.transitions.select_related("by")
+    ]
+    for event in events_about(batch, [EventType.BATCH_EXPORTED]):
+        extra = event.extra or {}
+        entries.append(
+            TimelineEntry(
+                event.created_at,
+                "download",
+                "",
+                str(event.actor) if event.actor else event.actor_name,
+                details={
+                    "format": str(extra.get("format", "")).upper(),
+                    "encoding": str(extra.get("encoding", "")).upper(),
+                    "lines": extra.get("lines"),
+                    "total": extra.get("total"),
+                },
+            )
+        )
+    # Entries of one moment (a first download and the step it causes) in the life's order.
+    rank = {state: i for i, state in enumerate(BatchState.values)}
+    rank["download"] = rank[BatchState.EXPORTED]
+    return sorted(entries, key=lambda e: (e.at, rank.get(e.kind, len(rank)), e.kind == "download"))
 
 
 def line_counts(batch: Batch, user: Any) -> dict[str, tuple[int, Decimal]]:

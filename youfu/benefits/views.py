@@ -60,7 +60,6 @@ if TYPE_CHECKING:
     from youfu.accounts.models import User
 
 PAGE_SIZE = 100
-MAX_SHOWN_ERRORS = 20
 
 
 def _actor(request: HttpRequest) -> User:
@@ -72,11 +71,8 @@ def _is_county_user(user: User) -> bool:
 
 
 def _report(request: HttpRequest, exc: YoufuError) -> None:
-    """A refusal as messages: the reason, and for a rejected file its first row errors."""
+    """A refusal as a message (a rejected file's row errors are shown on the page instead)."""
     messages.error(request, str(exc.message))
-    if isinstance(exc, ImportRejected):
-        for error in exc.errors[:MAX_SHOWN_ERRORS]:
-            messages.error(request, str(error))
 
 
 def _batch(request: HttpRequest, batch_id: int) -> Batch:
@@ -114,23 +110,22 @@ def batch_list_view(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "can_create": user.can(Capability.WRITE_REGISTRY) and _is_county_user(user),
+            "county_user": _is_county_user(user),
             "this_month": month_label(timezone.localdate().replace(day=1)),
             "payments_start": month_label(start) if start else "",
         },
     )
 
 
-@capability_required(Capability.READ_PERSONAL_DATA)
-@require_GET
-def batch_detail_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpResponse:
     user = _actor(request)
-    batch = _batch(request, batch_id)
     status = request.GET.get("status", "")
     township = request.GET.get("township", "")
     totals = list(selectors.totals_for(batch, user))
     page = Paginator(selectors.lines_for(batch, user, status=status, township=township), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    counts = selectors.line_counts(batch, user)
     county_user = _is_county_user(user)
     return render(
         request,
@@ -140,8 +135,10 @@ def batch_detail_view(request: HttpRequest, batch_id: int) -> HttpResponse:
             "totals": totals,
             "visible_total": yuan(sum(t.amount_fen for t in totals)),
             "visible_arrears": yuan(sum(t.arrears_fen for t in totals)),
-            "counts": selectors.line_counts(batch, user),
-            "transitions": batch.transitions.select_related("by"),
+            "visible_persons": sum(n for n, _amount in counts.values()),
+            "county_user": county_user,
+            "counts": counts,
+            "timeline": selectors.batch_timeline(batch),
             "page": page,
             "status": status,
             "township": township,
@@ -163,8 +160,15 @@ def batch_detail_view(request: HttpRequest, batch_id: int) -> HttpResponse:
             and county_user
             and batch.state == BatchState.RETURNS_IMPORTED,
             "own_draft": batch.state == BatchState.DRAFT and batch.created_by_id == user.pk,
+            **extra,
         },
     )
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def batch_detail_view(request: HttpRequest, batch_id: int) -> HttpResponse:
+    return _batch_page(request, _batch(request, batch_id))
 
 
 def _step(request: HttpRequest, batch_id: int, step: Callable[..., Batch], done: str) -> HttpResponse:
@@ -229,10 +233,12 @@ def batch_returns_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     if upload is None:
         messages.error(request, _("Choose the bank's returns file."))
         return redirect("benefits:batch", batch_id=batch_id)
+    filename = upload.name or ""
     try:
-        result = do_import_bank_returns(
-            batch, upload.read(), acting_user=_actor(request), filename=upload.name or ""
-        )
+        result = do_import_bank_returns(batch, upload.read(), acting_user=_actor(request), filename=filename)
+    except ImportRejected as exc:
+        # Nothing was changed: the lines that do not match, on the batch's page.
+        return _batch_page(request, batch, rejected=exc, errors=exc.errors, filename=filename)
     except YoufuError as exc:
         _report(request, exc)
     else:
@@ -454,12 +460,14 @@ def lump_sum_payee_view(request: HttpRequest, lump_sum_id: int) -> HttpResponse:
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
 def reconciliation_view(request: HttpRequest) -> HttpResponse:
-    report = selectors.reconciliation_for(_actor(request))
+    user = _actor(request)
+    report = selectors.reconciliation_for(user)
     return render(
         request,
         "benefits/reconciliation.html",
         {
             "report": report,
+            "county_user": _is_county_user(user),
             "by_batch": [
                 (
                     batch,
