@@ -22,4 +22,5 @@ urlpatterns = [
     path("lump-sums/<int:lump_sum_id>/payee/", views.lump_sum_payee_view, name="lump_sum_payee"),
     path("reconciliation/", views.reconciliation_view, name="reconciliation"),
     path("beneficiaries/<int:beneficiary_id>/", views.person_view, name="person"),
+    path("beneficiaries/<int:beneficiary_id>/section/", views.person_section_view, name="person_section"),
 ]

@@ -481,20 +481,31 @@ def reconciliation_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+SECTION_TRANSFERS = 12
+
+
 def person_payments_context(
-    person: Beneficiary, user: User, first: date | None = None, last: date | None = None
+    person: Beneficiary,
+    user: User,
+    first: date | None = None,
+    last: date | None = None,
+    *,
+    transfers: int | None = 36,
 ) -> dict[str, Any]:
-    """What the payments section of a person's page shows (also used by the template tag)."""
+    """What the payments section of a person's page shows (also used by the template tag):
+    the entitlements explained month by month and the latest ``transfers`` bank lines
+    (all of them when None)."""
     default_first, default_last = selectors.default_explanation_range(person)
     first, last = first or default_first, last or default_last
     explanation = selectors.explain_entitlements(person, first, last)
+    history = selectors.payment_history(person, user)
     return {
         "person": person,
         "explanation": explanation,
         "rows": explanation.rows,
         "first": month_label(first),
         "last": month_label(last),
-        "history": list(selectors.payment_history(person, user)[:36]),
+        "history": list(history if transfers is None else history[:transfers]),
         "benefit_labels": dict(PaymentBenefit.choices),
         "zero": Decimal("0.00"),
     }
@@ -510,4 +521,16 @@ def person_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
     if last and first and (first > last or add_months(first, 120) <= last):
         messages.error(request, _("Choose a range of ten years at most, ending after it begins."))
         first = last = None
-    return render(request, "benefits/person.html", person_payments_context(person, user, first, last))
+    return render(
+        request, "benefits/person.html", person_payments_context(person, user, first, last, transfers=None)
+    )
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def person_section_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
+    """The payments section of the registry's person page, loaded into it by htmx."""
+    user = _actor(request)
+    person = get_visible_or_404(Beneficiary.objects.select_related("township"), user, pk=beneficiary_id)
+    context = person_payments_context(person, user, transfers=SECTION_TRANSFERS)
+    return render(request, "benefits/_person_payments.html", {**context, "section": True})
