@@ -274,9 +274,19 @@ class BatchLine(models.Model):
     """One bank transfer: a person's items of a batch, summed, to their account or (after
     a death) to the payee named with it."""
 
-    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="lines", db_index=False)
-    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT, related_name="+")
-    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No foreign-key constraints in the database (as for items): the engine writes a
+    # county's lines in one statement from a join with the very rows they point to, and a
+    # deferred check per row and key (three million for a million lines) would cost the
+    # commit more than writing them. Deletes still go through Django's PROTECT.
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
+    )
+    beneficiary = models.ForeignKey(
+        "registry.Beneficiary", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    township = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     seq = models.PositiveIntegerField(_("no."))
     amount_fen = models.BigIntegerField()
     arrears_fen = models.BigIntegerField(default=0)
