@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from youfu.core.errors import InvalidInput
 from youfu.core.idnumber import InvalidIdNumber, parse_id_number
@@ -276,7 +276,7 @@ class _QualificationFields(forms.Form):
 class PersonCreateForm(_QualificationFields, _ValidatedForm):
     """A new person with their first qualification."""
 
-    name = forms.CharField(label=_("Name"), required=False, max_length=100)
+    name = forms.CharField(label=pgettext_lazy("of a person", "Name"), required=False, max_length=100)
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=30)
     sex = forms.ChoiceField(
         label=_("Sex"), required=False, choices=SEX_CHOICES, help_text=_("Checked against the ID number.")
@@ -405,7 +405,7 @@ def clean_contact(raw: Mapping[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
 
 
 class PersonEditForm(_ValidatedForm):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("of a person", "Name"), max_length=100)
     ethnicity = forms.CharField(label=_("Ethnicity"), required=False, max_length=20)
     residence = forms.ChoiceField(label=_("Residence"), choices=RESIDENCE_CHOICES)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=20)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from youfu.audit.events import EventType
@@ -590,3 +591,14 @@ class TestLifeEvents:
         response = record(client, zhang, kind="cancellation", qualification=foreign.pk, reason="x")
         assert "qualification" in response.context["form"].errors
         assert Qualification.objects.get(pk=foreign.pk).status == "active"
+
+
+@pytest.mark.django_db
+def test_a_persons_name_reads_xingming(world: World, client: Client, zhang: Beneficiary) -> None:
+    """ "Name" of a person is 姓名; the bare "Name" (of a region, a token) is 名称."""
+    log_in(client, world.county_clerk)
+    edit = reverse("registry:edit", args=[zhang.pk])
+    for url in (reverse("registry:list"), reverse("registry:create"), edit):
+        page = client.get(url).content.decode()
+        assert "姓名" in page, url
+        assert "名称" not in page, url
