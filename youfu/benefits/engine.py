@@ -394,6 +394,26 @@ def _recovery_branch() -> str:
     )
 
 
+@contextmanager
+def _sorted_aggregate(cursor: CursorWrapper) -> Iterator[None]:
+    """On PostgreSQL, group by sorting rather than hashing for the statement inside.
+
+    The differences are then written in key order (person, benefit, month): the items are
+    read back in that order, with no second sort, and go into the items' key at its right
+    edge. (Grouping 7 M rows by sorting also beat the hash, whose table outgrew the cache.)
+    SQLite groups by sorting anyway."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SHOW enable_hashagg")
+    (previous,) = cursor.fetchone()
+    cursor.execute("SET LOCAL enable_hashagg = off")
+    try:
+        yield
+    finally:
+        cursor.execute(f"SET LOCAL enable_hashagg = {'on' if previous == 'on' else 'off'}")
+
+
 def compute_batch(batch: Batch, window: Window) -> Outcome:
     """Fill ``batch`` with its lines, items, recoveries and totals. Runs inside the
     caller's transaction; raises ``EngineProblems`` (having written nothing) when some
@@ -417,26 +437,27 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
                 county_id=window.county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
             ).values_list("pk", flat=True)
         )
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {DIFF} AS "
-            "SELECT u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
-            "CAST(MAX(u.due_fen) AS BIGINT) AS due_fen, CAST(SUM(u.paid_fen) AS BIGINT) AS paid_fen, "
-            "CAST(SUM(u.refunded_fen) AS BIGINT) AS refunded_fen, "
-            "CAST(SUM(u.open_fen) AS BIGINT) AS open_fen, "
-            "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem "
-            "FROM ("
-            "SELECT d.beneficiary_id AS beneficiary_id, d.benefit AS benefit, d.ym AS ym, "
-            "CAST(d.due_fen AS INTEGER) AS due_fen, 0 AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, "
-            "0 AS waived_fen, d.problem AS problem "
-            f"FROM ({_due_rows(_regular_source(''), lump=False)}) d "
-            "UNION ALL "
-            "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem "
-            f"FROM {LUMP} t WHERE t.has_payee = 1 "
-            f"UNION ALL {_paid_branch(paid_batches)} "
-            f"UNION ALL {_recovery_branch()}"
-            ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
-            [window.like, start_ym, period_ym, window.county_code, start_ym, period_ym],
-        )
+        with _sorted_aggregate(cursor):
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {DIFF} AS "
+                "SELECT u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
+                "CAST(MAX(u.due_fen) AS BIGINT) AS due_fen, CAST(SUM(u.paid_fen) AS BIGINT) AS paid_fen, "
+                "CAST(SUM(u.refunded_fen) AS BIGINT) AS refunded_fen, "
+                "CAST(SUM(u.open_fen) AS BIGINT) AS open_fen, "
+                "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem "
+                "FROM ("
+                "SELECT d.beneficiary_id AS beneficiary_id, d.benefit AS benefit, d.ym AS ym, "
+                "CAST(d.due_fen AS INTEGER) AS due_fen, 0 AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, "
+                "0 AS waived_fen, d.problem AS problem "
+                f"FROM ({_due_rows(_regular_source(''), lump=False)}) d "
+                "UNION ALL "
+                "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem "
+                f"FROM {LUMP} t WHERE t.has_payee = 1 "
+                f"UNION ALL {_paid_branch(paid_batches)} "
+                f"UNION ALL {_recovery_branch()}"
+                ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
+                [window.like, start_ym, period_ym, window.county_code, start_ym, period_ym],
+            )
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {DIFF}")
         _check_problems(cursor, window)
@@ -532,6 +553,14 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
     )
 
 
+# Items go in in key order, so the key's index grows at its right edge instead of
+# everywhere. On PostgreSQL the differences were written in that order (see
+# ``_sorted_aggregate``) and a fresh temporary table reads back in the order written
+# (temporary tables take no synchronized scans): sorting them again cost a third of the
+# insert. Were the order ever lost, the insert would be slower, never wrong.
+_IN_KEY_ORDER = {False: " ORDER BY d.beneficiary_id, d.benefit, d.ym", True: ""}
+
+
 def _insert_items(cursor: CursorWrapper, batch: Batch, period_ym: int) -> None:
     _bulk_insert(
         cursor,
@@ -540,8 +569,7 @@ def _insert_items(cursor: CursorWrapper, batch: Batch, period_ym: int) -> None:
         f"SELECT %s, d.beneficiary_id, {_name_of('d.benefit')}, d.ym, d.due_fen, "
         f"d.paid_fen - d.refunded_fen, {PAY}, "
         "CASE WHEN d.ym < %s THEN TRUE ELSE FALSE END "
-        # In key order: the key's index then grows at its right edge instead of everywhere.
-        f"FROM {DIFF} d WHERE {PAY} > 0 ORDER BY d.beneficiary_id, d.benefit, d.ym",
+        f"FROM {DIFF} d WHERE {PAY} > 0{_IN_KEY_ORDER[connection.vendor == 'postgresql']}",
         [batch.pk, period_ym],
     )
 

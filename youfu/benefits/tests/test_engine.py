@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 
 from youfu.benefits.models import (
     BatchLine,
@@ -456,3 +457,13 @@ def test_the_explanation_shows_the_standard_top_up_due_paid_and_difference(count
         batch = do_create_batch(m("2026-11"), acting_user=county.county_clerk)
     assert [(i[0], i[4]) for i in items_of(batch, p)] == [("2026-10", "648.00"), ("2026-11", "648.00")]
     assert batch.state == BatchState.DRAFT
+
+
+def test_a_batch_leaves_the_planners_settings_as_it_found_them(county: World) -> None:
+    """The engine groups by sorting on PostgreSQL for one statement only."""
+    person(county, WAR)
+    pay_month(county, "2026-09")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_hashagg")
+            assert cursor.fetchone()[0] == "on"
