@@ -24,6 +24,7 @@ inside the computation a benefit is a small number (``BENEFIT_CODES``).
 # ruff: noqa: S608
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ from youfu.registry.models import (
     Qualification,
     Suspension,
 )
+
+SQLITE_SORT_THREADS = 4
 
 MONTHS = "benefits_tmp_months"
 RATES = "benefits_tmp_rates"
@@ -367,13 +370,15 @@ def _ids(values: Sequence[int]) -> str:
 
 def _paid_branch(batch_ids: Sequence[int]) -> str:
     """What the bank confirmed as paid: the items of batches whose returns were imported
-    (there is one open batch at a time), but for the few lines it did not pay."""
+    (there is one open batch at a time), but for the few lines it did not pay. Those few
+    are one uncorrelated set, read once through the partial index ``line_not_paid``, not
+    looked up again for each of millions of items."""
     return (
         f"SELECT i.beneficiary_id, {_code_of('i.benefit')}, i.month, 0, CAST(i.amount_fen AS INTEGER), "
         "0, 0, 0, 0 "
         f"FROM {ITEMS} i WHERE i.batch_id IN ({_ids(batch_ids)}) AND i.month >= %s AND i.month <= %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {LINES} l WHERE l.batch_id = i.batch_id "
-        f"AND l.beneficiary_id = i.beneficiary_id "
+        f"AND (i.batch_id, i.beneficiary_id) NOT IN (SELECT l.batch_id, l.beneficiary_id FROM {LINES} l "
+        f"WHERE l.batch_id IN ({_ids(batch_ids)}) "
         f"AND l.status IN ('{LineStatus.FAILED.value}', '{LineStatus.HELD.value}'))"
     )
 
@@ -392,6 +397,22 @@ def _recovery_branch() -> str:
         f"'{RecoveryStatus.RECOVERED.value}', '{RecoveryStatus.WAIVED.value}') AND r.month >= %s "
         "AND r.month <= %s"
     )
+
+
+@contextmanager
+def _sqlite_sort_threads(cursor: CursorWrapper) -> Iterator[None]:
+    """Let SQLite sort with helper threads (its default is none) for the batch: the GROUP BY
+    over every person-month and the key-ordered items are sorts; 12% of a 1M batch here."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA threads")
+    (previous,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, SQLITE_SORT_THREADS)}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA threads = {int(previous)}")
 
 
 @contextmanager
@@ -419,10 +440,11 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
     caller's transaction; raises ``EngineProblems`` (having written nothing) when some
     payment cannot be computed."""
     start_ym, period_ym = ym(window.start), ym(window.period)
-    with connection.cursor() as cursor, scratch(window, cursor):
+    with connection.cursor() as cursor, scratch(window, cursor), _sqlite_sort_threads(cursor):
         if connection.vendor == "postgresql":
-            # One aggregate over every person-month of the county: let it hash in memory.
-            # The statements are few and long; compiling them (JIT) costs more than it saves.
+            # One aggregate over every person-month of the county: give its sort (and the
+            # hashes of the per-person sums) room in memory. The statements are few and
+            # long; compiling them (JIT) costs more than it saves.
             cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(

@@ -460,10 +460,14 @@ def test_the_explanation_shows_the_standard_top_up_due_paid_and_difference(count
 
 
 def test_a_batch_leaves_the_planners_settings_as_it_found_them(county: World) -> None:
-    """The engine groups by sorting on PostgreSQL for one statement only."""
+    """The engine groups by sorting on PostgreSQL, and lets SQLite sort with helper threads,
+    for the batch only."""
     person(county, WAR)
     pay_month(county, "2026-09")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SHOW enable_hashagg")
             assert cursor.fetchone()[0] == "on"
+        else:
+            cursor.execute("PRAGMA threads")
+            assert cursor.fetchone()[0] == 0
