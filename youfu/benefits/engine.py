@@ -435,11 +435,53 @@ def _sorted_aggregate(cursor: CursorWrapper) -> Iterator[None]:
         cursor.execute(f"SET LOCAL enable_hashagg = {'on' if previous == 'on' else 'off'}")
 
 
+def _fill_differences(cursor: CursorWrapper, window: Window) -> None:
+    """``LUMP`` (the death lump sums falling due) and ``DIFF`` (due, paid, refunded, open
+    and waived per person, benefit and month of the window): the one rule every batch and
+    every check of what is outstanding stands on."""
+    start_ym, period_ym = ym(window.start), ym(window.period)
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {LUMP} AS {_due_rows(_lump_source(''), lump=True)}",
+        [window.like],
+    )
+    paid_batches = list(
+        Batch.objects.filter(
+            county_id=window.county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
+        ).values_list("pk", flat=True)
+    )
+    # Amounts enter the aggregate as 32-bit integers (one item is far below 21 million
+    # yuan): PostgreSQL then sums in a by-value 64-bit state instead of a 128-bit one
+    # allocated per group, which halves the memory of a county-wide aggregate.
+    with _sorted_aggregate(cursor):
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DIFF} AS "
+            "SELECT u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
+            "CAST(MAX(u.due_fen) AS BIGINT) AS due_fen, CAST(SUM(u.paid_fen) AS BIGINT) AS paid_fen, "
+            "CAST(SUM(u.refunded_fen) AS BIGINT) AS refunded_fen, "
+            "CAST(SUM(u.open_fen) AS BIGINT) AS open_fen, "
+            "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem "
+            "FROM ("
+            "SELECT d.beneficiary_id AS beneficiary_id, d.benefit AS benefit, d.ym AS ym, "
+            "CAST(d.due_fen AS INTEGER) AS due_fen, 0 AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, "
+            "0 AS waived_fen, d.problem AS problem "
+            f"FROM ({_due_rows(_regular_source(''), lump=False)}) d "
+            "UNION ALL "
+            "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem "
+            f"FROM {LUMP} t WHERE t.has_payee = 1 "
+            f"UNION ALL {_paid_branch(paid_batches)} "
+            f"UNION ALL {_recovery_branch()}"
+            ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
+            [window.like, start_ym, period_ym, window.county_code, start_ym, period_ym],
+        )
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {DIFF}")
+
+
 def compute_batch(batch: Batch, window: Window) -> Outcome:
     """Fill ``batch`` with its lines, items, recoveries and totals. Runs inside the
     caller's transaction; raises ``EngineProblems`` (having written nothing) when some
     payment cannot be computed."""
-    start_ym, period_ym = ym(window.start), ym(window.period)
+    period_ym = ym(window.period)
     with connection.cursor() as cursor, scratch(window, cursor), _sqlite_sort_threads(cursor):
         if connection.vendor == "postgresql":
             # One aggregate over every person-month of the county: give its sort (and the
@@ -447,41 +489,7 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
             # long; compiling them (JIT) costs more than it saves.
             cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute("SET LOCAL jit = off")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {LUMP} AS {_due_rows(_lump_source(''), lump=True)}",
-            [window.like],
-        )
-        # Amounts enter the aggregate as 32-bit integers (one item is far below 21 million
-        # yuan): PostgreSQL then sums in a by-value 64-bit state instead of a 128-bit one
-        # allocated per group, which halves the memory of a county-wide aggregate.
-        paid_batches = list(
-            Batch.objects.filter(
-                county_id=window.county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
-            ).values_list("pk", flat=True)
-        )
-        with _sorted_aggregate(cursor):
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {DIFF} AS "
-                "SELECT u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
-                "CAST(MAX(u.due_fen) AS BIGINT) AS due_fen, CAST(SUM(u.paid_fen) AS BIGINT) AS paid_fen, "
-                "CAST(SUM(u.refunded_fen) AS BIGINT) AS refunded_fen, "
-                "CAST(SUM(u.open_fen) AS BIGINT) AS open_fen, "
-                "CAST(SUM(u.waived_fen) AS BIGINT) AS waived_fen, MAX(u.problem) AS problem "
-                "FROM ("
-                "SELECT d.beneficiary_id AS beneficiary_id, d.benefit AS benefit, d.ym AS ym, "
-                "CAST(d.due_fen AS INTEGER) AS due_fen, 0 AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, "
-                "0 AS waived_fen, d.problem AS problem "
-                f"FROM ({_due_rows(_regular_source(''), lump=False)}) d "
-                "UNION ALL "
-                "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem "
-                f"FROM {LUMP} t WHERE t.has_payee = 1 "
-                f"UNION ALL {_paid_branch(paid_batches)} "
-                f"UNION ALL {_recovery_branch()}"
-                ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
-                [window.like, start_ym, period_ym, window.county_code, start_ym, period_ym],
-            )
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {DIFF}")
+        _fill_differences(cursor, window)
         _check_problems(cursor, window)
         _sum_per_person(cursor, period_ym)
         if connection.vendor == "postgresql":
@@ -494,6 +502,37 @@ def compute_batch(batch: Batch, window: Window) -> Outcome:
         pending = _list_pending_lump_sums(cursor, batch)
         _insert_totals(cursor, batch)
         return _outcome(cursor, batch, pending)
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    """What is not settled in a window's months: money still to pay, money still to claim
+    back, and lump sums waiting for a payee."""
+
+    persons: int
+    to_pay_fen: int
+    to_recover_fen: int
+    lump_sums_waiting: int
+
+    @property
+    def settled(self) -> bool:
+        return not (self.persons or self.lump_sums_waiting)
+
+
+def outstanding(window: Window) -> Outstanding:
+    """By the batches' own rule, what a batch for ``window.period`` would still pay or claim
+    back for the window's months; writes nothing."""
+    with connection.cursor() as cursor, scratch(window, cursor):
+        _fill_differences(cursor, window)
+        cursor.execute(
+            f"SELECT COUNT(DISTINCT d.beneficiary_id), "
+            f"COALESCE(SUM(CASE WHEN {PAY} > 0 THEN {PAY} ELSE 0 END), 0), COALESCE(SUM({TARGET}), 0) "
+            f"FROM {DIFF} d WHERE {PAY} > 0 OR {TARGET} > 0"
+        )
+        persons, to_pay, to_recover = (int(v) for v in cursor.fetchone())
+        cursor.execute(f"SELECT COUNT(DISTINCT t.life_event_id) FROM {LUMP} t WHERE t.has_payee = 0")
+        waiting = int(cursor.fetchone()[0])
+    return Outstanding(persons, to_pay, to_recover, waiting)
 
 
 def _check_problems(cursor: CursorWrapper, window: Window) -> None:

@@ -453,6 +453,7 @@ def do_update_benefit_settings(
         current, _ = BenefitSettings.objects.select_for_update().get_or_create(region=county)
         before = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
         if payments_start is not _UNSET:
+            _check_start_move(county, payments_start.replace(day=1) if payments_start else None)
             current.payments_start = payments_start.replace(day=1) if payments_start else None
         if allowance_month is not _UNSET:
             current.allowance_month = allowance_month
@@ -471,6 +472,59 @@ def do_update_benefit_settings(
             new=after,
         )
     return current
+
+
+def _check_start_move(county: Region, new: date | None) -> None:
+    """Months before the start month are settled history, never due. Once the county has
+    paid through youfu the start may only move forward, over months in which nothing is
+    left to pay or to claim back, and not while a batch is open: otherwise settled months
+    would be paid again, or money owed in them lost."""
+    batches = Batch.objects.filter(county=county).exclude(state=BatchState.DISCARDED)
+    if not batches.exists():
+        return  # nothing paid yet: the start is the county's to choose
+    if batches.filter(state__in=OPEN_STATES).exists():
+        raise Conflict(
+            Message(
+                gettext_noop("A batch is open: close or discard it before moving the payments start month.")
+            )
+        )
+    current = payments_start(county)
+    first = batches.order_by("period").values_list("period", flat=True).first()
+    target = new or first
+    if current is None or target is None or target == current:
+        return
+    if target < current:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "Months before %(start)s are settled history: moving the start back to %(month)s "
+                    "would pay them again."
+                ),
+                {"start": month_label(current), "month": month_label(target)},
+            ),
+            fields={"payments_start": gettext_noop("later than the current start month")},
+        )
+    window = engine.Window(county.code, current, add_months(target, -1), settings_for(county).allowance_month)
+    left = engine.outstanding(window)
+    if not left.settled:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "Months %(from)s to %(to)s are not settled: %(persons)d people are still owed "
+                    "%(to_pay)s yuan or owe %(to_recover)s yuan back, and %(waiting)d death lump sums "
+                    "wait for a payee. Pay them in a batch (or recover or waive the claims) first."
+                ),
+                {
+                    "from": month_label(current),
+                    "to": month_label(window.period),
+                    "persons": left.persons,
+                    "to_pay": money(left.to_pay_fen),
+                    "to_recover": money(left.to_recover_fen),
+                    "waiting": left.lump_sums_waiting,
+                },
+            ),
+            fields={"payments_start": gettext_noop("months before it are not settled")},
+        )
 
 
 def payments_start(county: Region | str) -> date | None:
