@@ -59,6 +59,8 @@ class EventType(enum.IntEnum):
     PETITION_ROUTED = 419
     PETITION_REMINDER_SENT = 420
     RECEPTION_DAY_CREATED = 430
+    RECEPTION_DAY_CHANGED = 431
+    RECEPTION_DAY_CANCELLED = 432
 
     # 8xx reference data and settings
     REGIONS_IMPORTED = 801
@@ -133,6 +135,8 @@ EVENT_LABELS = {
     EventType.PETITION_ROUTED: _("petition routed to a township"),
     EventType.PETITION_REMINDER_SENT: _("petition reminder sent"),
     EventType.RECEPTION_DAY_CREATED: _("reception day created"),
+    EventType.RECEPTION_DAY_CHANGED: _("reception day changed"),
+    EventType.RECEPTION_DAY_CANCELLED: _("reception day cancelled"),
     EventType.REGIONS_IMPORTED: _("regions imported"),
     EventType.REGION_CREATED: _("region created"),
     EventType.REGION_CHANGED: _("region changed"),

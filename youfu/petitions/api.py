@@ -1,7 +1,7 @@
 """/api/v1/petitions: intake, the workflow's transitions, reception days. Scoped and
 audited (every write is a service). Transitions that are not allowed answer 409."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import User
+from youfu.accounts.scope import get_visible_or_404
 from youfu.api.pagination import PageNumberPagination
 from youfu.petitions import services
 from youfu.petitions.codes import format_code
@@ -262,6 +263,26 @@ class ReceptionDayIn(Schema):
     region: str | None = None
 
 
+# The field is named "date" like the type: the annotation must not read the field's default.
+_OptionalDate = date | None
+
+
+class ReceptionDayPatch(Schema):
+    """Only the fields sent change; ``leader: null`` unlinks the leader's account."""
+
+    date: _OptionalDate = None
+    place: str | None = None
+    leader: str | None = None  # a username
+    leader_name: str | None = None
+    leader_title: str | None = None
+    time: str | None = None
+    topics: str | None = None
+
+
+class ReceptionDayCancelIn(Schema):
+    reason: str
+
+
 class ReceptionDayOut(Schema):
     id: int
     date: date
@@ -272,6 +293,8 @@ class ReceptionDayOut(Schema):
     leader_name: str
     leader_title: str
     topics: str
+    cancelled_at: datetime | None
+    cancel_reason: str
 
     @staticmethod
     def resolve_region(obj: ReceptionDay) -> str:
@@ -469,7 +492,8 @@ def list_reception_days(request: HttpRequest, upcoming: bool = False) -> QuerySe
     user = _reader(request)
     qs = reception_days_for(user).select_related("leader")
     if upcoming:
-        qs = qs.filter(date__gte=_today()).order_by("date", "pk")
+        # Coming days that will take place: a cancelled one will not.
+        qs = qs.filter(date__gte=_today(), cancelled_at__isnull=True).order_by("date", "pk")
     return qs
 
 
@@ -502,6 +526,69 @@ def create_reception_day(request: HttpRequest, payload: ReceptionDayIn) -> Statu
         acting_user=user,
     )
     return Status(201, day)
+
+
+def _reception_day(request: HttpRequest, reception_id: int) -> ReceptionDay:
+    return get_visible_or_404(
+        reception_days_for(_reader(request)).select_related("leader"), _user(request), pk=reception_id
+    )
+
+
+def _reception_leader(day: ReceptionDay, username: str | None) -> User | None:
+    from youfu.petitions.selectors import leads_for
+
+    if not username:
+        return None
+    leader = leads_for(day.region).filter(username=username.strip()).first()
+    if leader is None:
+        raise invalid("leader", gettext_noop("Unknown user %(username)s."), {"username": username})
+    return leader
+
+
+@router.get("/reception-days/{reception_id}", response=ReceptionDayOut, tags=["reception days"])
+def get_reception_day(request: HttpRequest, reception_id: int) -> ReceptionDay:
+    return _reception_day(request, reception_id)
+
+
+@router.patch("/reception-days/{reception_id}", response=ReceptionDayOut, tags=["reception days"])
+def update_reception_day(request: HttpRequest, reception_id: int, payload: ReceptionDayPatch) -> ReceptionDay:
+    """Change a coming reception day. A day in the past or a cancelled day answers 409."""
+    day = _reception_day(request, reception_id)
+    sent = payload.model_dump(exclude_unset=True)
+    if "date" in sent and sent["date"] is None:
+        raise invalid("date", gettext_noop("This field is required."))
+    leader = _reception_leader(day, sent["leader"]) if "leader" in sent else day.leader
+
+    def text(name: str, max_length: int, *, required: bool = False) -> str:
+        value = sent.get(name)
+        if name not in sent or value is None:
+            return str(getattr(day, name))
+        return clean_text(value, name, max_length=max_length, required=required)
+
+    services.do_update_reception_day(
+        day,
+        on=sent.get("date") or day.date,
+        place=text("place", 200, required=True),
+        leader=leader,
+        leader_name=text("leader_name", 100),
+        leader_title=text("leader_title", 100),
+        time=text("time", 40),
+        topics=text("topics", 2000),
+        acting_user=_user(request),
+    )
+    return _reception_day(request, reception_id)
+
+
+@router.post("/reception-days/{reception_id}/cancel", response=ReceptionDayOut, tags=["reception days"])
+def cancel_reception_day(
+    request: HttpRequest, reception_id: int, payload: ReceptionDayCancelIn
+) -> ReceptionDay:
+    """Cancel a coming reception day; it stays on record. A past or cancelled day answers 409."""
+    day = _reception_day(request, reception_id)
+    services.do_cancel_reception_day(
+        day, reason=clean_text(payload.reason, "reason", max_length=2000), acting_user=_user(request)
+    )
+    return _reception_day(request, reception_id)
 
 
 @router.get("/{petition_id}", response=PetitionOut)

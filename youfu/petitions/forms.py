@@ -186,6 +186,12 @@ class ReceptionDayForm(forms.Form):
             self.fields["leader"].queryset = leaders  # type: ignore[attr-defined]
 
 
+class CancelReceptionDayForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for the cancellation"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class StatsForm(forms.Form):
     start = date_field(_("from"), required=False)
     end = date_field(_("to"), required=False)

@@ -97,6 +97,13 @@ class ReceptionDay(models.Model):
     topics = models.TextField(_("topics"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # A cancelled day is kept (petitions registered at it keep their link); it leaves the
+    # public list and the intake choices.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scope = RegionScoped(code_path="region__code", personal_data=False)
@@ -109,6 +116,10 @@ class ReceptionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.leader_name}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class Petition(models.Model):

@@ -188,7 +188,9 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 
 def upcoming_reception_days(today: date, *, region: Region | None = None) -> QuerySet[ReceptionDay]:
-    qs: QuerySet[ReceptionDay] = ReceptionDay.objects.filter(date__gte=today).order_by("date", "pk")
+    qs: QuerySet[ReceptionDay] = ReceptionDay.objects.filter(
+        date__gte=today, cancelled_at__isnull=True
+    ).order_by("date", "pk")
     if region is not None:
         qs = qs.filter(region__code__startswith=region.scope_prefix)
     return qs
@@ -197,3 +199,8 @@ def upcoming_reception_days(today: date, *, region: Region | None = None) -> Que
 def reception_days_for(user: User | Any) -> QuerySet[ReceptionDay]:
     qs: QuerySet[ReceptionDay] = ReceptionDay.objects.visible_to(user).order_by("-date", "-pk")
     return qs
+
+
+def reception_days_for_intake(user: User | Any) -> QuerySet[ReceptionDay]:
+    """The days a visit can be registered at: cancelled days are left out."""
+    return reception_days_for(user).filter(cancelled_at__isnull=True)

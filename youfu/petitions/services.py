@@ -280,6 +280,20 @@ def _check_region(actor: User, region: Region) -> None:
         raise invalid("region", gettext_noop("Unknown region code %(code)s."), {"code": region.code})
 
 
+def _check_reception_for_intake(day: ReceptionDay, actor: User) -> None:
+    cancelled = list(
+        ReceptionDay.objects.visible_to(actor).filter(pk=day.pk).values_list("cancelled_at", flat=True)
+    )
+    if not cancelled:
+        raise invalid("reception", gettext_noop("Unknown reception day."))
+    if cancelled[0] is not None:
+        raise invalid(
+            "reception",
+            gettext_noop("This reception day was cancelled: choose another one, or none."),
+            code="reception_day_cancelled",
+        )
+
+
 def do_register_petition(
     data: PetitionData,
     *,
@@ -293,11 +307,8 @@ def do_register_petition(
         _require_casework(acting_user)
         _check_region(acting_user, data.region)
         _check_date(data.received_on, "received_on", not_before=None, before_what="")
-        if (
-            data.reception is not None
-            and not ReceptionDay.objects.visible_to(acting_user).filter(pk=data.reception.pk).exists()
-        ):
-            raise invalid("reception", gettext_noop("Unknown reception day."))
+        if data.reception is not None:
+            _check_reception_for_intake(data.reception, acting_user)
     elif data.channel != Channel.ONLINE:
         raise PermissionDenied()
     if data.group_size < len(data.petitioners):
@@ -1125,6 +1136,145 @@ def do_create_reception_day(
             new={"date": on, "leader": day.leader_id, "region": region.code},
         )
     return day
+
+
+_RECEPTION_FIELDS = ("date", "time", "place", "leader_id", "leader_name", "leader_title", "topics")
+
+RECEPTION_PAST = gettext_noop(
+    "The reception day of %(date)s is in the past: it stays in the record as it was and can no "
+    "longer be changed or cancelled."
+)
+RECEPTION_CANCELLED = gettext_noop(
+    "The reception day of %(date)s was cancelled: it can no longer be changed."
+)
+
+
+def _require_reception_visible(day: ReceptionDay, actor: User) -> ReceptionDay:
+    """The day as stored now, if the actor's region holds it."""
+    current = ReceptionDay.objects.visible_to(actor).filter(pk=day.pk).first()
+    if current is None:
+        raise NotFound()
+    return current
+
+
+def _check_reception_open(day: ReceptionDay) -> None:
+    if day.cancelled_at is not None:
+        raise Conflict(
+            Message(RECEPTION_CANCELLED, {"date": day.date.isoformat()}), code="reception_day_cancelled"
+        )
+    if day.date < _today():
+        raise Conflict(Message(RECEPTION_PAST, {"date": day.date.isoformat()}), code="reception_day_past")
+
+
+def _reception_values(day: ReceptionDay) -> dict[str, Any]:
+    return {name: getattr(day, name) for name in _RECEPTION_FIELDS}
+
+
+def _audit_key(name: str) -> str:
+    return "leader" if name == "leader_id" else name
+
+
+def _apply(changes: dict[str, Any], *days: ReceptionDay) -> None:
+    # The caller's copy follows the stored row, like a petition after a transition.
+    for day in days:
+        for name, value in changes.items():
+            setattr(day, name, value)
+
+
+def _save_reception_change(day: ReceptionDay, changes: dict[str, Any]) -> None:
+    """Write ``changes`` unless the day was cancelled or passed since it was read."""
+    updated = ReceptionDay.objects.filter(pk=day.pk, cancelled_at__isnull=True, date__gte=_today()).update(
+        **changes
+    )
+    if updated != 1:
+        day.refresh_from_db()
+        _check_reception_open(day)
+        raise Conflict(Message(gettext_noop("The reception day was changed meanwhile; please try again.")))
+
+
+def do_update_reception_day(
+    day: ReceptionDay,
+    *,
+    on: date,
+    place: str,
+    leader: User | None,
+    leader_name: str,
+    acting_user: User,
+    leader_title: str = "",
+    time: str = "",
+    topics: str = "",
+) -> ReceptionDay:
+    """Change a coming reception day (date, time, place, leader, topics). A day that has
+    passed or was cancelled is history and stays as it was (409)."""
+    _require_intake(acting_user)
+    current = _require_reception_visible(day, acting_user)
+    _check_region(acting_user, current.region)
+    _check_reception_open(current)
+    if on < _today():
+        raise invalid(
+            "date",
+            gettext_noop("A reception day cannot be moved into the past (%(date)s)."),
+            {"date": on.isoformat()},
+            code="date_in_past",
+        )
+    # A new leader chosen with the old leader's name left in place takes their own name.
+    stale_name = leader is not None and leader.pk != current.leader_id and leader_name == current.leader_name
+    if leader is not None and (stale_name or not leader_name.strip()):
+        leader_name = leader.full_name or leader.username
+    if not leader_name.strip():
+        raise invalid("leader", gettext_noop("Name the leader who receives."))
+    if not place.strip():
+        raise invalid("place", gettext_noop("This field is required."))
+    wanted = {
+        "date": on,
+        "time": time.strip(),
+        "place": place.strip(),
+        "leader_id": leader.pk if leader is not None else None,
+        "leader_name": leader_name.strip(),
+        "leader_title": leader_title.strip(),
+        "topics": topics.strip(),
+    }
+    before = _reception_values(current)
+    changes = {k: v for k, v in wanted.items() if before[k] != v}
+    if not changes:
+        return current
+    with transaction.atomic():
+        _save_reception_change(current, changes)
+        _apply(changes, current, day)
+        record_event(
+            EventType.RECEPTION_DAY_CHANGED,
+            actor=acting_user,
+            region=current.region_id,
+            obj=current,
+            old={_audit_key(k): before[k] for k in changes},
+            new={_audit_key(k): v for k, v in changes.items()},
+        )
+    return current
+
+
+def do_cancel_reception_day(day: ReceptionDay, *, reason: str, acting_user: User) -> ReceptionDay:
+    """Cancel a coming reception day. The row stays, with who cancelled it, when and why;
+    petitions registered at it keep their link."""
+    _require_intake(acting_user)
+    current = _require_reception_visible(day, acting_user)
+    _check_region(acting_user, current.region)
+    _check_reception_open(current)
+    if not reason.strip():
+        raise invalid("reason", gettext_noop("Give the reason for the cancellation."))
+    changes = {"cancelled_at": timezone.now(), "cancelled_by": acting_user, "cancel_reason": reason.strip()}
+    with transaction.atomic():
+        _save_reception_change(current, changes)
+        _apply(changes, current, day)
+        record_event(
+            EventType.RECEPTION_DAY_CANCELLED,
+            actor=acting_user,
+            region=current.region_id,
+            obj=current,
+            old={"cancelled_at": None},
+            new={"cancelled_at": current.cancelled_at, "reason": current.cancel_reason},
+            extra={"date": current.date, "petitions": current.petitions.count()},
+        )
+    return current
 
 
 def on_calendar_changed(sender: object, *, since: date, acting_user: User | None, **kwargs: object) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from youfu.accounts.models import User
 from youfu.accounts.roles import Capability, Role
 from youfu.accounts.scope import get_visible_or_404
-from youfu.core.errors import YoufuError
+from youfu.core.errors import Conflict, YoufuError
 from youfu.core.views import capability_required, form_error
 from youfu.core.workdays import WorkCalendar
 from youfu.petitions import forms as f
@@ -45,6 +46,7 @@ from youfu.petitions.selectors import (
     petitions_for,
     possible_repeats,
     reception_days_for,
+    reception_days_for_intake,
     stored_person_keys,
     timeline,
 )
@@ -149,7 +151,7 @@ def _register_form(request: HttpRequest, user: User) -> f.RegisterForm:
     return f.RegisterForm(
         request.POST or None,
         regions=_regions_for_intake(user),
-        receptions=reception_days_for(user),
+        receptions=reception_days_for_intake(user),
         initial={"received_on": timezone.localdate(), "region": user.region_id, "channel": "letter"},
     )
 
@@ -688,14 +690,20 @@ def stats_export_view(request: HttpRequest) -> HttpResponse:
 # --- reception days ------------------------------------------------------------------------
 
 
+def _manages_receptions(user: User) -> bool:
+    return user.can(Capability.WRITE_RECORDS) and user.role != Role.DEPARTMENT_LIAISON
+
+
+def _reception_leaders(region: Region | None) -> QuerySet[User] | None:
+    return leads_for(region).filter(role=Role.LEADER) if region is not None else None
+
+
 @capability_required(READ)
 def receptions_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    can_create = user.can(Capability.WRITE_RECORDS) and user.role != Role.DEPARTMENT_LIAISON
+    can_create = _manages_receptions(user)
     region = user.region
-    form = f.ReceptionDayForm(
-        request.POST or None, leaders=leads_for(region).filter(role=Role.LEADER) if region else None
-    )
+    form = f.ReceptionDayForm(request.POST or None, leaders=_reception_leaders(region))
     if request.method == "POST" and can_create and form.is_valid() and region is not None:
         d = form.cleaned_data
         try:
@@ -728,15 +736,123 @@ def receptions_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@capability_required(READ)
-def reception_detail_view(request: HttpRequest, reception_id: int) -> HttpResponse:
+def _reception_page(
+    request: HttpRequest,
+    day: ReceptionDay,
+    *,
+    edit_form: f.ReceptionDayForm | None = None,
+    cancel_form: f.CancelReceptionDayForm | None = None,
+) -> HttpResponse:
     user = _user(request)
-    day = get_visible_or_404(ReceptionDay, user, pk=reception_id)
+    is_past = day.date < timezone.localdate()
+    # Only a coming day that is still on can be changed: the rest is history.
+    can_change = _manages_receptions(user) and not day.is_cancelled and not is_past
+    if can_change:
+        edit_form = edit_form or f.ReceptionDayForm(
+            initial={
+                "date": day.date,
+                "time": day.time,
+                "place": day.place,
+                "leader": day.leader_id,
+                "leader_name": day.leader_name,
+                "leader_title": day.leader_title,
+                "topics": day.topics,
+            },
+            leaders=_reception_leaders(day.region),
+        )
+        cancel_form = cancel_form or f.CancelReceptionDayForm()
+    # The form that was sent (and came back with errors) stays open.
+    opened = ""
+    if edit_form is not None and edit_form.is_bound:
+        opened = "edit"
+    elif cancel_form is not None and cancel_form.is_bound:
+        opened = "cancel"
     return render(
         request,
         "petitions/reception_detail.html",
-        {"day": day, "rows": _rows(petitions_for(user).filter(reception=day))},
+        {
+            "day": day,
+            "is_past": is_past,
+            "rows": _rows(petitions_for(user).filter(reception=day)),
+            "edit_form": edit_form if can_change else None,
+            "cancel_form": cancel_form if can_change else None,
+            "open_form": opened,
+        },
     )
+
+
+def _managed_reception(request: HttpRequest, reception_id: int) -> ReceptionDay:
+    """The day, if the user's region holds it (else 404) and the user may change days (else 403)."""
+    user = _user(request)
+    day = get_visible_or_404(
+        ReceptionDay.objects.select_related("region", "cancelled_by"), user, pk=reception_id
+    )
+    if not _manages_receptions(user):
+        raise DjangoPermissionDenied
+    return day
+
+
+def _refused(request: HttpRequest, exc: Conflict, day: ReceptionDay) -> HttpResponse:
+    # A refusal is shown in both languages: it is often read out or passed on to a petitioner.
+    messages.error(request, exc.message.bilingual())
+    return redirect("petitions:reception_detail", reception_id=day.pk)
+
+
+@capability_required(READ)
+def reception_detail_view(request: HttpRequest, reception_id: int) -> HttpResponse:
+    day = get_visible_or_404(
+        ReceptionDay.objects.select_related("region", "cancelled_by"), _user(request), pk=reception_id
+    )
+    return _reception_page(request, day)
+
+
+@capability_required(Capability.WRITE_RECORDS)
+@require_http_methods(["POST"])
+def reception_edit_view(request: HttpRequest, reception_id: int) -> HttpResponse:
+    user = _user(request)
+    day = _managed_reception(request, reception_id)
+    form = f.ReceptionDayForm(request.POST, leaders=_reception_leaders(day.region))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.do_update_reception_day(
+                day,
+                on=d["date"],
+                time=d["time"],
+                place=d["place"],
+                leader=d["leader"],
+                leader_name=d["leader_name"],
+                leader_title=d["leader_title"],
+                topics=d["topics"],
+                acting_user=user,
+            )
+        except Conflict as exc:
+            return _refused(request, exc, day)
+        except YoufuError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The reception day was changed."))
+            return redirect("petitions:reception_detail", reception_id=day.pk)
+    return _reception_page(request, day, edit_form=form)
+
+
+@capability_required(Capability.WRITE_RECORDS)
+@require_http_methods(["POST"])
+def reception_cancel_view(request: HttpRequest, reception_id: int) -> HttpResponse:
+    user = _user(request)
+    day = _managed_reception(request, reception_id)
+    form = f.CancelReceptionDayForm(request.POST)
+    if form.is_valid():
+        try:
+            services.do_cancel_reception_day(day, reason=form.cleaned_data["reason"], acting_user=user)
+        except Conflict as exc:
+            return _refused(request, exc, day)
+        except YoufuError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The reception day was cancelled."))
+            return redirect("petitions:reception_detail", reception_id=day.pk)
+    return _reception_page(request, day, cancel_form=form)
 
 
 # --- notifications -------------------------------------------------------------------------
