@@ -12,6 +12,7 @@ urlpatterns = [
     path("petitions/", include("youfu.petitions.urls")),
     path("p/", include("youfu.petitions.urls_public")),
     path("audit/", include("youfu.audit.urls")),
+    path("calendar/", include("youfu.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -54,6 +54,12 @@ APP_LINKS: list[AppLink] = [
     ),
     AppLink(_("Regions"), "regions:list", Capability.READ_PERSONAL_DATA, _("County, townships and villages")),
     AppLink(_("Regions"), "regions:list", Capability.MANAGE_SETTINGS, _("Import and browse the region tree")),
+    AppLink(
+        _("Working-day calendar"),
+        "core:calendar",
+        Capability.MANAGE_SETTINGS,
+        _("Public holidays and make-up working days; import each year's notice"),
+    ),
     AppLink(_("Users"), "accounts:users", Capability.MANAGE_USERS, _("Accounts, roles, regions, lock-outs")),
     AppLink(_("Audit log"), "audit:search", Capability.READ_AUDIT, _("Search and export the audit log")),
 ]
