@@ -253,29 +253,34 @@ class TotalOut(Schema):
     arrears: str
 
 
-class BatchDetailOut(Schema):
-    """A batch as ``BatchOut``, with its life and its totals (plain values: no resolvers)."""
+class BatchDetailOut(BatchOut):
+    """A batch as ``BatchOut``, with its life and its totals per township and benefit (a
+    township clerk's own)."""
 
-    id: int
-    period: str
-    state: str
-    persons: int
-    lines: int
-    total: str
-    arrears_total: str
-    recoveries: int
-    recoveries_total: str
-    payments_start: str
-    created_at: datetime
-    created_by: str
-    approved_at: datetime | None
-    approved_by: str | None
-    returned_paid: int
-    returned_paid_total: str
-    returned_failed: int
-    returned_failed_total: str
     transitions: list[TransitionOut]
     totals: list[TotalOut]
+
+    @staticmethod
+    def resolve_transitions(obj: Batch) -> list[dict[str, Any]]:
+        return [
+            {"state": t.state, "at": t.at, "by": t.by.username, "note": t.note}
+            for t in obj.transitions.select_related("by")
+        ]
+
+    @staticmethod
+    def resolve_totals(obj: Batch, context: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "township": t.township_id,
+                "township_name": t.township.name,
+                "benefit": t.benefit,
+                "persons": t.persons,
+                "items": t.items,
+                "amount": money(t.amount_fen),
+                "arrears": money(t.arrears_fen),
+            }
+            for t in selectors.totals_for(obj, _user(context["request"]))
+        ]
 
 
 class ItemOut(Schema):
@@ -492,52 +497,12 @@ def create_batch(request: HttpRequest, payload: BatchIn) -> Status[Batch]:
     return Status(201, batch)
 
 
-def _detail(user: User, batch: Batch) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": batch.pk,
-        "period": batch.period_label,
-        "state": batch.state,
-        "persons": batch.persons,
-        "lines": batch.items,
-        "total": money(batch.total_fen),
-        "arrears_total": money(batch.arrears_fen),
-        "recoveries": batch.recoveries,
-        "recoveries_total": money(batch.recoveries_fen),
-        "payments_start": month_label(batch.payments_start),
-        "created_at": batch.created_at,
-        "created_by": batch.created_by.username,
-        "approved_at": batch.approved_at,
-        "approved_by": batch.approved_by.username if batch.approved_by else None,
-        "returned_paid": batch.returned_paid,
-        "returned_paid_total": money(batch.returned_paid_fen),
-        "returned_failed": batch.returned_failed,
-        "returned_failed_total": money(batch.returned_failed_fen),
-    }
-    out["transitions"] = [
-        {"state": t.state, "at": t.at, "by": t.by.username, "note": t.note}
-        for t in batch.transitions.select_related("by")
-    ]
-    out["totals"] = [
-        {
-            "township": t.township_id,
-            "township_name": t.township.name,
-            "benefit": t.benefit,
-            "persons": t.persons,
-            "items": t.items,
-            "amount": money(t.amount_fen),
-            "arrears": money(t.arrears_fen),
-        }
-        for t in selectors.totals_for(batch, user)
-    ]
-    return out
-
-
 @router.get("/batches/{batch_id}", response=BatchDetailOut)
-def get_batch(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+def get_batch(request: HttpRequest, batch_id: int) -> Batch:
     """The batch, its life (who did what), and its totals per township and benefit (a
     township clerk sees their own township's)."""
     user = _reader(request)
-    return _detail(user, _batch(user, batch_id))
+    return _batch(user, batch_id)
 
 
 @router.get("/batches/{batch_id}/lines", response=list[LineOut])
@@ -567,25 +532,25 @@ def list_line_items(request: HttpRequest, batch_id: int, seq: int) -> list[dict[
     ]
 
 
-def _step(request: HttpRequest, batch_id: int, step: Any, note: str = "") -> dict[str, Any]:
+def _step(request: HttpRequest, batch_id: int, step: Any, note: str = "") -> Batch:
     user = _user(request)
-    batch = step(_batch(user, batch_id), acting_user=user, note=note)
-    return _detail(user, batch)
+    result: Batch = step(_batch(user, batch_id), acting_user=user, note=note)
+    return result
 
 
 @router.post("/batches/{batch_id}/approve", response=BatchDetailOut)
-def approve_batch(request: HttpRequest, batch_id: int, note: str = "") -> dict[str, Any]:
+def approve_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
     """A leader who did not create the batch (403 otherwise); 409 unless it is a draft."""
     return _step(request, batch_id, do_approve_batch, note)
 
 
 @router.post("/batches/{batch_id}/discard", response=BatchDetailOut)
-def discard_batch(request: HttpRequest, batch_id: int, note: str = "") -> dict[str, Any]:
+def discard_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
     return _step(request, batch_id, do_discard_batch, note)
 
 
 @router.post("/batches/{batch_id}/close", response=BatchDetailOut)
-def close_batch(request: HttpRequest, batch_id: int, note: str = "") -> dict[str, Any]:
+def close_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
     return _step(request, batch_id, do_close_batch, note)
 
 
