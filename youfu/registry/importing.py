@@ -45,7 +45,6 @@ from youfu.audit.services import diff, record_event
 from youfu.core.crypto import decrypt, encrypt
 from youfu.core.csvio import decode_text
 from youfu.core.errors import Conflict, InvalidInput, NotFound
-from youfu.core.idnumber import mask_id_number
 from youfu.core.imports import ImportRejected, RowError
 from youfu.core.messages import Message
 from youfu.core.text import compact, normalize_text
@@ -58,6 +57,7 @@ from youfu.registry.services import (
     id_number_index,
     mask_account,
     name_keys,
+    person_columns,
     qualification_columns,
     snapshot,
 )
@@ -997,33 +997,6 @@ def _phrase_rule_holds() -> bool:
     return bool(_PHRASES) and not any(len(phrase) == 1 for phrase in _PHRASES)
 
 
-def new_person_columns(person: PersonData, keys: _NameKeys, index: str | None = None) -> dict[str, Any]:
-    """``services.person_columns`` with the pinyin looked up in ``keys`` (see the test that
-    holds the two equal)."""
-    pinyin, initials = keys[person.name]
-    number = person.id_number.value
-    return {
-        "name": person.name,
-        "name_pinyin": pinyin,
-        "name_initials": initials,
-        "sex": person.sex,
-        "ethnicity": person.ethnicity,
-        "birth_date": person.birth_date,
-        "id_number_encrypted": encrypt(number),
-        "id_number_index": index or id_number_index(number),
-        "id_number_masked": mask_id_number(number),
-        "id_number_last4": number[-4:],
-        "residence": person.residence,
-        "region": person.region,
-        "township": person.township,
-        "phone": person.phone,
-        "bank_name": person.bank_name,
-        "bank_account_encrypted": encrypt(person.bank_account),
-        "bank_account_masked": mask_account(person.bank_account),
-        "notes": person.notes,
-    }
-
-
 def _qualification_rows(
     pairs: Iterable[tuple[int, QualificationData]],
 ) -> tuple[list[Qualification], list[tuple[int, QualificationData]]]:
@@ -1057,7 +1030,7 @@ def _create_qualifications(pairs: list[tuple[int, QualificationData]]) -> list[Q
 # Django's bulk_create spends most of a 100,000-row import compiling each value of each
 # field; a plain INSERT run by executemany, with the values adapted the way Django adapts
 # them, is several times faster. Used only for the new people of an import, whose rows are
-# built from validated data by ``new_person_columns`` and ``qualification_columns``.
+# built from validated data by ``person_columns`` and ``qualification_columns``.
 _PASS_THROUGH = (
     models.CharField,
     models.TextField,
@@ -1128,7 +1101,7 @@ def _insert_new_people(new: list[_PersonPlan], now: datetime) -> tuple[list[int]
     keys = _NameKeys()
     people: list[dict[str, Any]] = []
     for p in new:
-        columns = new_person_columns(p.person, keys, p.index)
+        columns = person_columns(p.person, keys=keys[p.person.name], index=p.index)
         columns["region_id"] = columns.pop("region").pk
         columns["township_id"] = columns.pop("township").pk
         columns["created_at"] = columns["updated_at"] = now

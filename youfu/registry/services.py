@@ -53,9 +53,12 @@ def id_number_index(value: str) -> str:
     return blind_index(value, "id_number")
 
 
-def person_columns(person: PersonData) -> dict[str, Any]:
-    """The model's column values for a validated person, encrypted and indexed."""
-    pinyin, initials = name_keys(person.name)
+def person_columns(
+    person: PersonData, *, keys: tuple[str, str] | None = None, index: str | None = None
+) -> dict[str, Any]:
+    """The model's column values for a validated person, encrypted and indexed. A bulk
+    import passes the name's pinyin keys and the blind index it has already computed."""
+    pinyin, initials = keys or name_keys(person.name)
     number = person.id_number.value
     return {
         "name": person.name,
@@ -65,7 +68,7 @@ def person_columns(person: PersonData) -> dict[str, Any]:
         "ethnicity": person.ethnicity,
         "birth_date": person.birth_date,
         "id_number_encrypted": encrypt(number),
-        "id_number_index": id_number_index(number),
+        "id_number_index": index or id_number_index(number),
         "id_number_masked": mask_id_number(number),
         "id_number_last4": number[-4:],
         "residence": person.residence,

@@ -22,7 +22,6 @@ from youfu.registry.importing import (
     _NameKeys,
     annotated_copy,
     import_registry,
-    new_person_columns,
 )
 from youfu.registry.models import Beneficiary, DisabilityAssessment, Qualification
 from youfu.registry.services import id_number_index, person_columns
@@ -618,9 +617,10 @@ class TestAnnotatedCopy:
 
 
 class TestColumnsParity:
-    def test_the_bulk_column_builder_matches_the_services(self, world: World) -> None:
+    def test_the_imports_precomputed_keys_match_the_services(self, world: World) -> None:
         person = person_data(world.village_a, id_number=id_number_for(), name="欧阳修文")
-        ours = new_person_columns(person, _NameKeys())
+        index = id_number_index(person.id_number.value)
+        ours = person_columns(person, keys=_NameKeys()[person.name], index=index)
         theirs = person_columns(person)
         assert ours.keys() == theirs.keys()
         for key in ours:
