@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,6 +29,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import setup_django, teardown  # noqa: E402 - bench/ is the script's own directory
 
 CATEGORIES = [
     ("参战退役人员", 30),
@@ -69,42 +69,6 @@ HEADERS = [
 ]
 LEVELS = ["一级", "二级", "三级", "四级", "五级", "六级", "七级", "八级", "九级", "十级"]
 BANKS = ["农商银行", "邮储银行", "农业银行", "工商银行", "建设银行"]
-
-
-def setup_django(database: str) -> tuple[Path, str | None]:
-    home = Path(tempfile.mkdtemp(prefix="youfu-bench-"))
-    os.environ["YOUFU_HOME"] = str(home)
-    os.environ.setdefault("YOUFU_HUEY_IMMEDIATE", "1")
-    dbname = None
-    if database == "postgres":
-        import psycopg
-
-        dbname = f"youfu_bench_{os.getpid()}"
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{dbname}"')
-        os.environ["YOUFU_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
-    else:
-        os.environ.pop("YOUFU_DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "youfu.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return home, dbname
-
-
-def teardown(home: Path, dbname: str | None) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if dbname:
-        import psycopg
-
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def load_county() -> tuple[Any, list[tuple[str, str]]]:
