@@ -1110,24 +1110,9 @@ def do_create_reception_day(
 ) -> ReceptionDay:
     _require_intake(acting_user)
     _check_region(acting_user, region)
-    if leader is not None and not leader_name:
-        leader_name = leader.full_name or leader.username
-    if not leader_name.strip():
-        raise invalid("leader", gettext_noop("Name the leader who receives."))
-    if not place.strip():
-        raise invalid("place", gettext_noop("This field is required."))
+    fields = _reception_fields(on, time, place, leader, leader_name, leader_title, topics, current=None)
     with transaction.atomic():
-        day = ReceptionDay.objects.create(
-            region=region,
-            date=on,
-            time=time.strip(),
-            place=place.strip(),
-            leader=leader,
-            leader_name=leader_name.strip(),
-            leader_title=leader_title.strip(),
-            topics=topics.strip(),
-            created_by=acting_user,
-        )
+        day = ReceptionDay.objects.create(region=region, created_by=acting_user, **fields)
         record_event(
             EventType.RECEPTION_DAY_CREATED,
             actor=acting_user,
@@ -1139,6 +1124,44 @@ def do_create_reception_day(
 
 
 _RECEPTION_FIELDS = ("date", "time", "place", "leader_id", "leader_name", "leader_title", "topics")
+
+
+def _reception_fields(
+    on: date,
+    time: str,
+    place: str,
+    leader: User | None,
+    leader_name: str,
+    leader_title: str,
+    topics: str,
+    *,
+    current: ReceptionDay | None,
+) -> dict[str, Any]:
+    """A reception day's fields, cleaned and checked, for a new day or a change to ``current``.
+    A leader chosen from the list gives their own name when none is written, or when the
+    previous leader's name was left in place."""
+    stale_name = (
+        current is not None
+        and leader is not None
+        and leader.pk != current.leader_id
+        and leader_name == current.leader_name
+    )
+    if leader is not None and (stale_name or not leader_name.strip()):
+        leader_name = leader.full_name or leader.username
+    if not leader_name.strip():
+        raise invalid("leader", gettext_noop("Name the leader who receives."))
+    if not place.strip():
+        raise invalid("place", gettext_noop("This field is required."))
+    return {
+        "date": on,
+        "time": time.strip(),
+        "place": place.strip(),
+        "leader_id": leader.pk if leader is not None else None,
+        "leader_name": leader_name.strip(),
+        "leader_title": leader_title.strip(),
+        "topics": topics.strip(),
+    }
+
 
 RECEPTION_PAST = gettext_noop(
     "The reception day of %(date)s is in the past: it stays in the record as it was and can no "
@@ -1217,23 +1240,7 @@ def do_update_reception_day(
             {"date": on.isoformat()},
             code="date_in_past",
         )
-    # A new leader chosen with the old leader's name left in place takes their own name.
-    stale_name = leader is not None and leader.pk != current.leader_id and leader_name == current.leader_name
-    if leader is not None and (stale_name or not leader_name.strip()):
-        leader_name = leader.full_name or leader.username
-    if not leader_name.strip():
-        raise invalid("leader", gettext_noop("Name the leader who receives."))
-    if not place.strip():
-        raise invalid("place", gettext_noop("This field is required."))
-    wanted = {
-        "date": on,
-        "time": time.strip(),
-        "place": place.strip(),
-        "leader_id": leader.pk if leader is not None else None,
-        "leader_name": leader_name.strip(),
-        "leader_title": leader_title.strip(),
-        "topics": topics.strip(),
-    }
+    wanted = _reception_fields(on, time, place, leader, leader_name, leader_title, topics, current=current)
     before = _reception_values(current)
     changes = {k: v for k, v in wanted.items() if before[k] != v}
     if not changes:

@@ -698,6 +698,19 @@ def _reception_leaders(region: Region | None) -> QuerySet[User] | None:
     return leads_for(region).filter(role=Role.LEADER) if region is not None else None
 
 
+def _reception_day_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """The reception-day form's cleaned data as the services take it."""
+    return {
+        "on": d["date"],
+        "time": d["time"],
+        "place": d["place"],
+        "leader": d["leader"],
+        "leader_name": d["leader_name"],
+        "leader_title": d["leader_title"],
+        "topics": d["topics"],
+    }
+
+
 @capability_required(READ)
 def receptions_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -709,13 +722,7 @@ def receptions_view(request: HttpRequest) -> HttpResponse:
         try:
             services.do_create_reception_day(
                 region=region,
-                on=d["date"],
-                time=d["time"],
-                place=d["place"],
-                leader=d["leader"],
-                leader_name=d["leader_name"],
-                leader_title=d["leader_title"],
-                topics=d["topics"],
+                **_reception_day_fields(d),
                 acting_user=user,
             )
         except YoufuError as exc:
@@ -817,13 +824,7 @@ def reception_edit_view(request: HttpRequest, reception_id: int) -> HttpResponse
         try:
             services.do_update_reception_day(
                 day,
-                on=d["date"],
-                time=d["time"],
-                place=d["place"],
-                leader=d["leader"],
-                leader_name=d["leader_name"],
-                leader_title=d["leader_title"],
-                topics=d["topics"],
+                **_reception_day_fields(d),
                 acting_user=user,
             )
         except Conflict as exc:
