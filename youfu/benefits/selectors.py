@@ -33,8 +33,8 @@ from youfu.benefits.models import (
     StandardImport,
 )
 from youfu.benefits.money import add_months, ym, ym_label, yuan
-from youfu.benefits.services import payments_start, settings_for
-from youfu.registry.categories import CHINESE_CAUSE, CHINESE_NAMES, PRIORITY_CATEGORIES, Category
+from youfu.benefits.services import describe_standard_key, payments_start, settings_for
+from youfu.registry.categories import PRIORITY_CATEGORIES, Category
 from youfu.registry.models import (
     Beneficiary,
     PersonStatus,
@@ -230,14 +230,9 @@ def topups_for(user: Any) -> QuerySet[LocalTopUp]:
 
 
 def describe_standard(standard: Standard) -> str:
-    parts = [CHINESE_NAMES[Category(standard.category)]]
-    if standard.disability_cause:
-        parts.append(CHINESE_CAUSE[standard.disability_cause])  # type: ignore[index]
-    if standard.disability_level:
-        parts.append(f"{standard.disability_level}级")
-    if standard.residence:
-        parts.append("城镇" if standard.residence == "urban" else "农村")
-    return " ".join(parts)
+    return describe_standard_key(
+        standard.category, standard.disability_cause, standard.disability_level, standard.residence
+    )
 
 
 # --- a person's entitlements, explained ---------------------------------------------------------

@@ -138,15 +138,21 @@ class _ParsedStandard:
     standard: StandardRow
 
 
+def describe_standard_key(category: str, cause: str, level: int | None, residence: str) -> str:
+    """A standard's qualification in Chinese, as the standards file names it: 残疾军人 因战 1级 农村."""
+    parts = [CHINESE_NAMES[Category(category)]]
+    if cause:
+        parts.append(CHINESE_CAUSE[cause])  # type: ignore[index]
+    if level:
+        parts.append(f"{level}级")
+    if residence:
+        parts.append("城镇" if residence == Residence.URBAN else "农村")
+    return " ".join(parts)
+
+
 def _describe(row: StandardRow) -> str:
-    parts = [CHINESE_NAMES[Category(row.category)]]
-    if row.cause:
-        parts.append(CHINESE_CAUSE[row.cause])  # type: ignore[index]
-    if row.level:
-        parts.append(f"{row.level}级")
-    if row.residence:
-        parts.append("城镇" if row.residence == Residence.URBAN else "农村")
-    return " ".join(parts) + f" {row.effective_on.isoformat()}"
+    key = describe_standard_key(row.category, row.cause, row.level, row.residence)
+    return f"{key} {row.effective_on.isoformat()}"
 
 
 def _parse_standard(row: TableRow) -> tuple[StandardRow | None, list[RowError]]:
