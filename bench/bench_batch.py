@@ -600,14 +600,15 @@ def _discard(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
 
     from youfu.accounts.models import User
-    from youfu.benefits.models import Batch, BatchState
+    from youfu.benefits.models import Batch, BatchItem, BatchLine, BatchState, Recovery
     from youfu.benefits.services import do_discard_batch
 
     clerk = User.objects.get(username="clerk")
     do_discard_batch(Batch.objects.get(state=BatchState.DRAFT), acting_user=clerk, note="bench: next turn")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE benefits_batchitem, benefits_batchline, benefits_recovery")
+            tables = ", ".join(m._meta.db_table for m in (BatchItem, BatchLine, Recovery))
+            cursor.execute(f"VACUUM ANALYZE {tables}")
     return {}
 
 
