@@ -44,6 +44,7 @@ from youfu.accounts.services import (
     start_totp_enrolment,
 )
 from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.sections import work_for
 from youfu.core.tasks import worker_last_seen
 from youfu.core.views import capability_required, form_error
 
@@ -157,7 +158,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    context: dict[str, Any] = {"apps": apps_for(user)}
+    context: dict[str, Any] = {"apps": apps_for(user), "work": work_for(user)}
     if user.can(Capability.MANAGE_SETTINGS):
         context["show_worker"] = True
         context["worker_last_seen"] = worker_last_seen()

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from youfu.accounts.roles import Capability
 from youfu.accounts.scope import get_visible_or_404
 from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.sections import person_sections
 from youfu.core.views import capability_required, form_error
 from youfu.regions.models import Region
 from youfu.registry import exporting
@@ -175,6 +176,7 @@ def _detail_context(request: HttpRequest, person: Beneficiary) -> dict[str, Any]
         "household": household,
         "can_write": user.can(Capability.WRITE_REGISTRY),
         "can_reveal": user.can(Capability.REVEAL_ID_NUMBER),
+        "sections": person_sections(request, person),
     }
 
 
