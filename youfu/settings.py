@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "youfu.api.middleware.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -136,6 +137,10 @@ YOUFU_TOKEN_LIFETIME_DAYS = int(os.environ.get("YOUFU_TOKEN_LIFETIME_DAYS", "30"
 OTP_TOTP_ISSUER = "youfu"
 
 # Idle timeout: the session cookie lives 30 minutes and every request renews it.
+# The largest request the API reads: the largest upload (a 64 MB registry file) and its
+# multipart framing. JSON and form bodies stay within DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+YOUFU_MAX_REQUEST_BYTES = 65 * 1024 * 1024
+
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -146,7 +151,12 @@ SESSION_COOKIE_SECURE = _env_flag("YOUFU_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites get no referrer; this site's own pages do, and keep their Origin header, which
+# the CSRF check needs ("no-referrer" makes browsers post "Origin: null", refused by it).
 SECURE_REFERRER_POLICY = "same-origin"
+# A failed CSRF check gets youfu's page, in the layout of the pages it came from.
+CSRF_FAILURE_VIEW = "youfu.core.views.csrf_failure"
+YOUFU_CSRF_FAILURE_LAYOUTS = {"/p/": "petitions/public/base.html"}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Annotated
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -22,16 +23,17 @@ from youfu.accounts.services import (
     do_revoke_token,
 )
 from youfu.api.pagination import PageNumberPagination
+from youfu.core.bounds import Choice, Otp, Password, RegionCode, ShortText, Username
 from youfu.core.messages import Message
 
 router = Router(tags=["accounts"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
-    otp: str | None = None
-    name: str = ""
+    username: Username
+    password: Password
+    otp: Otp | None = None
+    name: ShortText = ""
 
 
 class TokenOut(Schema):
@@ -64,12 +66,12 @@ class UserOut(Schema):
 
 
 class UserIn(Schema):
-    username: str
-    role: str
-    region: str
-    password: str
-    full_name: str = ""
-    email: str = ""
+    username: Username
+    role: Choice
+    region: RegionCode
+    password: Password
+    full_name: ShortText = ""
+    email: Annotated[str, Field(max_length=254)] = ""
 
 
 class TokenInfoOut(Schema):

@@ -12,6 +12,7 @@ from youfu.accounts.roles import Capability
 from youfu.accounts.scope import get_visible_or_404
 from youfu.accounts.services import do_create_department, find_region, require
 from youfu.api.pagination import PageNumberPagination
+from youfu.core.bounds import RegionCode, ShortText
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
 
@@ -19,8 +20,8 @@ router = Router(tags=["departments"])
 
 
 class DepartmentIn(Schema):
-    name: str
-    region: str
+    name: ShortText
+    region: RegionCode
 
 
 class DepartmentOut(Schema):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.roles import Role
+from youfu.core.forms import CHOOSE
 
 
 class LoginForm(forms.Form):
@@ -31,7 +32,8 @@ class TokenForm(forms.Form):
 class UserCreateForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     full_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # No role is preselected: the first one is the system admin's, never a safe default.
+    role = forms.ChoiceField(label=_("Role"), choices=[("", CHOOSE), *Role.choices])
     region = forms.CharField(label=_("Region code"), max_length=12)
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, strip=False)
 

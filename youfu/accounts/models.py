@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.roles import TWO_FACTOR_REQUIRED, Capability, Role, has_capability
@@ -42,6 +43,11 @@ class User(AbstractUser):
     )
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Raised whenever the account's sessions must end (a new password, a lock-out, a
+    # deactivation, a changed role or region). It is part of the session hash, so
+    # Django's AuthenticationMiddleware drops every session signed with an older one,
+    # whichever session backend holds them.
+    session_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()  # type: ignore[misc]
     scope = RegionScoped(code_path="region__code", personal_data=False)
@@ -63,6 +69,17 @@ class User(AbstractUser):
 
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Version 0 keeps Django's own hash, so sessions open at the upgrade stay valid.
+        if not self.session_version:
+            return str(super()._get_session_auth_hash(secret=secret))  # type: ignore[misc]
+        return salted_hmac(
+            "youfu.accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class ApiToken(models.Model):

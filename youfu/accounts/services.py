@@ -25,6 +25,8 @@ from youfu.core.messages import Message
 from youfu.regions.models import LEVEL_ORDER, Region, RegionLevel
 
 USERNAME_TAKEN = Message(gettext_noop("A user named %(username)s already exists."))
+USERNAME_MAX_LENGTH = 150
+FULL_NAME_MAX_LENGTH = 100
 
 
 def require(actor: User | None, capability: Capability) -> None:
@@ -132,6 +134,18 @@ def do_create_user(
             Message(gettext_noop("A user name is required.")),
             fields={"username": gettext_noop("required")},
         )
+    # The command line comes here without a schema: the columns' bounds, checked once.
+    if len(username) > USERNAME_MAX_LENGTH or len(full_name) > FULL_NAME_MAX_LENGTH:
+        raise InvalidInput(
+            Message(
+                gettext_noop("A user name has at most %(username)d characters, a full name %(full_name)d."),
+                {"username": USERNAME_MAX_LENGTH, "full_name": FULL_NAME_MAX_LENGTH},
+            ),
+            code="too_long",
+            fields={
+                "username" if len(username) > USERNAME_MAX_LENGTH else "full_name": gettext_noop("too long")
+            },
+        )
     region = find_region(region_code, acting_user)
     _check_role_region(role, region, acting_user)
     if acting_user is None and role != Role.COUNTY_ADMIN:
@@ -198,9 +212,11 @@ def do_update_user(
         return user
     with transaction.atomic():
         user.save(update_fields=["role", "region", "full_name", "is_active"])
-        if is_active is False:
-            ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         record_event(EventType.USER_CHANGED, actor=acting_user, region=region, obj=user, old=old, new=new)
+        # What the user may do or see changed: what they signed in with no longer holds.
+        ended_by = [k for k in ("is_active", "role", "region") if k in new]
+        if ended_by:
+            end_sessions_and_tokens(user, reason=ended_by[0], acting_user=acting_user)
     return user
 
 
@@ -212,6 +228,28 @@ def do_set_password(user: User, password: str, *, acting_user: User) -> None:
         user.set_password(password)
         user.save(update_fields=["password"])
         record_event(EventType.PASSWORD_CHANGED, actor=acting_user, obj=user, region=user.region_id)
+        # Every session and token ends; the page that changed one's own password keeps
+        # its session by re-signing it (update_session_auth_hash).
+        end_sessions_and_tokens(user, reason="password", acting_user=acting_user)
+
+
+def end_sessions_and_tokens(user: User, *, reason: str, acting_user: User | None) -> None:
+    """End every browser session and revoke every API token of ``user``, with one audit
+    record. Call it inside the transaction of the change that requires it.
+
+    Sessions end through ``User.session_version``, part of the session hash that Django's
+    AuthenticationMiddleware checks on every request: this works for database and signed
+    cookie sessions alike, on SQLite and PostgreSQL, without finding the sessions."""
+    User.objects.filter(pk=user.pk).update(session_version=F("session_version") + 1)
+    user.refresh_from_db(fields=["session_version"])
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    record_event(
+        EventType.SESSIONS_ENDED,
+        actor=acting_user,
+        obj=user,
+        region=user.region_id,
+        extra={"reason": reason, "tokens_revoked": revoked},
+    )
 
 
 def do_unlock_user(user: User, *, acting_user: User) -> None:
@@ -252,6 +290,8 @@ def _record_failure(user: User, *, reason: str) -> None:
             until = timezone.now() + timedelta(minutes=settings.YOUFU_LOCKOUT_MINUTES)
             User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
             record_event(EventType.ACCOUNT_LOCKED, actor=user, obj=user, extra={"until": until})
+            # Someone may be guessing the password: whoever is already in is put out too.
+            end_sessions_and_tokens(user, reason="locked", acting_user=user)
 
 
 def confirmed_totp_device(user: User) -> TOTPDevice | None:
@@ -376,7 +416,7 @@ def user_for_token(key: str) -> User | None:
         .filter(key_hash=ApiToken.hash_key(key))
         .first()
     )
-    if token is None or not token.is_usable or not token.user.is_active:
+    if token is None or not token.is_usable or not token.user.is_active or token.user.is_locked():
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):

@@ -5,18 +5,33 @@ the OpenAPI 3 document is generated from the same code that validates input, and
 router per app keeps each app's API beside its services.
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from youfu.api.auth import API_AUTH
+from youfu.api.openapi import add_error_responses
+from youfu.api.validation import field_message
 from youfu.core.errors import YoufuError
 
-api = NinjaAPI(
+
+class YoufuAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        add_error_responses(schema)
+        return schema
+
+
+api = YoufuAPI(
     title="youfu API",
     version="1",
     description="优抚 — registry, benefits, relief and petitions. Errors: "
@@ -46,10 +61,29 @@ def on_youfu_error(request: HttpRequest, exc: YoufuError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields: dict[str, str] = {}
-    for error in exc.errors:
-        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "query", "path", "payload")]
-        fields[".".join(loc) or "_"] = str(error.get("msg", ""))
+    # A union (an id or a name) fails once per member: the member of the value's own type
+    # says what is wrong, "should be a valid string" for an integer says nothing.
+    errors = sorted(exc.errors, key=lambda e: str(e.get("type", "")).endswith("_type"))
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", []) if p not in _LOC_NOISE and not _UNION_TAG.search(str(p))]
+        fields.setdefault(".".join(loc) or "_", field_message(error))
     return error_response(request, 400, "invalid", gettext("The request is not valid."), fields)
+
+
+_LOC_NOISE = frozenset({"body", "query", "path", "payload"})
+# Pydantic names a union's member in the error's location: "constrained-int", "str",
+# "function-after[...]", "PetitionerIn". Field names are lower-case words.
+_UNION_TAG = re.compile(r"^(constrained-)?(int|str|float|bool|decimal|date|list|dict|none)$|[\[\]]|^[A-Z]")
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Django's own answer is an HTML 400 page; a script needs the envelope.
+    return error_response(
+        request, 413, "too_large", gettext("The request is larger than the server accepts; send less.")
+    )
 
 
 @api.exception_handler(AuthenticationError)

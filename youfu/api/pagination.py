@@ -1,4 +1,7 @@
-"""Pagination per DESIGN.md §4: ?page=&page_size= (≤ 500) → {"count": n, "results": [...]}."""
+"""Pagination per DESIGN.md §4: ?page=&page_size= (≤ 500) → {"count": n, "results": [...]}.
+
+A page beyond the last answers an empty ``results`` with the true ``count``; a page number
+beyond ``MAX_PAGE`` (no list is that long) is a 400, never an overflow in the query."""
 
 from __future__ import annotations
 
@@ -9,12 +12,14 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
+from youfu.core.bounds import PageNumber
+
 MAX_PAGE_SIZE = 500
 
 
 class PageNumberPagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: PageNumber = 1
         page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
     class Output(Schema):

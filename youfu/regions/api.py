@@ -6,6 +6,7 @@ from ninja.pagination import paginate
 
 from youfu.accounts.scope import get_visible_or_404
 from youfu.api.pagination import PageNumberPagination
+from youfu.core.bounds import Choice, RegionCode
 from youfu.regions.models import Region
 from youfu.regions.selectors import regions_for
 from youfu.regions.services import import_regions
@@ -31,7 +32,7 @@ class RegionImportOut(Schema):
 @router.get("", response=list[RegionOut])
 @paginate(PageNumberPagination)
 def list_regions(
-    request: HttpRequest, level: str | None = None, parent: str | None = None
+    request: HttpRequest, level: Choice | None = None, parent: RegionCode | None = None
 ) -> QuerySet[Region]:
     qs = regions_for(request.user)
     if level:

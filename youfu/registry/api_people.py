@@ -3,7 +3,7 @@ the audited ID-number reveal and the export. Region-scoped: a person outside the
 region is a 404. Field keys are ``registry.validation``'s, as in the import template."""
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,6 +17,22 @@ from youfu.accounts.roles import Capability
 from youfu.accounts.scope import get_visible_or_404
 from youfu.accounts.services import require
 from youfu.api.pagination import PageNumberPagination
+from youfu.core.bounds import (
+    MAX_QUALIFICATIONS,
+    AccountText,
+    Choice,
+    DateText,
+    DisabilityLevel,
+    Id,
+    IdNumberText,
+    Note,
+    PersonName,
+    PhoneText,
+    RegionCode,
+    ServiceYears,
+    ShortText,
+    Text200,
+)
 from youfu.regions.models import Region, RegionLevel
 from youfu.registry import exporting
 from youfu.registry.forms import (
@@ -129,32 +145,32 @@ class BeneficiaryOut(BeneficiaryBrief):
 
 
 class QualificationIn(Schema):
-    category: str = ""
-    approved_on: str | None = None
-    disability_cause: str = ""
-    disability_level: int | str | None = None
-    enlisted_on: str | None = None
-    discharged_on: str | None = None
-    service_years: int | str | None = None
-    notes: str = ""
+    category: Choice = ""
+    approved_on: DateText | None = None
+    disability_cause: Choice = ""
+    disability_level: DisabilityLevel | Annotated[str, Field(max_length=10)] | None = None
+    enlisted_on: DateText | None = None
+    discharged_on: DateText | None = None
+    service_years: ServiceYears | Annotated[str, Field(max_length=10)] | None = None
+    notes: Note = ""
 
 
 class BeneficiaryIn(Schema):
     """A person as the import template has them (the same keys), with their qualifications."""
 
-    name: str = ""
-    id_number: str = ""
-    sex: str = ""
-    birth_date: str | None = None
-    ethnicity: str = ""
-    residence: str = ""
-    township: str = Field("", description="code or name")
-    village: str = Field("", description="code or name, inside the township")
-    phone: str = ""
-    bank_name: str = ""
-    bank_account: str = ""
-    notes: str = ""
-    qualifications: list[QualificationIn] = Field(default_factory=list)
+    name: PersonName = ""
+    id_number: IdNumberText = ""
+    sex: Choice = ""
+    birth_date: DateText | None = None
+    ethnicity: Annotated[str, Field(max_length=20)] = ""
+    residence: Choice = ""
+    township: ShortText = Field("", description="code or name")
+    village: ShortText = Field("", description="code or name, inside the township")
+    phone: PhoneText = ""
+    bank_name: ShortText = ""
+    bank_account: AccountText = ""
+    notes: Note = ""
+    qualifications: list[QualificationIn] = Field(default_factory=list, max_length=MAX_QUALIFICATIONS)
 
 
 class ContactIn(Schema):
@@ -162,35 +178,37 @@ class ContactIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    ethnicity: str | None = None
-    residence: str | None = None
-    phone: str | None = None
-    notes: str | None = None
+    name: PersonName | None = None
+    ethnicity: Annotated[str, Field(max_length=20)] | None = None
+    residence: Choice | None = None
+    phone: PhoneText | None = None
+    notes: Note | None = None
 
 
 class PayeeIn(Schema):
-    name: str = ""
-    id_number: str = ""
-    bank_name: str = ""
-    bank_account: str = ""
+    name: PersonName = ""
+    id_number: IdNumberText = ""
+    bank_name: ShortText = ""
+    bank_account: AccountText = ""
 
 
 class LifeEventIn(Schema):
-    kind: str = Field(
+    kind: Choice = Field(
         "",
         description="death, move, level_change, suspension, suspension_end, cancellation, "
         "bank_change or phone_change",
     )
-    effective_on: str = Field("", description="YYYY-MM-DD")
-    qualification_id: int | None = None
-    to_region: str = Field("", description="the region code moved to")
-    level: int | str | None = None
-    reason: str = ""
-    bank_name: str = ""
-    bank_account: str = ""
-    phone: str = ""
-    note: str = ""
+    effective_on: DateText = Field("", description="YYYY-MM-DD")
+    qualification_id: Id | None = None
+    to_region: RegionCode = Field(
+        "", description="the code of a township or village of the county, or of the county moved to"
+    )
+    level: DisabilityLevel | Annotated[str, Field(max_length=10)] | None = None
+    reason: Text200 = ""
+    bank_name: ShortText = ""
+    bank_account: AccountText = ""
+    phone: PhoneText = ""
+    note: Annotated[str, Field(max_length=500)] = ""
     payee: PayeeIn | None = Field(None, description="a death's payee of the lump sum and arrears")
 
 
@@ -225,13 +243,13 @@ def _detail(user: User, beneficiary_id: int) -> Beneficiary:
 @paginate(PageNumberPagination)
 def list_beneficiaries(
     request: HttpRequest,
-    q: str = "",
-    township: str = "",
-    village: str = "",
-    category: str = "",
-    level: int | None = None,
-    status: str = "",
-    residence: str = "",
+    q: ShortText = "",
+    township: ShortText = "",
+    village: ShortText = "",
+    category: Choice = "",
+    level: DisabilityLevel | None = None,
+    status: Choice = "",
+    residence: Choice = "",
 ) -> QuerySet[Beneficiary]:
     """Search by name, pinyin or initials, ID number (or its last 4–6 characters) or phone,
     and filter by place, category, disability level, status and residence."""
@@ -265,14 +283,14 @@ def list_beneficiaries(
 )
 def export_beneficiaries(
     request: HttpRequest,
-    format: str = "xlsx",
-    q: str = "",
-    township: str = "",
-    village: str = "",
-    category: str = "",
-    level: int | None = None,
-    status: str = "",
-    residence: str = "",
+    format: Choice = "xlsx",
+    q: ShortText = "",
+    township: ShortText = "",
+    village: ShortText = "",
+    category: Choice = "",
+    level: DisabilityLevel | None = None,
+    status: Choice = "",
+    residence: Choice = "",
 ) -> HttpResponseBase:
     """The search's people as .xlsx or .csv, identifiers masked unless the role may reveal them."""
     user = _reader(request)
