@@ -1,5 +1,5 @@
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,8 +7,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from youfu.api.pagination import PageNumberPagination
+from youfu.audit.masking import mask_event_values
 from youfu.audit.models import AuditEvent
 from youfu.audit.selectors import AuditFilter, audit_events_for
+from youfu.core.bounds import BoundedDate, Identifier, Username
 
 router = Router(tags=["audit"])
 
@@ -27,14 +29,27 @@ class AuditEventOut(Schema):
     ip: str | None
     channel: str
 
+    # Masked as on the page and in the CSV: older events keep their rows, not their clear values.
+    @staticmethod
+    def resolve_old(obj: AuditEvent) -> Any:
+        return mask_event_values(obj.event_type, obj.old, obj.new, obj.extra).old
+
+    @staticmethod
+    def resolve_new(obj: AuditEvent) -> Any:
+        return mask_event_values(obj.event_type, obj.old, obj.new, obj.extra).new
+
+    @staticmethod
+    def resolve_extra(obj: AuditEvent) -> Any:
+        return mask_event_values(obj.event_type, obj.old, obj.new, obj.extra).extra
+
 
 class AuditQuery(Schema):
-    event_type: int | None = None
-    actor: str = ""
-    object_type: str = ""
-    object_id: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
+    event_type: Annotated[int, Field(ge=1, le=9999)] | None = None
+    actor: Username = ""
+    object_type: Identifier = ""
+    object_id: Identifier = ""
+    date_from: BoundedDate | None = None
+    date_to: BoundedDate | None = None
 
 
 @router.get("/events", response=list[AuditEventOut])

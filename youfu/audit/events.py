@@ -20,6 +20,7 @@ class EventType(enum.IntEnum):
     QUALIFICATION_CHANGED = 104
     LIFE_EVENT_RECORDED = 110
     REGISTRY_IMPORTED = 120
+    REGISTRY_IMPORT_CHECKED = 121  # a dry run, or an import refused as a whole: nothing written
     ANNUAL_REVIEW_OPENED = 130
     ANNUAL_REVIEW_CONFIRMED = 131
     ANNUAL_REVIEW_SUSPENDED = 132
@@ -28,6 +29,10 @@ class EventType(enum.IntEnum):
     STANDARDS_IMPORTED = 201
     TOPUP_SET = 202
     BENEFIT_SETTINGS_CHANGED = 203
+    STANDARDS_APPROVED = 204
+    STANDARDS_REFUSED = 205
+    TOPUP_APPROVED = 206
+    TOPUP_REFUSED = 207
     BATCH_CREATED = 210
     BATCH_APPROVED = 211
     BATCH_DISCARDED = 212
@@ -58,6 +63,8 @@ class EventType(enum.IntEnum):
     PETITION_PERSON_LINKED = 418
     PETITION_ROUTED = 419
     PETITION_REMINDER_SENT = 420
+    PETITION_EXTENSION_REQUESTED = 421
+    PETITION_EXTENSION_REFUSED = 422
     RECEPTION_DAY_CREATED = 430
     RECEPTION_DAY_CHANGED = 431
     RECEPTION_DAY_CANCELLED = 432
@@ -80,6 +87,7 @@ class EventType(enum.IntEnum):
     ACCOUNT_UNLOCKED = 913
     TOKEN_ISSUED = 920
     TOKEN_REVOKED = 921
+    SESSIONS_ENDED = 922  # every session and token of a user, after a password, lock or role change
     TOTP_ENROLLED = 930
     TOTP_REMOVED = 931
     AUDIT_EXPORTED = 941
@@ -100,12 +108,17 @@ EVENT_LABELS = {
     EventType.QUALIFICATION_CHANGED: _("qualification changed"),
     EventType.LIFE_EVENT_RECORDED: _("life event recorded"),
     EventType.REGISTRY_IMPORTED: _("registry imported"),
+    EventType.REGISTRY_IMPORT_CHECKED: _("registry file checked, nothing imported"),
     EventType.ANNUAL_REVIEW_OPENED: _("annual confirmation opened"),
     EventType.ANNUAL_REVIEW_CONFIRMED: _("annual confirmation given"),
     EventType.ANNUAL_REVIEW_SUSPENDED: _("suspended after annual confirmation"),
     EventType.STANDARDS_IMPORTED: _("benefit standards imported"),
     EventType.TOPUP_SET: _("local top-up set"),
     EventType.BENEFIT_SETTINGS_CHANGED: _("benefit settings changed"),
+    EventType.STANDARDS_APPROVED: _("benefit standards approved"),
+    EventType.STANDARDS_REFUSED: _("benefit standards refused"),
+    EventType.TOPUP_APPROVED: _("local top-up approved"),
+    EventType.TOPUP_REFUSED: _("local top-up refused"),
     EventType.BATCH_CREATED: _("payment batch created"),
     EventType.BATCH_APPROVED: _("payment batch approved"),
     EventType.BATCH_DISCARDED: _("payment batch discarded"),
@@ -134,6 +147,8 @@ EVENT_LABELS = {
     EventType.PETITION_PERSON_LINKED: _("petition linked to a registered person"),
     EventType.PETITION_ROUTED: _("petition routed to a township"),
     EventType.PETITION_REMINDER_SENT: _("petition reminder sent"),
+    EventType.PETITION_EXTENSION_REQUESTED: _("petition extension requested"),
+    EventType.PETITION_EXTENSION_REFUSED: _("petition extension refused"),
     EventType.RECEPTION_DAY_CREATED: _("reception day created"),
     EventType.RECEPTION_DAY_CHANGED: _("reception day changed"),
     EventType.RECEPTION_DAY_CANCELLED: _("reception day cancelled"),
@@ -152,6 +167,7 @@ EVENT_LABELS = {
     EventType.ACCOUNT_UNLOCKED: _("account unlocked"),
     EventType.TOKEN_ISSUED: _("API token issued"),
     EventType.TOKEN_REVOKED: _("API token revoked"),
+    EventType.SESSIONS_ENDED: _("all sessions and API tokens ended"),
     EventType.TOTP_ENROLLED: _("two-factor enrolled"),
     EventType.TOTP_REMOVED: _("two-factor removed"),
     EventType.AUDIT_EXPORTED: _("audit log exported"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from youfu.audit import context
 from youfu.audit.chain import GENESIS, event_digest
 from youfu.audit.events import EventType
+from youfu.audit.masking import mask_event_values
 from youfu.audit.models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ def record_event(
         region_id = region
     else:
         region_id = region.pk
+    # Personal values never reach the log in clear, whichever service writes the event.
+    masked = mask_event_values(int(event_type), old, new, extra)
     ctx = context.current()
     with transaction.atomic():
         # The head row is the chain's lock: appends are serialized, so seq has no gaps and
@@ -71,9 +74,9 @@ def record_event(
             "region_id": region_id,
             "object_type": object_type,
             "object_id": str(object_id),
-            "old": _plain_json(old),
-            "new": _plain_json(new),
-            "extra": _plain_json(extra) or {},
+            "old": _plain_json(masked.old),
+            "new": _plain_json(masked.new),
+            "extra": _plain_json(masked.extra) or {},
             "ip": ctx.ip,
             "channel": ctx.channel,
         }

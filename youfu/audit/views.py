@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 
@@ -8,13 +7,15 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from youfu.accounts.roles import Capability
 from youfu.audit.events import EVENT_LABELS, EventType
 from youfu.audit.forms import AuditSearchForm
+from youfu.audit.masking import describe_changes, mask_event_values
 from youfu.audit.selectors import AuditFilter, audit_events_for
 from youfu.audit.services import record_event
+from youfu.core.csvio import SafeCsvWriter
 from youfu.core.views import capability_required
 
 
@@ -38,6 +39,11 @@ def audit_search_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page:
         event.label = _label(event.event_type)  # type: ignore[attr-defined]
+        # Masked on the way out too: events written before personal values were masked at
+        # the source keep their rows (the chain), never their clear values on this page.
+        event.changes = describe_changes(  # type: ignore[attr-defined]
+            event.event_type, event.old, event.new, event.extra
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -63,9 +69,19 @@ def audit_export_view(request: HttpRequest) -> HttpResponseBase:
         actor=request.user,  # type: ignore[arg-type]
         extra={"filters": {k: v for k, v in filters.__dict__.items() if v}, "count": events.count()},
     )
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter(_Echo())
+
+    def as_json(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False) if value is not None else ""
+
+    language = translation.get_language()
 
     def rows() -> Iterator[str]:
+        # The body streams after the view returns: keep the auditor's language for the labels.
+        with translation.override(language):
+            yield from _rows()
+
+    def _rows() -> Iterator[str]:
         yield "\ufeff"
         yield writer.writerow(
             [
@@ -83,9 +99,11 @@ def audit_export_view(request: HttpRequest) -> HttpResponseBase:
                 "ip",
                 "channel",
                 "hash",
+                "changes",
             ]
         )
         for e in events.iterator(chunk_size=2000):
+            masked = mask_event_values(e.event_type, e.old, e.new, e.extra)
             yield writer.writerow(
                 [
                     e.seq,
@@ -96,12 +114,13 @@ def audit_export_view(request: HttpRequest) -> HttpResponseBase:
                     e.region_id or "",
                     e.object_type,
                     e.object_id,
-                    json.dumps(e.old, ensure_ascii=False) if e.old is not None else "",
-                    json.dumps(e.new, ensure_ascii=False) if e.new is not None else "",
-                    json.dumps(e.extra, ensure_ascii=False),
+                    as_json(masked.old),
+                    as_json(masked.new),
+                    as_json(masked.extra),
                     e.ip or "",
                     e.channel,
                     e.hash,
+                    "; ".join(str(line) for line in describe_changes(e.event_type, e.old, e.new, e.extra)),
                 ]
             )
 

@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext as _
 
+from youfu.core.csvio import xlsx_cells
 from youfu.petitions.models import Category, Channel, Petition
 from youfu.regions.models import Region
 
@@ -131,12 +132,12 @@ def to_xlsx(stats: dict[str, Any], *, title: str) -> bytes:
         assert sheet is not None
         first = False
         sheet.title = sheet_title[:31]
-        sheet.append([title])
+        sheet.append(xlsx_cells(sheet, [title]))
         sheet.append([""] + [label for _name, label in labels])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in [*stats[key], stats["total"]]:
-            sheet.append([row["label"]] + [row[name] for name, _label in labels])
+            sheet.append(xlsx_cells(sheet, [row["label"]] + [row[name] for name, _label in labels]))
         sheet.column_dimensions["A"].width = 18
     buffer = BytesIO()
     workbook.save(buffer)

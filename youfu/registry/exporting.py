@@ -12,7 +12,6 @@ of queries per 2,000 people, whatever the size of the region.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from youfu.accounts.services import require
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
 from youfu.core.crypto import decrypt
+from youfu.core.csvio import SafeCsvWriter, xlsx_cells
 from youfu.core.errors import InvalidInput
 from youfu.core.idnumber import mask_id_number, normalize_id_number
 from youfu.core.messages import Message
@@ -169,7 +169,7 @@ def write_csv(rows: Iterator[list[Any]]) -> Iterator[str]:
         def write(self, value: str) -> str:
             return value
 
-    writer = csv.writer(Echo())
+    writer = SafeCsvWriter(Echo())
     yield "\ufeff"
     yield writer.writerow(HEADERS)
     for row in rows:
@@ -204,11 +204,12 @@ def write_xlsx(rows: Iterator[list[Any]], target: IO[bytes] | str | os.PathLike[
         for index, value in enumerate(row):
             if index in text_columns and value is not None:
                 cell = WriteOnlyCell(sheet, value=str(value))
+                cell.data_type = "s"  # text, even one that begins with "=" (never a formula)
                 cell.number_format = "@"
                 values.append(cell)
             else:
                 values.append(value)
-        sheet.append(values)
+        sheet.append(xlsx_cells(sheet, values))
     workbook.save(target)
     return count
 

@@ -8,8 +8,9 @@ rejected file can be given back with an error column (``store_error_report``).
 Set-based, because a province imports hundreds of thousands of rows: the workbook is read
 by calamine (Rust), existing people are found by their blind index in chunks, and the new
 people, qualifications and assessments are inserted in one transaction (``_insert``) with
-one REGISTRY_IMPORTED audit event. Changes to people already registered (``update=True``)
-get one audit event per person, as a clerk's edit does.
+one REGISTRY_IMPORTED audit event, which also names the people an update changed (ids and
+field names, never values). A dry run, or a file refused as a whole, writes nothing but its
+REGISTRY_IMPORT_CHECKED event (the file, its row count and the outcome).
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ from youfu.accounts.services import require
 from youfu.audit.events import EventType
 from youfu.audit.services import diff, record_event
 from youfu.core.crypto import decrypt, encrypt
-from youfu.core.csvio import decode_text
+from youfu.core.csvio import decode_text, neutralize
 from youfu.core.errors import Conflict, InvalidInput, NotFound
-from youfu.core.imports import ImportRejected, RowError
+from youfu.core.imports import ImportRejected, RowError, check_text_table, check_workbook
 from youfu.core.messages import Message
 from youfu.core.text import compact, normalize_text
 from youfu.regions.models import RegionLevel
@@ -248,6 +249,7 @@ def _xlsx_grid(data: bytes) -> Grid:
         raise InvalidInput(
             Message(gettext_noop("The file is not an .xlsx workbook.")), code="unsupported_file"
         )
+    check_workbook(data)  # before calamine, which would abort the process on a vast sheet
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # calamine raises its own error types for broken workbooks
@@ -320,6 +322,7 @@ def _csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 def _csv_grid(data: bytes) -> Grid:
+    check_text_table(data)
     text = decode_text(data)
     rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), _csv_dialect(text))]
     return Grid("csv", "", rows, encoding=_csv_encoding(data))
@@ -812,14 +815,16 @@ def _check_database(plan: _Plan, user: User, *, update: bool, column: dict[str, 
         row = person_plan.first_row
         beneficiary = visible.get(pk)
         if beneficiary is None:
+            # Registered where this user does not see: say no more than that the row cannot be
+            # imported here (never where the person lives, nor that they are registered at all).
             plan.errors.append(
                 RowError(
                     row,
                     id_col,
                     Message(
                         gettext_noop(
-                            "A person with this ID number is registered outside your region; "
-                            "ask the county to transfer the file."
+                            "This person cannot be imported here; "
+                            "the county's registry clerk can tell you why."
                         )
                     ),
                 )
@@ -1146,7 +1151,8 @@ def _write(plan: _Plan, updates: list[_Update], *, acting_user: User, filename: 
     now = timezone.now()
     person_ids, qualifications_created = _insert_new_people(new, now)
     changed: list[Beneficiary] = []
-    added: list[tuple[Beneficiary, Qualification, QualificationData]] = []
+    fields_changed: set[str] = set()
+    added: list[Qualification] = []
     for u in updates:
         b = u.beneficiary
         if u.changes:
@@ -1159,37 +1165,26 @@ def _write(plan: _Plan, updates: list[_Update], *, acting_user: User, filename: 
                 b.bank_account_encrypted = encrypt(u.changes["bank_account"])
                 b.bank_account_masked = mask_account(u.changes["bank_account"])
             b.updated_at = now
-            old, new_values = diff(before, snapshot(b))
+            old, _ = diff(before, snapshot(b))
+            fields_changed.update(old)
             changed.append(b)
-            record_event(
-                EventType.BENEFICIARY_CHANGED,
-                actor=acting_user,
-                region=b.region_id,
-                obj=b,
-                old=old,
-                new=new_values,
-                extra={"source": "import", "file": filename},
-            )
         if u.new_qualifications:
-            objs = _create_qualifications([(b.pk, q) for q in u.new_qualifications])
-            added += [(b, obj, q) for obj, q in zip(objs, u.new_qualifications, strict=True)]
+            added += _create_qualifications([(b.pk, q) for q in u.new_qualifications])
     Beneficiary.objects.bulk_update(
         changed,
         ["phone", "bank_name", "bank_account_encrypted", "bank_account_masked", "updated_at"],
         batch_size=BATCH,
     )
-    for b, obj, q in added:
-        record_event(
-            EventType.QUALIFICATION_ADDED,
-            actor=acting_user,
-            region=b.region_id,
-            obj=obj,
-            new={**qualification_columns(q), "beneficiary": b.pk},
-            extra={"source": "import", "file": filename},
-        )
+    # One record for the whole file, however many people it holds (a province's import stays
+    # fast): the ids it created and changed and the names of the fields it changed, never values.
+    townships = {p.person.township.pk for p in new} | {
+        u.beneficiary.township_id for u in updates if u.changes or u.new_qualifications
+    }
     record_event(
         EventType.REGISTRY_IMPORTED,
         actor=acting_user,
+        # The township when the file concerns one (its auditor sees it), else the importer's region.
+        region=next(iter(townships)) if len(townships) == 1 else acting_user.region_id,
         object_type="registry.beneficiary",
         extra={
             "file": filename,
@@ -1200,6 +1195,9 @@ def _write(plan: _Plan, updates: list[_Update], *, acting_user: User, filename: 
             "persons_updated": len(changed),
             # The new people's ids, so the log can tell which rows this import made.
             "beneficiary_ids": _ranges(person_ids),
+            "updated_ids": _ranges([b.pk for b in changed]),
+            "fields_changed": sorted(fields_changed),
+            "qualification_ids": _ranges([q.pk for q in added]),
         },
     )
 
@@ -1227,8 +1225,57 @@ def import_registry(
     every bad row, and ``InvalidInput`` for a file that cannot be read at all.
     """
     require(acting_user, Capability.WRITE_REGISTRY)
-    with _collector_paused():
-        return _import(data, filename, acting_user=acting_user, dry_run=dry_run, update=update)
+    checked = functools.partial(
+        _record_check, data, filename, acting_user=acting_user, dry_run=dry_run, update=update
+    )
+    try:
+        with _collector_paused():
+            result = _import(data, filename, acting_user=acting_user, dry_run=dry_run, update=update)
+    except RegistryImportRejected as exc:
+        checked(outcome="rejected", rows=exc.rows, errors=len(exc.errors), warnings=len(exc.warnings))
+        raise
+    except InvalidInput as exc:
+        checked(outcome="unreadable", rows=0, errors=1, warnings=0, code=exc.code)
+        raise
+    if dry_run:
+        checked(outcome="ok", rows=result.rows, errors=0, warnings=len(result.warnings))
+    return result
+
+
+def _record_check(
+    data: bytes,
+    filename: str,
+    *,
+    acting_user: User,
+    dry_run: bool,
+    update: bool,
+    outcome: str,
+    rows: int,
+    errors: int,
+    warnings: int,
+    code: str = "",
+) -> None:
+    """A dry run, or an import refused as a whole, leaves its trace as a real import does:
+    the file, its row count and the outcome (counts only, never a row's content). Trying ID
+    numbers against the registry through dry runs shows in the log."""
+    extra: dict[str, Any] = {
+        "file": filename,
+        "sha256": sha256(data).hexdigest(),
+        "dry_run": dry_run,
+        "update": update,
+        "rows": rows,
+        "outcome": outcome,
+        "errors": errors,
+        "warnings": warnings,
+    }
+    if code:
+        extra["code"] = code
+    record_event(
+        EventType.REGISTRY_IMPORT_CHECKED,
+        actor=acting_user,
+        object_type="registry.beneficiary",
+        extra=extra,
+    )
 
 
 @contextlib.contextmanager
@@ -1485,6 +1532,7 @@ def _annotated_xlsx(data: bytes, layout: SheetLayout, by_row: dict[int, list[Row
             continue
         cell = ws.cell(row=row, column=column)
         cell.value = _error_text(errors)
+        cell.data_type = "s"  # a message may quote a cell that began with "=": text, never a formula
         cell.font = red
         cell.alignment = wrap
         for e in errors:
@@ -1514,7 +1562,9 @@ def _annotated_csv(data: bytes, layout: SheetLayout, by_row: dict[int, list[RowE
             note = _error_text(by_row[number])
         else:
             note = ""
-        writer.writerow([*padded, note])
+        # The clerk's own cells go back as they were; the added note is neutralised, since a
+        # message may quote a cell (a formula-like value at its start would run).
+        writer.writerow([*padded, neutralize(note)])
     encoding = _csv_encoding(data)
     return out.getvalue().encode(encoding)
 

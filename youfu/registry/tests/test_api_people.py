@@ -227,7 +227,8 @@ class TestReadAndPatch:
         person = Beneficiary.objects.get(pk=zhang.pk)
         assert person.name == "张三" and person.notes == "搬至县城"
         event = AuditEvent.objects.get(event_type=EventType.BENEFICIARY_CHANGED)
-        assert event.old == {"phone": "13912345678", "residence": "rural", "notes": ""}
+        assert event.old == {"phone": "139****5678", "residence": "rural", "notes": ""}
+        assert event.new is not None and event.new["notes"] == "(changed)"  # never the text
 
     def test_patch_refuses_bank_fields_and_bad_values(
         self, world: World, client: Client, zhang: Beneficiary

@@ -48,12 +48,17 @@ def errors_of(exc: ImportRejected) -> set[tuple[int, str]]:
 
 
 def counts() -> tuple[int, int, int, int]:
+    """What an import writes; a dry run or a refused file leaves only its check in the log."""
     return (
         Beneficiary.objects.count(),
         Qualification.objects.count(),
         DisabilityAssessment.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(event_type=EventType.REGISTRY_IMPORT_CHECKED).count(),
     )
+
+
+def checks() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(event_type=EventType.REGISTRY_IMPORT_CHECKED).order_by("seq"))
 
 
 class TestFiles:
@@ -88,6 +93,29 @@ class TestFiles:
         assert event.extra["file"] == "名册.xlsx"
         assert event.extra["persons_created"] == 2 and event.extra["rows"] == 2
         assert len(event.extra["sha256"]) == 64
+
+    def test_the_import_record_has_its_region_and_ids_not_people(self, world: World) -> None:
+        # Issue 10, item 11: one record, in the township the file concerns (its auditor sees
+        # it), or the importer's region when it spans several; ids, never names.
+        run(world, xlsx(table([person_row(姓名="张三"), person_row(姓名="李四")])))
+        run(
+            world,
+            xlsx(
+                table(
+                    [
+                        person_row(姓名="王五"),
+                        person_row(姓名="赵六", **{"乡镇(街道)": "东岭镇", "村(社区)": ""}),
+                    ]
+                )
+            ),
+        )
+        one, spread = AuditEvent.objects.filter(event_type=EventType.REGISTRY_IMPORTED).order_by("seq")
+        assert one.region_id == world.township_a.code
+        assert spread.region_id == world.county_clerk.region_id
+        ids = sorted(Beneficiary.objects.values_list("pk", flat=True))
+        assert one.extra["beneficiary_ids"] == [[ids[0], ids[1]]]
+        for name in ("张三", "李四", "王五", "赵六"):
+            assert name not in str(one.extra) + str(spread.extra)
 
     @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
     def test_it_reads_csv_in_utf8_bom_and_gbk(self, world: World, encoding: str) -> None:
@@ -403,13 +431,25 @@ class TestRegisteredPeople:
         assert errors_of(exc) == {(2, "公民身份号码")}
         assert "update" in exc.errors[0].message.en
 
-    def test_someone_registered_outside_the_users_region_cannot_be_updated(self, world: World) -> None:
+    @pytest.mark.parametrize("dry_run", [True, False])
+    @pytest.mark.parametrize("update", [True, False])
+    def test_someone_registered_outside_the_users_region_is_only_not_importable_here(
+        self, world: World, dry_run: bool, update: bool
+    ) -> None:
+        # Issue 10, item 16: the township clerk learns nothing of where the person lives.
         person = register(world.county_clerk, world.village_b)
         number = decrypt(person.id_number_encrypted)
         row = person_row(公民身份号码=number)
-        exc = rejected(world, xlsx(table([row])), acting_user=world.township_clerk, update=True)
+        exc = rejected(
+            world, xlsx(table([row])), acting_user=world.township_clerk, update=update, dry_run=dry_run
+        )
         assert errors_of(exc) == {(2, "公民身份号码")}
-        assert "outside your region" in exc.errors[0].message.en
+        message = exc.errors[0].message
+        assert "cannot be imported here" in message.en
+        for text in (message.en, message.zh, str(exc.envelope())):
+            for hint in ("outside", "region", "transfer", "registered", "区域", "登记", "转", "乡镇"):
+                assert hint not in text, (hint, text)
+            assert world.township_b.name not in text and world.village_b.name not in text
 
     def test_update_changes_phone_and_bank_and_adds_qualifications_with_audit(self, world: World) -> None:
         changed = register(world.county_clerk, world.village_a, name="张三")
@@ -437,7 +477,7 @@ class TestRegisteredPeople:
         result = run(world, xlsx(table(rows)), update=True)
         assert (result.persons_created, result.qualifications_created, result.persons_updated) == (1, 2, 1)
         changed.refresh_from_db()
-        assert changed.phone == "13911112222" and changed.bank_name == "邮储银行"
+        assert changed.phone == "13911112222" and changed.bank_name == "中国邮政储蓄银行"  # the listed name
         assert decrypt(changed.bank_account_encrypted) == "6210000000000000009"
         assert changed.bank_account_masked.endswith("0009")
         assert set(changed.qualifications.values_list("category", flat=True)) == {
@@ -445,22 +485,17 @@ class TestRegisteredPeople:
             "disabled_veteran",
         }
         assert DisabilityAssessment.objects.get().level == 9
-        events = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
-        kinds = [e.event_type for e in events]
-        assert kinds == [
-            EventType.BENEFICIARY_CHANGED,
-            EventType.QUALIFICATION_ADDED,
-            EventType.REGISTRY_IMPORTED,
-        ]
-        change = events[0]
-        assert change.object_id == str(changed.pk)
-        assert change.old == {
-            "phone": "13800000000",
-            "bank_name": "农商银行",
-            "bank_account": "***************0001",
-        }
-        assert change.new["bank_account"].endswith("0009") and "6210" not in change.new["bank_account"]
-        assert events[2].extra["persons_updated"] == 1
+        # One record for the file (issue 10, item 11): the ids and field names it changed, no values.
+        (event,) = AuditEvent.objects.filter(seq__gt=before)
+        assert event.event_type == EventType.REGISTRY_IMPORTED
+        assert event.extra["persons_updated"] == 1
+        assert event.extra["updated_ids"] == [[changed.pk, changed.pk]]
+        assert event.extra["fields_changed"] == ["bank_account", "bank_name", "phone"]
+        added = changed.qualifications.get(category="disabled_veteran")
+        assert event.extra["qualification_ids"] == [[added.pk, added.pk]]
+        assert event.region_id == world.township_a.code
+        for value in ("13911112222", "13800000000", "6210000000000000009", "邮储银行"):
+            assert value not in str(event.extra)
 
     def test_update_leaves_the_name_and_registered_qualification_and_warns(self, world: World) -> None:
         person = register(world.county_clerk, world.village_a, name="张三")
@@ -479,7 +514,7 @@ class TestAllOrNothing:
     def test_one_bad_row_and_nothing_is_imported(self, world: World) -> None:
         register(world.county_clerk, world.village_a, name="旧人")
         before = counts()
-        rows = [person_row(姓名=f"人{i}") for i in range(20)]
+        rows = [person_row(姓名="人" + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"[i]) for i in range(20)]
         rows[13]["优抚类别"] = "英雄"
         exc = rejected(world, xlsx(table(rows)))
         assert errors_of(exc) == {(15, "优抚类别")}
@@ -510,6 +545,41 @@ class TestAllOrNothing:
         assert counts() == before
         with pytest.raises(ImportRejected):
             run(world, xlsx(table([person_row(优抚类别="")])), dry_run=True)
+
+    def test_a_dry_run_leaves_its_trace_without_personal_data(self, world: World) -> None:
+        # Issue 10, item 16: dry runs are audited like imports (a dry run can probe ID numbers).
+        rows = [person_row(姓名="张三"), person_row(姓名="李四")]
+        run(world, xlsx(table(rows)), "名册.xlsx", dry_run=True)
+        with pytest.raises(ImportRejected):
+            run(world, xlsx(table([person_row(优抚类别="")])), "坏.xlsx", dry_run=True)
+        with pytest.raises(ImportRejected):
+            run(world, xlsx(table([person_row(优抚类别="")])), "坏.xlsx")
+        with pytest.raises(InvalidInput):
+            run(world, b"PK\x03\x04 not a workbook", "假.xlsx", dry_run=True)
+        ok, refused, refused_real, unreadable = checks()
+        assert ok.extra | {"sha256": ""} == {
+            "file": "名册.xlsx",
+            "sha256": "",
+            "dry_run": True,
+            "update": False,
+            "rows": 2,
+            "outcome": "ok",
+            "errors": 0,
+            "warnings": 0,
+        }
+        assert ok.actor_name == world.county_clerk.username and ok.region_id == world.county.code
+        assert (refused.extra["outcome"], refused.extra["rows"], refused.extra["errors"]) == (
+            "rejected",
+            1,
+            1,
+        )
+        assert (refused_real.extra["dry_run"], refused_real.extra["outcome"]) == (False, "rejected")
+        assert (unreadable.extra["outcome"], unreadable.extra["rows"]) == ("unreadable", 0)
+        for event in (ok, refused, refused_real, unreadable):
+            text = str([event.old, event.new, event.extra])
+            for personal in ("张三", "李四", rows[0]["公民身份号码"], rows[0]["联系电话"]):
+                assert personal not in text
+        assert not AuditEvent.objects.filter(event_type=EventType.REGISTRY_IMPORTED).exists()
 
     def test_someone_registered_meanwhile_rolls_everything_back(
         self, world: World, monkeypatch: pytest.MonkeyPatch

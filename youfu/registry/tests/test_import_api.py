@@ -11,6 +11,7 @@ from django.test import Client
 
 from youfu.accounts.models import User
 from youfu.accounts.services import do_issue_token
+from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.registry.models import Beneficiary
 from youfu.registry.tests.test_import_helpers import person_row, table, xlsx
@@ -57,7 +58,11 @@ def test_a_rejected_file_is_a_400_with_the_rows(world: World, client: Client) ->
     assert error["code"] == "import_rejected"
     assert [(r["row"], r["column"]) for r in error["rows"]] == [(3, "伤残等级")]
     assert "warnings" in error
-    assert Beneficiary.objects.count() == 0 and AuditEvent.objects.count() == events
+    assert Beneficiary.objects.count() == 0
+    # Only the refused file's own trace (issue 10, item 16): its rows and outcome.
+    (check,) = AuditEvent.objects.filter(seq__gt=events)
+    assert check.event_type == EventType.REGISTRY_IMPORT_CHECKED
+    assert (check.extra["outcome"], check.extra["rows"], check.extra["errors"]) == ("rejected", 2, 1)
 
 
 def test_unreadable_files_and_forbidden_users(world: World, client: Client) -> None:

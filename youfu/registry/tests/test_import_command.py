@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.registry.models import Beneficiary, Qualification
 from youfu.registry.tests.test_import_helpers import csv_bytes, person_row, table, xlsx
@@ -64,7 +65,9 @@ def test_a_rejected_file_exits_1_with_every_row_in_json(world: World, tmp_path: 
     ]
     assert set(payload["errors"][0]) >= {"row", "column", "message"}
     assert payload["error"]["code"] == "import_rejected"
-    assert Beneficiary.objects.count() == 0 and AuditEvent.objects.count() == 0
+    assert Beneficiary.objects.count() == 0
+    (check,) = AuditEvent.objects.all()
+    assert check.event_type == EventType.REGISTRY_IMPORT_CHECKED and check.extra["outcome"] == "rejected"
 
 
 def test_without_json_it_prints_the_rows_and_exits_1(world: World, tmp_path: Path) -> None:
@@ -79,7 +82,11 @@ def test_dry_run_writes_nothing_and_exits_0(world: World, tmp_path: Path) -> Non
     code, out, _ = run(path, "--as", world.county_clerk.username, "--dry-run", "--json")
     assert code == 0
     assert json.loads(out)["persons_created"] == 1 and json.loads(out)["dry_run"] is True
-    assert Beneficiary.objects.count() == 0 and AuditEvent.objects.count() == 0
+    assert Beneficiary.objects.count() == 0
+    (check,) = AuditEvent.objects.all()  # a dry run is audited like an import (issue 10, item 16)
+    assert check.event_type == EventType.REGISTRY_IMPORT_CHECKED
+    assert (check.extra["dry_run"], check.extra["outcome"], check.extra["rows"]) == (True, "ok", 1)
+    assert check.channel == "cli" and check.actor_name == world.county_clerk.username
     code, out, _ = run(path, "--as", world.county_clerk.username)
     assert code == 0 and "1" in out
 

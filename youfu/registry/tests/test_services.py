@@ -96,7 +96,7 @@ class TestUpdateAndReveal:
         person = register(world.county_clerk, world.village_a)
         do_update_beneficiary(person, acting_user=world.county_clerk, phone="13900000000", name="张三")
         event = AuditEvent.objects.get(event_type=EventType.BENEFICIARY_CHANGED)
-        assert event.old == {"phone": "13800000000"} and event.new == {"phone": "13900000000"}
+        assert event.old == {"phone": "138****0000"} and event.new == {"phone": "139****0000"}
 
     def test_an_update_that_changes_nothing_writes_nothing(self, world: World) -> None:
         person = register(world.county_clerk, world.village_a)
