@@ -5,10 +5,12 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 
 from youfu.core.errors import YoufuError
 
@@ -41,3 +43,21 @@ def form_error(form: forms.Form, exc: YoufuError, default_field: str | None = No
             placed = True
     if not placed:
         form.add_error(default_field if default_field in form.fields else None, str(exc.message))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """youfu's answer to a failed CSRF check (``CSRF_FAILURE_VIEW``): a 403 page in the site's
+    layout and the visitor's language that says what to do, instead of Django's stock page
+    and its DEBUG hint. The reason is not shown: ``django.security.csrf`` logs it already.
+
+    The layout follows the address (``YOUFU_CSRF_FAILURE_LAYOUTS``, prefix → template), so a
+    petitioner on the public pages stays in the public pages' layout."""
+    layout = "base.html"
+    for prefix, template in getattr(settings, "YOUFU_CSRF_FAILURE_LAYOUTS", {}).items():
+        if request.path.startswith(prefix):
+            layout = template
+            break
+    # The same address, opened afresh, brings a new form and token. Leading slashes are
+    # folded so that the link can never read as another host ("//host/...").
+    again = "/" + request.path.lstrip("/")
+    return render(request, "core/csrf_failure.html", {"layout": layout, "again_url": again}, status=403)

@@ -1,8 +1,9 @@
 """/api/v1/public: the petitioner's status lookup, no login.
 
 ``GET /api/v1/public/petitions/{receipt_code}?phone_tail=NNNN`` answers what the /p/
-lookup page shows. A wrong code or phone answers exactly like an unknown code (404);
-attempts are rate-limited per IP and per code (429).
+lookup page shows. A wrong code or phone answers exactly like an unknown code (404); a
+client that keeps failing on a code is held back on it (429, ``ratelimit``), while the right
+pair from anyone else is still answered.
 """
 
 from datetime import date
@@ -12,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from youfu.accounts.middleware import client_ip
+from youfu.core.bounds import Choice, Note, PhoneText
 from youfu.petitions.models import Petition
 from youfu.petitions.public import find_for_petitioner, public_status, shown_for
 from youfu.petitions.services import do_rate_petition
@@ -70,15 +72,15 @@ class PublicPetitionOut(Schema):
 
 
 class RatingIn(Schema):
-    phone_tail: str
-    rating: str
-    comment: str = ""
+    phone_tail: PhoneText
+    rating: Choice
+    comment: Note = ""
 
 
 @router.get("/petitions/{receipt_code}", auth=None, response=PublicPetitionOut)
 def lookup(request: HttpRequest, receipt_code: str, phone_tail: str = "") -> dict[str, Any]:
     petition = find_for_petitioner(receipt_code, phone_tail, ip=client_ip(request))
-    return public_status(petition)
+    return public_status(petition, phone_tail)
 
 
 @router.post("/petitions/{receipt_code}/satisfaction", auth=None, response=PublicPetitionOut)
@@ -86,9 +88,11 @@ def rate(request: HttpRequest, receipt_code: str, payload: RatingIn) -> dict[str
     """满意 / 基本满意 / 不满意 with a comment, once the matter was replied."""
     petition = find_for_petitioner(receipt_code, payload.phone_tail, ip=client_ip(request))
     do_rate_petition(
-        shown_for(petition).petition,
+        shown_for(petition, payload.phone_tail).petition,
         rating=payload.rating,
         comment=clean_text(payload.comment, "comment", max_length=2000, required=False),
         acting_user=None,
     )
-    return public_status(Petition.objects.select_related("handling_unit", "repeat_of").get(pk=petition.pk))
+    return public_status(
+        Petition.objects.select_related("handling_unit", "repeat_of").get(pk=petition.pk), payload.phone_tail
+    )

@@ -2,7 +2,8 @@
 phone number → state, dates, the deadlines that apply, the reply once given.
 
 No staff names and no internal notes are shown. A wrong code, a wrong phone and an
-unknown code all get the same answer; attempts are rate-limited per IP and per code.
+unknown code all get the same answer; failed tries are limited per client and per code,
+but the right code and phone pair is never refused because of someone else's tries.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 
 from youfu.core.errors import InvalidInput, NotFound, YoufuError
 from youfu.core.messages import Message
 from youfu.petitions.codes import CodeShape, format_code, normalize_code
 from youfu.petitions.models import DeadlineKind, Petition, Satisfaction, State
-from youfu.petitions.ratelimit import lookup_allowed
+from youfu.petitions.ratelimit import lookup_refused, record_failure
 from youfu.petitions.services import RATEABLE
 
 NO_MATCH = Message(gettext_noop("No matter matches this receipt code and phone number."))
@@ -40,39 +42,66 @@ class NoMatch(NotFound):
 
 def find_for_petitioner(raw_code: str, phone_tail: str, *, ip: str | None) -> Petition:
     """The petition the code and phone tail identify, or ``NoMatch`` (always the same),
-    ``InvalidInput`` for a code with a typo, ``TooManyAttempts`` when rate-limited."""
+    ``InvalidInput`` for a code with a typo, ``TooManyAttempts`` when this client is held
+    back on this code (``ratelimit``: only by its own failures, never by other people's)."""
     code, shape = normalize_code(raw_code)
-    if not lookup_allowed(ip, code):
+    tail = re.sub(r"\D", "", phone_tail or "")
+    petition = None
+    if shape == CodeShape.OK and len(tail) == 4:
+        # One query whatever is wrong: the code and the phone are checked together, and
+        # before the limits, so that a held-back try costs what any other does.
+        petition = (
+            Petition.objects.select_related("handling_unit", "repeat_of", "repeat_of__handling_unit")
+            .filter(receipt_code=code, petitioners__phone_tail=tail)
+            .first()
+        )
+    if lookup_refused(ip, code):
         raise TooManyAttempts(TOO_MANY)
     if shape == CodeShape.TYPO:
+        # Never a real code (its check character is wrong): not a guess, not counted.
         raise InvalidInput(TYPO, code="receipt_code_typo", fields={"receipt_code": TYPO})
-    tail = re.sub(r"\D", "", phone_tail or "")
-    if shape != CodeShape.OK or len(tail) != 4:
-        raise NoMatch(NO_MATCH)
-    # One query whatever is wrong: the code and the phone are checked together.
-    petition = (
-        Petition.objects.select_related("handling_unit", "repeat_of", "repeat_of__handling_unit")
-        .filter(receipt_code=code, petitioners__phone_tail=tail)
-        .first()
-    )
     if petition is None:
+        # A wrong pair and an unknown code count alike, so they are answered alike too.
+        record_failure(ip, code)
         raise NoMatch(NO_MATCH)
     return petition
 
 
 @dataclass(frozen=True)
 class Shown:
-    """The petition the public sees for a code: a repeat shows the case it was linked to."""
+    """The petition the public sees for a code: a repeat shows the case it was linked to
+    when the person who asked is a petitioner of that case too."""
 
     code: str
     petition: Petition
     is_repeat: bool
 
 
-def shown_for(petition: Petition) -> Shown:
-    if petition.repeat_of_id is not None and petition.repeat_of is not None:
-        return Shown(petition.receipt_code, petition.repeat_of, True)
-    return Shown(petition.receipt_code, petition, False)
+def _asker_in(petition: Petition, original: Petition, phone_tail: str | None) -> bool:
+    """Whether the petitioner whose phone ends in ``phone_tail`` (the one who asked) is also a
+    petitioner of ``original``: the same ID number (blind index) or the same phone."""
+    tail = re.sub(r"\D", "", phone_tail or "")
+    if len(tail) != 4:
+        return False
+    keys = list(petition.petitioners.filter(phone_tail=tail).values_list("id_number_index", "phone"))
+    same_person = Q(pk__in=[])
+    for index, phone in keys:
+        if index:
+            same_person |= Q(id_number_index=index)
+        if phone:
+            same_person |= Q(phone=phone)
+    return original.petitioners.filter(same_person).exists()
+
+
+def shown_for(petition: Petition, phone_tail: str | None = None) -> Shown:
+    """A public page shows only what belongs to the code and phone it was asked with: the
+    case a repeat was joined to only when the asker is a petitioner of that case as well
+    (a link made before links were checked, or a group member not named in the earlier
+    case, sees their own petition and no more)."""
+    original = petition.repeat_of if petition.repeat_of_id is not None else None
+    if original is not None and _asker_in(petition, original, phone_tail):
+        return Shown(petition.receipt_code, original, True)
+    return Shown(petition.receipt_code, petition, petition.repeat_of_id is not None)
 
 
 def applicable_deadlines(p: Petition) -> list[dict[str, Any]]:
@@ -120,8 +149,8 @@ def review_advice(p: Petition) -> str:
     return ""
 
 
-def public_status(petition: Petition) -> dict[str, Any]:
-    shown = shown_for(petition)
+def public_status(petition: Petition, phone_tail: str | None = None) -> dict[str, Any]:
+    shown = shown_for(petition, phone_tail)
     p = shown.petition
     replied = p.replied_on is not None
     events = [

@@ -117,7 +117,12 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
             form.add_error("receipt_code", str(exc.message))
         else:
             request.session.cycle_key()
-            request.session[LOOKUP] = {"pk": petition.pk, "at": timezone.now().isoformat()}
+            # The phone tail asked with decides what of a linked case may be shown (public.shown_for).
+            request.session[LOOKUP] = {
+                "pk": petition.pk,
+                "at": timezone.now().isoformat(),
+                "tail": form.cleaned_data["phone_tail"],
+            }
             return redirect("public:status")
     return render(request, "petitions/public/lookup.html", {"form": form, "refused": refused}, status=status)
 
@@ -146,11 +151,12 @@ def status_view(request: HttpRequest) -> HttpResponse:
     petition = _looked_up(request)
     if petition is None:
         return redirect("public:lookup")
+    tail = str(request.session.get(LOOKUP, {}).get("tail", ""))
     form = PublicRateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             do_rate_petition(
-                shown_for(petition).petition,
+                shown_for(petition, tail).petition,
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
                 acting_user=None,
@@ -162,7 +168,7 @@ def status_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "petitions/public/status.html",
-        {"s": public_status(petition), "form": form},
+        {"s": public_status(petition, tail), "form": form},
     )
 
 

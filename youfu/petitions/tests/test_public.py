@@ -12,7 +12,7 @@ from django.test import Client
 from youfu.audit.models import AuditEvent
 from youfu.petitions.codes import format_code, new_code, normalize_code
 from youfu.petitions.models import Petition, State
-from youfu.petitions.services import do_extend_petition, do_reply_petition
+from youfu.petitions.services import do_approve_extension, do_extend_petition, do_reply_petition
 from youfu.petitions.tests.factories import JPEG, PDF, PNG, accepted, petitioner, register
 from youfu.testing import World
 
@@ -83,6 +83,52 @@ class TestSubmitting:
         assert "a.png" not in attachment.file.name and attachment.content_type == "image/png"
 
 
+class TestCsrfFailure:
+    """A form sent without a valid token gets youfu's own page, in the public layout and in
+    Chinese, never Django's stock page with its DEBUG hint; and CSRF stays enforced."""
+
+    @pytest.mark.parametrize(
+        "path, data",
+        [
+            ("/p/lookup/", {"receipt_code": "ABCD-EFGH-JKMNP", "phone_tail": "1234"}),
+            ("/p/submit/", {"name": "赵六", "phone": "13812345678", "subject": "x", "content": "y"}),
+            ("/p/status/", {"rating": "satisfied"}),
+        ],
+    )
+    def test_youfus_page_in_chinese(self, world: World, path: str, data: dict[str, str]) -> None:
+        strict = Client(enforce_csrf_checks=True)
+        response = strict.post(path, data)
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert '<html lang="zh-hans">' in html
+        assert "表单未能提交" in html and "重新打开页面" in html and "信访 — 退役军人事务" in html
+        assert f'href="{path}"' in html  # the link that opens the form afresh
+        assert "DEBUG" not in html and "CSRF验证失败" not in html  # Django's stock page
+        assert Petition.objects.count() == 0
+
+    def test_the_public_pages_keep_their_origin(self, world: World) -> None:
+        # "no-referrer" made browsers post "Origin: null", which the CSRF check refuses.
+        html = Client().get("/p/submit/").content.decode()
+        assert '<meta name="referrer" content="same-origin">' in html and "no-referrer" not in html
+
+    def test_a_post_from_the_pages_own_origin_goes_through(self, world: World) -> None:
+        strict = Client(enforce_csrf_checks=True)
+        strict.get("/p/lookup/")
+        token = strict.cookies["csrftoken"].value
+        response = strict.post(
+            "/p/lookup/",
+            {"receipt_code": "ABCD-EFGH-JKMNP", "phone_tail": "1234", "csrfmiddlewaretoken": token},
+            HTTP_ORIGIN="http://testserver",
+        )
+        assert response.status_code == 200
+        null_origin = strict.post(
+            "/p/lookup/",
+            {"receipt_code": "ABCD-EFGH-JKMNP", "phone_tail": "1234", "csrfmiddlewaretoken": token},
+            HTTP_ORIGIN="null",
+        )
+        assert null_origin.status_code == 403 and "表单未能提交" in null_origin.content.decode()
+
+
 class TestReceiptCodes:
     def test_shape_and_check_character(self) -> None:
         code = new_code()
@@ -136,23 +182,104 @@ class TestLookup:
         assert without_csrf(wrong_phone) == without_csrf(unknown)
         assert 'data-testid="refused"' in without_csrf(unknown) and "0000" not in without_csrf(wrong_phone)
 
-    def test_attempts_are_rate_limited_per_code(self, world: World, settings: LazySettings) -> None:
-        settings.YOUFU_PETITION_LOOKUP_LIMITS = {"code": (3, 3600), "ip": (100, 3600)}
-        p = register(world.township_clerk)
-        statuses = []
-        for i in range(5):
-            client = Client(REMOTE_ADDR=f"10.0.0.{i}")
-            statuses.append(lookup(client, p.receipt_code, "0000").status_code)  # type: ignore[attr-defined]
-        assert statuses == [200, 200, 200, 429, 429]
-        # Even the right phone is held back now: guessing cannot go on.
-        assert lookup(Client(REMOTE_ADDR="10.0.1.1"), p.receipt_code, "1234").status_code == 429  # type: ignore[attr-defined]
-
-    def test_attempts_are_rate_limited_per_ip(
-        self, world: World, client: Client, settings: LazySettings
+    def test_a_code_being_guessed_at_still_answers_its_owner(
+        self, world: World, settings: LazySettings
     ) -> None:
-        settings.YOUFU_PETITION_LOOKUP_LIMITS = {"ip": (3, 3600), "code": (100, 3600)}
-        statuses = [lookup(client, format_code(new_code()), "1234").status_code for _ in range(4)]  # type: ignore[attr-defined]
+        settings.YOUFU_PETITION_LOOKUP_LIMITS = {"code": (3, 3600), "ip_code": (2, 3600), "ip": (100, 3600)}
+        p = register(world.township_clerk)
+        guessers = [Client(REMOTE_ADDR=f"10.0.0.{i}") for i in range(5)]
+        statuses = [lookup(c, p.receipt_code, f"000{i}").status_code for i, c in enumerate(guessers)]  # type: ignore[attr-defined]
+        assert statuses == [200] * 5  # each a plain "no match"; the code is now guarded
+        # A client that failed on the guarded code gets one more try, then it is held back...
+        assert lookup(guessers[0], p.receipt_code, "0005").status_code == 200  # type: ignore[attr-defined]
+        assert lookup(guessers[0], p.receipt_code, "1234").status_code == 429  # type: ignore[attr-defined]
+        # ...but the owner, on their own phone, is answered: nobody can lock them out.
+        owner = Client(REMOTE_ADDR="172.16.5.9")
+        assert lookup(owner, p.receipt_code_display, "1234")["Location"] == "/p/status/"  # type: ignore[index]
+        assert str(State.REGISTERED.label) in owner.get("/p/status/").content.decode()
+        # An owner who mistypes the tail once gets a second try.
+        careless = Client(REMOTE_ADDR="172.16.5.10")
+        assert lookup(careless, p.receipt_code, "1243").status_code == 200  # type: ignore[attr-defined]
+        assert lookup(careless, p.receipt_code, "1234").status_code == 302  # type: ignore[attr-defined]
+
+    def test_a_code_being_guessed_at_still_answers_its_owner_over_the_api(self, world: World) -> None:
+        p = register(world.township_clerk)
+        url = f"/api/v1/public/petitions/{p.receipt_code}?phone_tail="
+        attacker = Client(REMOTE_ADDR="10.9.9.9")
+        answers = [attacker.get(f"{url}{n:04d}").status_code for n in range(12)]
+        assert answers == [404] * 10 + [429] * 2  # the defaults: 10 failures on the code guard it
+        owner = Client(REMOTE_ADDR="10.9.9.10")  # the owner, on another address
+        assert owner.get(f"{url}1234").json()["state"] == "registered"
+
+    def test_many_clients_together_are_stopped_long_before_10000_tails(self, world: World) -> None:
+        p = register(world.township_clerk, petitioners=[petitioner(phone="13900009876")])
+        url = f"/api/v1/public/petitions/{p.receipt_code}?phone_tail="
+        tails = (f"{n:04d}" for n in range(10_000))
+        answered = 0
+        clients = 250
+        for i in range(clients):
+            client = Client(REMOTE_ADDR=f"10.{i // 250}.{i % 250}.1")
+            for tail in tails:
+                response = client.get(f"{url}{tail}")
+                if response.status_code == 429:
+                    break  # this client is held back; the next one goes on with the next tail
+                assert response.status_code == 404
+                answered += 1
+        # The defaults: the first client fails 10 times, which guards the code; then every
+        # other client gets 2 failures on it, and its third try is refused.
+        assert answered == 10 + 2 * (clients - 1)
+        assert answered < 10_000 // 15 and next(tails) < "9876"
+
+    def test_one_client_is_limited_on_the_codes_it_guessed_at(
+        self, world: World, settings: LazySettings
+    ) -> None:
+        settings.YOUFU_PETITION_LOOKUP_LIMITS = {"ip": (3, 3600), "code": (100, 3600), "ip_code": (100, 3600)}
+        p = register(world.township_clerk)
+        other = register(world.township_clerk)
+        client = Client(REMOTE_ADDR="10.0.0.1")
+        statuses = [lookup(client, p.receipt_code, f"000{i}").status_code for i in range(4)]  # type: ignore[attr-defined]
         assert statuses == [200, 200, 200, 429]
+        assert lookup(client, p.receipt_code, "1234").status_code == 429  # type: ignore[attr-defined]
+        # Spreading guesses over other codes gives one try on each, then the same refusal...
+        assert lookup(client, format_code(new_code()), "1234").status_code == 200  # type: ignore[attr-defined]
+        # ...while a matter of its own, never guessed at from there, is still answered,
+        assert lookup(client, other.receipt_code, "1234").status_code == 302  # type: ignore[attr-defined]
+        # and so is everybody behind another address.
+        assert lookup(Client(REMOTE_ADDR="10.0.0.2"), p.receipt_code, "1234").status_code == 302  # type: ignore[attr-defined]
+
+    def test_an_ipv6_client_is_its_whole_64(self, world: World, settings: LazySettings) -> None:
+        settings.YOUFU_PETITION_LOOKUP_LIMITS = {"ip": (2, 3600), "code": (100, 3600), "ip_code": (100, 3600)}
+        p = register(world.township_clerk)
+        for i in range(2):
+            lookup(Client(REMOTE_ADDR=f"2001:db8:1:2::{i + 1}"), p.receipt_code, "0000")
+        neighbour = Client(REMOTE_ADDR="2001:db8:1:2:ffff::7")
+        assert lookup(neighbour, p.receipt_code, "0001").status_code == 429  # type: ignore[attr-defined]
+        elsewhere = Client(REMOTE_ADDR="2001:db8:1:3::1")
+        assert lookup(elsewhere, p.receipt_code, "0001").status_code == 200  # type: ignore[attr-defined]
+
+    def test_a_wrong_pair_and_an_unknown_code_stay_alike_when_limited(
+        self, world: World, settings: LazySettings
+    ) -> None:
+        settings.YOUFU_PETITION_LOOKUP_LIMITS = {"ip": (100, 3600), "code": (3, 3600), "ip_code": (2, 3600)}
+        p = register(world.township_clerk)
+        unknown = format_code(new_code())
+        api = "/api/v1/public/petitions/{}?phone_tail=9{}99"
+        pages: list[tuple[object, object]] = []
+        for i in range(6):
+            pages.append(
+                (
+                    lookup(Client(REMOTE_ADDR="10.1.0.1"), p.receipt_code_display, "0000"),
+                    lookup(Client(REMOTE_ADDR="10.2.0.1"), unknown, "0000"),
+                )
+            )
+            known = Client(REMOTE_ADDR="10.3.0.1").get(api.format(p.receipt_code, i))
+            other = Client(REMOTE_ADDR="10.4.0.1").get(api.format(unknown, i))
+            assert (known.status_code, known.content) == (other.status_code, other.content)
+        # The page and the API count on the same code: after 2 + 2 failures, both are held back.
+        assert known.status_code == 429
+        assert [k.status_code for k, _ in pages] == [200, 200, 429, 429, 429, 429]  # type: ignore[attr-defined]
+        for k, u in pages:
+            assert k.status_code == u.status_code and without_csrf(k) == without_csrf(u)  # type: ignore[attr-defined]
 
     def test_the_reply_and_the_satisfaction_form(self, world: World, client: Client) -> None:
         p = accepted(world)
@@ -171,6 +298,7 @@ class TestLookup:
     def test_the_extension_reason_is_shown(self, world: World, client: Client) -> None:
         p = accepted(world, received_on=date(2025, 6, 2))
         do_extend_petition(p, days=20, reason="需到省厅调档", acting_user=world.township_clerk)
+        do_approve_extension(p, acting_user=world.leader)
         lookup(client, p.receipt_code, "1234")
         assert "需到省厅调档" in client.get("/p/status/").content.decode()
 
