@@ -2,24 +2,40 @@
 audited (every write is a service). Transitions that are not allowed answer 409."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_noop
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import User
 from youfu.accounts.scope import get_visible_or_404
 from youfu.api.pagination import PageNumberPagination
+from youfu.core.bounds import (
+    MAX_PETITIONERS,
+    BoundedDate,
+    Choice,
+    Id,
+    IdNumberText,
+    LongText,
+    Note,
+    PersonName,
+    PhoneText,
+    RegionCode,
+    ShortText,
+    Text200,
+    Username,
+)
 from youfu.petitions import services
 from youfu.petitions.codes import format_code
 from youfu.petitions.models import Petition, PetitionEvent, ReceptionDay
 from youfu.petitions.selectors import (
     RepeatCandidate,
     get_petition,
+    latest_extension,
     petitions_for,
     possible_repeats,
     reception_days_for,
@@ -45,26 +61,26 @@ router = Router(tags=["petitions"])
 
 
 class PetitionerIn(Schema):
-    name: str
-    phone: str = ""
-    id_number: str | None = None
+    name: PersonName
+    phone: PhoneText = ""
+    id_number: IdNumberText | None = None
 
 
 class PetitionIn(Schema):
-    channel: str
-    received_on: date
-    category: str
-    subject: str
-    content: str
-    petitioners: list[PetitionerIn] = []
-    group_size: int | None = None
+    channel: Choice
+    received_on: BoundedDate
+    category: Choice
+    subject: Text200
+    content: LongText
+    petitioners: list[PetitionerIn] = Field([], max_length=MAX_PETITIONERS)
+    group_size: Annotated[int, Field(ge=1, le=100_000)] | None = None
     # Representatives of a group (at most 5): people, or just their names.
-    representatives: list[PetitionerIn | str] = []
-    region: str | None = None  # a region code; the acting user's region when left out
-    referred_by: str = ""
-    beneficiary: int | None = None
-    reception: int | None = None
-    repeat_of: int | None = None
+    representatives: list[PetitionerIn | PersonName] = Field([], max_length=MAX_PETITIONERS)
+    region: RegionCode | None = None  # a region code; the acting user's region when left out
+    referred_by: Text200 = ""
+    beneficiary: Id | None = None
+    reception: Id | None = None
+    repeat_of: Id | None = None
 
 
 class PetitionerOut(Schema):
@@ -82,6 +98,15 @@ class RepeatOut(Schema):
     subject: str
     similarity: float
     concluded_after_rereview: bool
+
+
+class ExtensionOut(Schema):
+    state: str  # pending | approved | refused
+    days: int
+    reason: str
+    requested_on: date
+    decided_by: str | None  # the leader's username
+    decided_on: date | None
 
 
 class PetitionOut(Schema):
@@ -134,6 +159,8 @@ class PetitionOut(Schema):
     rereview_request_due: date | None
     rereview_due: date | None
     calendar_complete: bool
+    # The last extension request (Art. 34); only an approved one changes ``handle_due``.
+    extension: ExtensionOut | None
 
 
 class PetitionCreatedOut(PetitionOut):
@@ -183,104 +210,108 @@ class EventOut(Schema):
 
 
 class AcceptIn(Schema):
-    accepted_on: date
-    handling_unit: int | str | None = None
-    lead: str | None = None
-    note: str = ""
+    accepted_on: BoundedDate
+    handling_unit: Id | ShortText | None = None
+    lead: Username | None = None
+    note: Note = ""
 
 
 class DeclineIn(Schema):
-    declined_on: date | None = None
-    reason: str
-    notice_text: str
-    earlier_case: int | None = None
+    declined_on: BoundedDate | None = None
+    reason: Note
+    notice_text: Annotated[str, Field(max_length=5000)]
+    earlier_case: Id | None = None
 
 
 class ForwardIn(Schema):
-    forwarded_on: date | None = None
-    forwarded_to: str
-    note: str = ""
+    forwarded_on: BoundedDate | None = None
+    forwarded_to: Text200
+    note: Note = ""
 
 
 class AssignIn(Schema):
-    handling_unit: int | str
-    lead: str
-    assigned_on: date | None = None
-    note: str = ""
+    handling_unit: Id | ShortText
+    lead: Username
+    assigned_on: BoundedDate | None = None
+    note: Note = ""
 
 
 class StartIn(Schema):
-    started_on: date | None = None
-    note: str = ""
+    started_on: BoundedDate | None = None
+    note: Note = ""
 
 
 class ExtendIn(Schema):
-    days: int
-    reason: str
+    days: Annotated[int, Field(ge=1, le=30, description="at most 30 days (Art. 34)")]
+    reason: Note
+
+
+class RefuseExtensionIn(Schema):
+    reason: Note
 
 
 class ReplyIn(Schema):
-    replied_on: date
-    text: str
+    replied_on: BoundedDate
+    text: LongText
 
 
 class RequestIn(Schema):
-    requested_on: date
-    note: str = ""
+    requested_on: BoundedDate
+    note: Note = ""
 
 
 class ConcludeIn(Schema):
-    concluded_on: date | None = None
-    note: str = ""
+    concluded_on: BoundedDate | None = None
+    note: Note = ""
 
 
 class LinkRepeatIn(Schema):
-    original: int
+    original: Id
 
 
 class SatisfactionIn(Schema):
-    rating: str
-    comment: str = ""
+    rating: Choice
+    comment: Note = ""
 
 
 class RouteIn(Schema):
-    region: str
-    note: str = ""
+    region: RegionCode
+    note: Note = ""
 
 
 class BeneficiaryIn(Schema):
-    beneficiary: int | None
+    beneficiary: Id | None
 
 
 class ReceptionDayIn(Schema):
-    date: date
-    place: str
-    leader: str | None = None  # a username
-    leader_name: str = ""
-    leader_title: str = ""
-    time: str = ""
-    topics: str = ""
-    region: str | None = None
+    date: BoundedDate
+    place: Text200
+    leader: Username | None = None
+    leader_name: ShortText = ""
+    leader_title: ShortText = ""
+    time: Annotated[str, Field(max_length=40)] = ""
+    topics: Note = ""
+    region: RegionCode | None = None
 
 
 # The field is named "date" like the type: the annotation must not read the field's default.
-_OptionalDate = date | None
+_OptionalDate = BoundedDate | None
 
 
 class ReceptionDayPatch(Schema):
     """Only the fields sent change; ``leader: null`` unlinks the leader's account."""
 
     date: _OptionalDate = None
-    place: str | None = None
-    leader: str | None = None  # a username
-    leader_name: str | None = None
-    leader_title: str | None = None
-    time: str | None = None
-    topics: str | None = None
+    place: Text200 | None = None
+    leader: Username | None = None
+    leader_name: ShortText | None = None
+    leader_title: ShortText | None = None
+    time: Annotated[str, Field(max_length=40)] | None = None
+    topics: Note | None = None
 
 
 class ReceptionDayCancelIn(Schema):
-    reason: str
+    reason: Note
 
 
 class ReceptionDayOut(Schema):
@@ -306,6 +337,20 @@ class ReceptionDayOut(Schema):
 
 
 # --- presenting ----------------------------------------------------------------------------
+
+
+def extension_out(p: Petition) -> dict[str, Any] | None:
+    extension = latest_extension(p)
+    if extension is None:
+        return None
+    return {
+        "state": extension.state,
+        "days": extension.days,
+        "reason": extension.reason,
+        "requested_on": extension.requested_on,
+        "decided_by": extension.decided_by.username if extension.decided_by else None,
+        "decided_on": extension.decided_on,
+    }
 
 
 def petition_out(p: Petition) -> dict[str, Any]:
@@ -339,6 +384,7 @@ def petition_out(p: Petition) -> dict[str, Any]:
         "handling_unit_name": p.handling_unit.name if p.handling_unit else None,
         "lead": p.lead.username if p.lead else None,
         "earlier_case": p.earlier_case_id,
+        "extension": extension_out(p),
         **{
             name: getattr(p, name)
             for name in (
@@ -427,7 +473,7 @@ def _today() -> date:
 
 @router.get("", response=list[PetitionSummaryOut])
 @paginate(PageNumberPagination)
-def list_petitions(request: HttpRequest, state: str | None = None) -> QuerySet[Petition]:
+def list_petitions(request: HttpRequest, state: Choice | None = None) -> QuerySet[Petition]:
     user = _reader(request)
     qs: QuerySet[Petition] = petitions_for(user)
     if state:
@@ -696,12 +742,32 @@ def start(request: HttpRequest, petition_id: int, payload: StartIn) -> dict[str,
 
 @router.post("/{petition_id}/extend", response=PetitionOut)
 def extend(request: HttpRequest, petition_id: int, payload: ExtendIn) -> dict[str, Any]:
+    """Request an extension of the conclusion period (1–30 days, once). A clerk's request
+    waits for a leader (``extension.state`` "pending"); a leader's call approves it at once."""
     petition = _petition(request, petition_id)
-    services.do_extend_petition(
+    services.do_request_extension(
         petition,
         days=payload.days,
         reason=clean_text(payload.reason, "reason", max_length=2000),
         acting_user=_user(request),
+    )
+    return _fresh(petition)
+
+
+@router.post("/{petition_id}/extend/approve", response=PetitionOut)
+def approve_extension(request: HttpRequest, petition_id: int) -> dict[str, Any]:
+    """A leader approves the waiting request: ``handle_due`` moves."""
+    petition = _petition(request, petition_id)
+    services.do_approve_extension(petition, acting_user=_user(request))
+    return _fresh(petition)
+
+
+@router.post("/{petition_id}/extend/refuse", response=PetitionOut)
+def refuse_extension(request: HttpRequest, petition_id: int, payload: RefuseExtensionIn) -> dict[str, Any]:
+    """A leader refuses the waiting request: ``handle_due`` stays, and a new request may follow."""
+    petition = _petition(request, petition_id)
+    services.do_refuse_extension(
+        petition, reason=clean_text(payload.reason, "reason", max_length=2000), acting_user=_user(request)
     )
     return _fresh(petition)
 

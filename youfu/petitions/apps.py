@@ -6,8 +6,15 @@ class PetitionsConfig(AppConfig):
     label = "petitions"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from youfu.core.sections import register_person_section, register_work_source
         from youfu.core.workdays import calendar_changed
+        from youfu.petitions.sections import deadlines_work, extensions_work, person_petitions_card
         from youfu.petitions.services import on_calendar_changed
 
         # core may not import petitions (data flows one way): it signals instead.
         calendar_changed.connect(on_calendar_changed, dispatch_uid="petitions.recompute_deadlines")
+        register_person_section("petitions", person_petitions_card, order=20)
+        register_work_source("petition_deadlines", _("Petitions"), deadlines_work, order=10)
+        register_work_source("petition_extensions", _("Petition extensions"), extensions_work, order=11)

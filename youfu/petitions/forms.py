@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import Department, User
+from youfu.core.bounds import validate_date_in_range
+from youfu.core.forms import CHOOSE, NONE_CHOSEN
 from youfu.petitions.deadlines import MAX_EXTENSION_DAYS
 from youfu.petitions.models import Category, Channel, ReceptionDay, Satisfaction
 from youfu.regions.models import Region
@@ -21,20 +23,27 @@ class DateInput(forms.DateInput):
 
 
 def date_field(label: Any, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DateInput())
+    return forms.DateField(
+        label=label, required=required, widget=DateInput(), validators=[validate_date_in_range]
+    )
 
 
 class RegisterForm(forms.Form):
     channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices)
     received_on = date_field(_("received on"))
     category = forms.ChoiceField(label=_("category"), choices=Category.choices)
-    region = forms.ModelChoiceField(label=_("township"), queryset=Region.objects.none())
+    region = forms.ModelChoiceField(label=_("township"), queryset=Region.objects.none(), empty_label=CHOOSE)
     subject = forms.CharField(label=_("subject"), max_length=200)
     content = forms.CharField(label=_("content"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
-    group_size = forms.IntegerField(label=_("number of petitioners"), min_value=1, required=False)
+    group_size = forms.IntegerField(
+        label=_("number of petitioners"), min_value=1, max_value=100_000, required=False
+    )
     referred_by = forms.CharField(label=_("referred by (higher level)"), max_length=200, required=False)
     reception = forms.ModelChoiceField(
-        label=_("reception day"), queryset=ReceptionDay.objects.none(), required=False
+        label=_("reception day"),
+        queryset=ReceptionDay.objects.none(),
+        required=False,
+        empty_label=NONE_CHOSEN,
     )
 
     def __init__(self, *args: Any, regions: Any, receptions: Any, **kwargs: Any) -> None:
@@ -70,8 +79,10 @@ class RegisterForm(forms.Form):
 
 
 class UnitAndLead(forms.Form):
-    handling_unit = forms.ModelChoiceField(label=_("handling unit"), queryset=Department.objects.none())
-    lead = forms.ModelChoiceField(label=_("lead"), queryset=User.objects.none())
+    handling_unit = forms.ModelChoiceField(
+        label=_("handling unit"), queryset=Department.objects.none(), empty_label=CHOOSE
+    )
+    lead = forms.ModelChoiceField(label=_("lead"), queryset=User.objects.none(), empty_label=CHOOSE)
 
     def __init__(self, *args: Any, units: Any = None, leads: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -123,6 +134,16 @@ class ExtendForm(forms.Form):
     )
 
 
+class ApproveExtensionForm(forms.Form):
+    """Approving needs no input: the request carries the days and the reason."""
+
+
+class RefuseExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for the refusal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ReplyForm(forms.Form):
     replied_on = date_field(_("replied on"))
     text = forms.CharField(label=_("reply"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}))
@@ -152,7 +173,7 @@ class LinkRepeatForm(forms.Form):
 
 
 class RouteForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("township"), queryset=Region.objects.none())
+    region = forms.ModelChoiceField(label=_("township"), queryset=Region.objects.none(), empty_label=CHOOSE)
     note = forms.CharField(label=_("note"), required=False, max_length=2000)
 
     def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
@@ -173,7 +194,9 @@ class ReceptionDayForm(forms.Form):
     date = date_field(_("date"))
     time = forms.CharField(label=_("time"), max_length=40, required=False)
     place = forms.CharField(label=_("place"), max_length=200)
-    leader = forms.ModelChoiceField(label=_("leader"), queryset=User.objects.none(), required=False)
+    leader = forms.ModelChoiceField(
+        label=_("leader"), queryset=User.objects.none(), required=False, empty_label=NONE_CHOSEN
+    )
     leader_name = forms.CharField(label=_("leader's name"), max_length=100, required=False)
     leader_title = forms.CharField(label=_("title"), max_length=100, required=False)
     topics = forms.CharField(

@@ -296,6 +296,63 @@ class PetitionEvent(models.Model):
         return f"{self.petition_id}: {self.from_state}→{self.to_state}"
 
 
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("waiting for a leader's approval")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("not approved")
+
+
+# The states that use up the one extension (Art. 34): a refused request does not.
+LIVE_EXTENSION_STATES = (ExtensionState.PENDING, ExtensionState.APPROVED)
+
+
+class Extension(models.Model):
+    """A request to extend the conclusion period (信访工作条例 Art. 34: 经本机关负责人批准).
+
+    A clerk asks; a leader approves or refuses. Only an approved extension lengthens the
+    period (it is then copied to ``Petition.extension_days``, which the deadlines read) and
+    is shown to the petitioner. Refused requests stay as history.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="extensions")
+    state = models.CharField(
+        _("state"), max_length=10, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    days = models.PositiveSmallIntegerField(_("days"))
+    reason = models.TextField(_("reason for the extension"))
+    requested_on = models.DateField(_("requested on"))
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refusal_reason = models.TextField(_("reason for the refusal"), blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="petition__region__code", department_path="petition__handling_unit")
+
+    class Meta:
+        ordering = ["petition", "pk"]
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        indexes = [models.Index(fields=["state", "requested_on"], name="extension_state_requested")]
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1, days__lte=30), name="extension_days_1_30"),
+            # One extension per matter: at most one request waiting or approved at a time.
+            models.UniqueConstraint(
+                fields=["petition"],
+                condition=Q(state__in=["pending", "approved"]),
+                name="extension_one_live_per_petition",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}: +{self.days} ({self.state})"
+
+
 def _attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name is random: the uploaded name is kept in a column, never in a path.
     import uuid

@@ -37,11 +37,9 @@ from youfu.petitions.models import (
     Petition,
     State,
 )
-from youfu.petitions.selectors import county_of
+from youfu.petitions.selectors import SOON_WORKING_DAYS, county_of
 
 logger = logging.getLogger(__name__)
-
-SOON_WORKING_DAYS = 3
 
 
 @dataclass

@@ -15,7 +15,10 @@ from youfu.accounts.roles import Capability, Role
 from youfu.accounts.scope import get_visible_or_404
 from youfu.core.errors import PermissionDenied
 from youfu.petitions.models import (
+    HANDLING_STATES,
     OPEN_STATES,
+    Extension,
+    ExtensionState,
     Notification,
     Petition,
     PetitionEvent,
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 SIMILAR_SUBJECT = 0.6
 RECENT_DAYS = 365
+SOON_WORKING_DAYS = 3  # "due soon": within this many working days
 
 
 def petitions_for(user: User | Any) -> QuerySet[Petition]:
@@ -82,6 +86,20 @@ def person_keys(petitioners: list[PetitionerData]) -> tuple[list[str], list[str]
 def stored_person_keys(petition: Petition) -> tuple[list[str], list[str]]:
     rows = list(petition.petitioners.values_list("id_number_index", "phone"))
     return [i for i, _ in rows if i], [p for _, p in rows if p]
+
+
+def share_a_petitioner(a: Petition, b: Petition) -> bool:
+    """Whether the two matters name one person, as repeats are found: the same ID number
+    (blind index) or the same phone number."""
+    indexes, phones = stored_person_keys(a)
+    if not indexes and not phones:
+        return False
+    same_person = Q()
+    if indexes:
+        same_person |= Q(id_number_index__in=indexes)
+    if phones:
+        same_person |= Q(phone__in=phones)
+    return b.petitioners.filter(same_person).exists()
 
 
 def possible_repeats(
@@ -174,12 +192,71 @@ def county_of(region: Region) -> Region:
     return current
 
 
+def running_due(*, after: date | None = None, until: date | None = None) -> Q:
+    """Matters whose running deadline (the one the bureau works to in their state, as
+    ``Petition.current_due``) lies between ``after`` and ``until`` (both included)."""
+
+    def within(field: str) -> Q:
+        bounds = Q(**{f"{field}__isnull": False})
+        if after is not None:
+            bounds &= Q(**{f"{field}__gte": after})
+        if until is not None:
+            bounds &= Q(**{f"{field}__lte": until})
+        return bounds
+
+    return (
+        (Q(state=State.REGISTERED) & within("accept_due"))
+        | (Q(state__in=HANDLING_STATES) & within("handle_due"))
+        | (Q(state=State.REVIEW_REQUESTED) & within("review_due"))
+        | (Q(state=State.REREVIEW_REQUESTED) & within("rereview_due"))
+    )
+
+
+def townships_for_routing(petition: Petition) -> QuerySet[Region]:
+    """The townships (乡镇/街道) of the matter's county that it can be given to (交乡镇(街道)办理),
+    not the villages below its current place."""
+    county = county_of(petition.region)
+    qs: QuerySet[Region] = (
+        Region.objects.filter(level=RegionLevel.TOWNSHIP, code__startswith=county.scope_prefix)
+        .exclude(pk=petition.region_id)
+        .order_by("code")
+    )
+    return qs
+
+
 def my_petitions(user: User) -> QuerySet[Petition]:
     """The matters a user leads or their department handles, still open."""
     mine = Q(lead=user)
     if user.department_id is not None:
         mine |= Q(handling_unit_id=user.department_id)
     return petitions_for(user).filter(mine, state__in=OPEN_STATES).order_by("handle_due", "pk")
+
+
+def latest_extension(petition: Petition) -> Extension | None:
+    """The petition's last extension request (waiting, approved or refused), or None."""
+    found: Extension | None = (
+        Extension.objects.filter(petition_id=petition.pk)
+        .select_related("requested_by", "decided_by")
+        .order_by("-pk")
+        .first()
+    )
+    return found
+
+
+# Requests a leader can still act on: the matter is still being handled.
+_DECIDABLE = (State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS)
+
+
+def extensions_to_decide(user: User | Any) -> QuerySet[Extension]:
+    """Extension requests waiting for a leader's decision, within the user's scope, oldest
+    first (the nearest deadline first among those)."""
+    qs: QuerySet[Extension] = (
+        Extension.objects.visible_to(user)
+        .filter(state=ExtensionState.PENDING, petition__state__in=_DECIDABLE)
+        .select_related("petition", "petition__region", "requested_by")
+        .order_by("petition__handle_due", "pk")
+    )
+    return qs
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

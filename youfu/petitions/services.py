@@ -17,10 +17,11 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
@@ -40,8 +41,11 @@ from youfu.petitions.codes import new_code
 from youfu.petitions.models import (
     CLOSED_STATES,
     DUE_FIELDS,
+    LIVE_EXTENSION_STATES,
     Attachment,
     Channel,
+    Extension,
+    ExtensionState,
     Petition,
     Petitioner,
     PetitionEvent,
@@ -53,6 +57,7 @@ from youfu.petitions.selectors import (
     RECENT_DAYS,
     handling_units_for,
     leads_for,
+    share_a_petitioner,
     subject_key,
 )
 from youfu.petitions.validation import PetitionData, invalid
@@ -490,6 +495,12 @@ FORWARD = Step("forward", gettext_noop("forwarded"), EventType.PETITION_FORWARDE
 ASSIGN = Step("assign", gettext_noop("assigned"), EventType.PETITION_ASSIGNED)
 START = Step("start", gettext_noop("started"), EventType.PETITION_STARTED)
 EXTEND = Step("extend", gettext_noop("extended"), EventType.PETITION_EXTENDED)
+EXTENSION_REQUEST = Step(
+    "extension_request", gettext_noop("sent for an extension"), EventType.PETITION_EXTENSION_REQUESTED
+)
+EXTENSION_REFUSE = Step(
+    "extension_refuse", gettext_noop("refused an extension"), EventType.PETITION_EXTENSION_REFUSED
+)
 REPLY = Step("reply", gettext_noop("replied"), EventType.PETITION_REPLIED)
 REVIEW_REQUEST = Step("review_request", gettext_noop("sent for review"), EventType.PETITION_REVIEW_REQUESTED)
 REVIEW_REPLY = Step("review_reply", gettext_noop("answered on review"), EventType.PETITION_REVIEW_REPLIED)
@@ -710,18 +721,165 @@ def do_start_petition(
         )
 
 
-def do_extend_petition(petition: Petition, *, days: int, reason: str, acting_user: User) -> Petition:
-    """Extend the conclusion period once, by at most 30 days, with a reason the petitioner
-    is shown. The period itself grows (60 + n days from acceptance)."""
-    _require_casework(acting_user)
-    _require_visible(petition, acting_user)
-    if petition.extension_days is not None:
+# --- extensions (Art. 34: 经本机关负责人批准) ---------------------------------------------------
+
+EXTENDABLE = frozenset({State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS})
+
+
+class ExtensionAction(StrEnum):
+    REQUEST = "request"  # a clerk asks
+    GRANT = "grant"  # a leader extends: the head of the organ's approval itself
+    APPROVE = "approve"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class ExtensionTransition:
+    to_state: str
+    capability: Capability  # who may take it
+    step: Step  # the timeline row and the audit event
+
+
+# The extension's one transition table: (its state, action) → next state and who may take it.
+# ``None`` is "no extension in play": none asked yet, or the last request was refused (a
+# refusal does not use up the one extension). The services, the pages' actions and the API
+# all read it.
+EXTENSION_TRANSITIONS: dict[tuple[str | None, str], ExtensionTransition] = {
+    (None, ExtensionAction.REQUEST): ExtensionTransition(
+        ExtensionState.PENDING, Capability.WRITE_RECORDS, EXTENSION_REQUEST
+    ),
+    (None, ExtensionAction.GRANT): ExtensionTransition(ExtensionState.APPROVED, Capability.APPROVE, EXTEND),
+    (ExtensionState.PENDING, ExtensionAction.APPROVE): ExtensionTransition(
+        ExtensionState.APPROVED, Capability.APPROVE, EXTEND
+    ),
+    (ExtensionState.PENDING, ExtensionAction.REFUSE): ExtensionTransition(
+        ExtensionState.REFUSED, Capability.APPROVE, EXTENSION_REFUSE
+    ),
+}
+
+
+def live_extension(petition: Petition) -> Extension | None:
+    """The request waiting or approved (at most one), or None."""
+    return (
+        Extension.objects.filter(petition_id=petition.pk, state__in=LIVE_EXTENSION_STATES)
+        .select_related("requested_by", "decided_by")
+        .first()
+    )
+
+
+def extension_actions(petition: Petition, user: User) -> list[str]:
+    """What ``user`` may do with the petition's extension now, from the transition table."""
+    _live, state = _extension_state(petition)
+    if state is None and petition.state not in EXTENDABLE:
+        return []
+    return [
+        action
+        for (from_state, action), t in EXTENSION_TRANSITIONS.items()
+        if from_state == state and user.can(t.capability)
+    ]
+
+
+EXTENSION_PENDING = gettext_noop("An extension request is already waiting for a leader's decision.")
+
+
+def _extension_state(petition: Petition) -> tuple[Extension | None, str | None]:
+    live = live_extension(petition)
+    if live is not None:
+        return live, live.state
+    # Extended before approvals were recorded, had the migration not seen it: still the one.
+    return None, ExtensionState.APPROVED if petition.extension_days is not None else None
+
+
+def _require_extension_role(action: str, actor: User) -> None:
+    """403 for a user the action is not for, whatever the extension's state (the table says who)."""
+    capabilities = {t.capability for (_s, a), t in EXTENSION_TRANSITIONS.items() if a == action}
+    if not any(actor.can(c) for c in capabilities):
+        raise PermissionDenied()
+
+
+def _extension_transition(state: str | None, action: str, actor: User) -> ExtensionTransition:
+    """The table's row for ``action`` from ``state``: 403 for a user the action is not for,
+    409 when the extension is not in a state that allows it."""
+    _require_extension_role(action, actor)
+    transition = EXTENSION_TRANSITIONS.get((state, action))
+    if transition is not None:
+        return transition
+    if action in (ExtensionAction.REQUEST, ExtensionAction.GRANT):
+        if state == ExtensionState.PENDING:
+            raise Conflict(Message(EXTENSION_PENDING), code="extension_pending")
         raise Conflict(
             Message(gettext_noop("The deadline was already extended once; it cannot be extended again.")),
             code="already_extended",
         )
-    if petition.state not in (State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS):
-        raise _conflict(petition, EXTEND)
+    raise Conflict(
+        Message(gettext_noop("No extension request is waiting for a decision.")),
+        code="no_pending_extension",
+    )
+
+
+DEADLINE_PASSED = gettext_noop("The conclusion deadline (%(due)s) has passed; it can no longer be extended.")
+
+
+def _check_still_in_time(petition: Petition, *, deciding: bool) -> None:
+    # The extension must be in force before the period ends: an overdue matter stays overdue.
+    if petition.handle_due is None or _today() <= petition.handle_due:
+        return
+    message = Message(DEADLINE_PASSED, {"due": petition.handle_due})
+    if deciding:
+        raise Conflict(message, code="deadline_passed")
+    raise InvalidInput(message, code="deadline_passed", fields={"days": message})
+
+
+def _decide_extension(extension: Extension, from_state: str, changes: dict[str, Any]) -> None:
+    """Compare-and-set on the request: only the decision that finds it still waiting wins."""
+    updated = Extension.objects.filter(pk=extension.pk, state=from_state).update(**changes)
+    if updated != 1:
+        raise Conflict(
+            Message(gettext_noop("The extension request was decided meanwhile; please reload.")),
+            code="extension_decided",
+        )
+    for name, value in changes.items():
+        setattr(extension, name, value)
+
+
+def _apply_extension(
+    petition: Petition, extension: Extension, *, from_state: str | None, acting_user: User
+) -> None:
+    """The approved extension lengthens the period (60 + n days from acceptance)."""
+    today = _today()
+    _transition(
+        petition,
+        EXTEND,
+        acting_user=acting_user,
+        allowed_from=EXTENDABLE,
+        to_state=State.EXTENDED,
+        changes={
+            "extension_days": extension.days,
+            "extension_reason": extension.reason,
+            "extended_on": today,
+        },
+        on=today,
+        note=extension.reason,
+        audit_extra={
+            "extension": extension.pk,
+            "requested_by": extension.requested_by_id,
+            "extension_state": [from_state, ExtensionState.APPROVED],
+        },
+    )
+
+
+def do_request_extension(petition: Petition, *, days: int, reason: str, acting_user: User) -> Extension:
+    """Ask to extend the conclusion period once, by at most 30 days, with a reason the
+    petitioner is told. A clerk's request waits for a leader; a leader's own request is the
+    head of the organ's approval and applies at once. The bounds and the one-extension
+    rule are checked now, when the request is made."""
+    action = ExtensionAction.GRANT if acting_user.can(Capability.APPROVE) else ExtensionAction.REQUEST
+    _require_extension_role(action, acting_user)
+    _require_visible(petition, acting_user)
+    _live, state = _extension_state(petition)
+    transition = _extension_transition(state, action, acting_user)
+    if petition.state not in EXTENDABLE:
+        raise _conflict(petition, transition.step)
     if not 1 <= days <= deadlines.MAX_EXTENSION_DAYS:
         raise invalid(
             "days",
@@ -731,25 +889,110 @@ def do_extend_petition(petition: Petition, *, days: int, reason: str, acting_use
         )
     if not reason.strip():
         raise invalid("reason", gettext_noop("Give the reason; the petitioner is told it."))
+    _check_still_in_time(petition, deciding=False)
     today = _today()
-    if petition.handle_due is not None and today > petition.handle_due:
-        raise invalid(
-            "days",
-            gettext_noop("The conclusion deadline (%(due)s) has passed; it can no longer be extended."),
-            {"due": petition.handle_due},
-            code="deadline_passed",
-        )
+    granted = transition.to_state == ExtensionState.APPROVED
     with transaction.atomic():
-        return _transition(
+        try:
+            with transaction.atomic():
+                extension = Extension.objects.create(
+                    petition=petition,
+                    state=transition.to_state,
+                    days=days,
+                    reason=reason.strip(),
+                    requested_on=today,
+                    requested_by=acting_user,
+                    decided_on=today if granted else None,
+                    decided_by=acting_user if granted else None,
+                )
+        except IntegrityError:
+            # Another request was made at the same moment: the unique constraint kept one.
+            raise Conflict(Message(EXTENSION_PENDING), code="extension_pending") from None
+        if granted:
+            _apply_extension(petition, extension, from_state=None, acting_user=acting_user)
+        else:
+            _transition(
+                petition,
+                EXTENSION_REQUEST,
+                acting_user=acting_user,
+                allowed_from=EXTENDABLE,
+                to_state=None,
+                changes={},
+                on=today,
+                note=_extension_note(extension),
+                audit_extra={"extension": extension.pk, "days": days, "extension_state": [None, "pending"]},
+            )
+    return extension
+
+
+def _extension_note(extension: Extension) -> str:
+    return f"+{extension.days}: {extension.reason}"
+
+
+def _pending_extension(
+    petition: Petition, action: str, acting_user: User
+) -> tuple[Extension, ExtensionTransition]:
+    _require_extension_role(action, acting_user)
+    _require_visible(petition, acting_user)
+    live, state = _extension_state(petition)
+    transition = _extension_transition(state, action, acting_user)
+    assert live is not None  # only a waiting request has a decision in the table
+    return live, transition
+
+
+def do_approve_extension(petition: Petition, *, acting_user: User) -> Extension:
+    """A leader approves the waiting request: the conclusion period grows by its days."""
+    extension, transition = _pending_extension(petition, ExtensionAction.APPROVE, acting_user)
+    if petition.state not in EXTENDABLE:
+        raise _conflict(petition, transition.step)
+    _check_still_in_time(petition, deciding=True)
+    with transaction.atomic():
+        _decide_extension(
+            extension,
+            ExtensionState.PENDING,
+            {"state": transition.to_state, "decided_by": acting_user, "decided_on": _today()},
+        )
+        _apply_extension(petition, extension, from_state=ExtensionState.PENDING, acting_user=acting_user)
+    return extension
+
+
+def do_refuse_extension(petition: Petition, *, reason: str, acting_user: User) -> Extension:
+    """A leader refuses the waiting request; the deadline stays, and the one extension is not
+    used up: a new request may follow."""
+    extension, transition = _pending_extension(petition, ExtensionAction.REFUSE, acting_user)
+    if not reason.strip():
+        raise invalid("reason", gettext_noop("Give the reason for the refusal."))
+    today = _today()
+    with transaction.atomic():
+        _decide_extension(
+            extension,
+            ExtensionState.PENDING,
+            {
+                "state": transition.to_state,
+                "decided_by": acting_user,
+                "decided_on": today,
+                "refusal_reason": reason.strip(),
+            },
+        )
+        _transition(
             petition,
-            EXTEND,
+            transition.step,
             acting_user=acting_user,
-            allowed_from={State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS},
-            to_state=State.EXTENDED,
-            changes={"extension_days": days, "extension_reason": reason.strip(), "extended_on": today},
+            allowed_from={petition.state},
+            to_state=None,
+            changes={},
             on=today,
             note=reason.strip(),
+            audit_extra={"extension": extension.pk, "extension_state": ["pending", "refused"]},
         )
+    return extension
+
+
+def do_extend_petition(petition: Petition, *, days: int, reason: str, acting_user: User) -> Petition:
+    """``do_request_extension`` for callers that want the petition back (a leader's call
+    extends at once; a clerk's waits for approval)."""
+    do_request_extension(petition, days=days, reason=reason, acting_user=acting_user)
+    return petition
 
 
 def do_reply_petition(petition: Petition, *, replied_on: date, text: str, acting_user: User) -> Petition:
@@ -938,6 +1181,17 @@ def do_link_repeat(petition: Petition, *, original: Petition, acting_user: User)
         raise _conflict(petition, LINK_REPEAT)
     if original.pk == petition.pk:
         raise invalid("original", gettext_noop("A petition cannot repeat itself."))
+    if not share_a_petitioner(petition, original):
+        # A repeat is handled in the original case and the petitioner then sees that case's
+        # progress: linking another person's matter would show them someone else's case.
+        raise invalid(
+            "original",
+            gettext_noop(
+                "The earlier matter was raised by someone else (no petitioner with the same ID "
+                "number or phone): it cannot be linked as a repeat."
+            ),
+            code="not_the_same_petitioner",
+        )
     recent = (petition.received_on - original.received_on).days <= RECENT_DAYS
     if original.state in CLOSED_STATES and not recent:
         raise invalid(
@@ -1006,13 +1260,20 @@ def do_link_beneficiary(
 
 
 def do_route_petition(petition: Petition, *, region: Region, acting_user: User, note: str = "") -> Petition:
-    """Give a new matter to the township (or village) it concerns, e.g. one submitted
-    online, which arrives at the county: that township's clerks then see it."""
+    """Give a new matter to the township (乡镇/街道) it concerns, e.g. one submitted online,
+    which arrives at the county: that township's clerks then see it."""
     _require_intake(acting_user)
     _require_visible(petition, acting_user)
     if petition.state != State.REGISTERED:
         raise _conflict(petition, ROUTE)
     _check_region(acting_user, region)
+    if region.level != RegionLevel.TOWNSHIP:
+        raise invalid(
+            "region",
+            gettext_noop("Choose a township (乡镇/街道): %(code)s is not one."),
+            {"code": region.code},
+            code="not_a_township",
+        )
     if region.pk == petition.region_id:
         return petition
     with transaction.atomic():

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.inbox_view, name="inbox"),
     path("new/", views.register_view, name="new"),
     path("mine/", views.mine_view, name="mine"),
+    path("extensions/", views.extensions_view, name="extensions"),
     path("stats/", views.stats_view, name="stats"),
     path("stats.xlsx", views.stats_export_view, name="stats_export"),
     path("receptions/", views.receptions_view, name="receptions"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from youfu.accounts.models import User
 from youfu.accounts.roles import Capability, Role
 from youfu.accounts.scope import get_visible_or_404
+from youfu.audit.services import SYSTEM_ACTOR
 from youfu.core.errors import Conflict, YoufuError
 from youfu.core.views import capability_required, form_error
 from youfu.core.workdays import WorkCalendar
@@ -38,8 +39,11 @@ from youfu.petitions.models import (
     State,
 )
 from youfu.petitions.selectors import (
+    SOON_WORKING_DAYS,
+    extensions_to_decide,
     get_petition,
     handling_units_for,
+    latest_extension,
     leads_for,
     my_petitions,
     notifications_for,
@@ -47,9 +51,12 @@ from youfu.petitions.selectors import (
     possible_repeats,
     reception_days_for,
     reception_days_for_intake,
+    running_due,
     stored_person_keys,
     timeline,
+    townships_for_routing,
 )
+from youfu.petitions.templatetags.petitions_menu import may_register
 from youfu.petitions.validation import (
     PetitionData,
     clean_group_size,
@@ -60,7 +67,6 @@ from youfu.petitions.validation import (
 from youfu.regions.models import Region, RegionLevel
 
 READ = Capability.READ_PERSONAL_DATA
-SOON_WORKING_DAYS = 3
 
 
 def _user(request: HttpRequest) -> User:
@@ -100,6 +106,19 @@ def _rows(petitions: Any) -> list[tuple[Petition, Urgency]]:
 # --- lists ---------------------------------------------------------------------------------
 
 
+def _overdue() -> Q:
+    return running_due(until=timezone.localdate() - timedelta(days=1))
+
+
+def _due_soon() -> Q:
+    today = timezone.localdate()
+    return running_due(after=today, until=WorkCalendar().add_working_days(today, SOON_WORKING_DAYS).date)
+
+
+# The home work list links here: ?due=overdue and ?due=soon.
+DUE_FILTERS: dict[str, Callable[[], Q]] = {"overdue": _overdue, "soon": _due_soon}
+
+
 @capability_required(READ)
 def inbox_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -111,6 +130,9 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state__in=OPEN_STATES).order_by("received_on", "pk")
     elif state in State.values:
         qs = qs.filter(state=state)
+    due = request.GET.get("due", "")
+    if due in DUE_FILTERS:
+        qs = qs.filter(DUE_FILTERS[due]()).order_by("received_on", "pk")
     query = (request.GET.get("q") or "").strip()
     if query:
         code, _shape = normalize_code(query)
@@ -124,10 +146,11 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
         {
             "tabs": tabs,
             "state": state,
+            "due": due if due in DUE_FILTERS else "",
             "q": query,
             "page": page,
             "rows": _rows(page.object_list),
-            "can_register": user.can(Capability.WRITE_RECORDS) and user.role != Role.DEPARTMENT_LIAISON,
+            "can_register": may_register(user),
             "unread": notifications_for(user).filter(read_at__isnull=True).count(),
         },
     )
@@ -137,6 +160,58 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 def mine_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     return render(request, "petitions/mine.html", {"rows": _rows(my_petitions(user)[:500])})
+
+
+@capability_required(Capability.APPROVE)
+@require_http_methods(["GET", "POST"])
+def extensions_view(request: HttpRequest) -> HttpResponse:
+    """The leader's list of extension requests waiting for a decision (Art. 34), with approve
+    and refuse on each row."""
+    user = _user(request)
+    if request.method == "POST":
+        petition = get_petition(user, _int(request.POST.get("petition")))
+        decision = request.POST.get("decision", "")
+        form: forms.Form = (
+            f.RefuseExtensionForm(request.POST)
+            if decision == "refuse"
+            else f.ApproveExtensionForm(request.POST)
+        )
+        try:
+            if decision not in ("approve", "refuse"):
+                raise Http404
+            if not form.is_valid():
+                messages.error(request, _("Give the reason for the refusal."))
+            elif decision == "approve":
+                services.do_approve_extension(petition, acting_user=user)
+                messages.success(
+                    request, _("Extension approved for %(code)s.") % {"code": petition.receipt_code_display}
+                )
+            else:
+                services.do_refuse_extension(petition, reason=form.cleaned_data["reason"], acting_user=user)
+                messages.success(
+                    request, _("Extension refused for %(code)s.") % {"code": petition.receipt_code_display}
+                )
+        except YoufuError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("petitions:extensions")
+    calendar = WorkCalendar()
+    today = timezone.localdate()
+    rows = [(x, urgency(x.petition, calendar, today)) for x in extensions_to_decide(user)[:500]]
+    return render(
+        request,
+        "petitions/extensions.html",
+        {"rows": rows, "refuse_form": f.RefuseExtensionForm()},
+    )
+
+
+def _int(value: Any) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        raise Http404 from None
+    if not 0 < number < 2**62:
+        raise Http404
+    return number
 
 
 # --- registering ---------------------------------------------------------------------------
@@ -312,7 +387,21 @@ ACTIONS: dict[str, Action] = {
         Action(
             "extend",
             f.ExtendForm,
-            lambda p, d, u: services.do_extend_petition(p, days=d["days"], reason=d["reason"], acting_user=u),
+            lambda p, d, u: services.do_request_extension(
+                p, days=d["days"], reason=d["reason"], acting_user=u
+            ),
+            intake=False,
+        ),
+        Action(
+            "extension_approve",
+            f.ApproveExtensionForm,
+            lambda p, d, u: services.do_approve_extension(p, acting_user=u),
+            intake=False,
+        ),
+        Action(
+            "extension_refuse",
+            f.RefuseExtensionForm,
+            lambda p, d, u: services.do_refuse_extension(p, reason=d["reason"], acting_user=u),
             intake=False,
         ),
         Action(
@@ -387,7 +476,9 @@ ACTION_LABELS = {
     "link_repeat": lambda: _("Link as a repeat"),
     "assign": lambda: _("Assign or reassign"),
     "start": lambda: _("Start work"),
-    "extend": lambda: _("Extend the deadline"),
+    "extend": lambda: _("Request an extension"),
+    "extension_approve": lambda: _("Approve the extension"),
+    "extension_refuse": lambda: _("Refuse the extension"),
     "reply": lambda: _("Reply"),
     "review_request": lambda: _("Review requested"),
     "review_reply": lambda: _("Review reply"),
@@ -404,7 +495,37 @@ EVENT_LABELS = {
     "repeat_received": lambda: _("A repeat of this matter was received"),
     "recompute": lambda: _("Deadlines recomputed after a calendar change"),
     "link_person": lambda: _("Linked to a registered person"),
+    "extension_request": lambda: _("Extension requested"),
+    "extend": lambda: _("Extension approved: the deadline was extended"),
+    "extension_refuse": lambda: _("Extension refused"),
 }
+
+# The extension's actions in the transition table → the page's action names.
+EXTENSION_PAGE_ACTIONS: dict[str, str] = {
+    services.ExtensionAction.REQUEST: "extend",
+    services.ExtensionAction.GRANT: "extend",
+    services.ExtensionAction.APPROVE: "extension_approve",
+    services.ExtensionAction.REFUSE: "extension_refuse",
+}
+
+
+def action_label(name: str, user: User) -> str:
+    if name == "extend" and user.can(Capability.APPROVE):
+        # A leader's extension is the head of the organ's approval: it applies at once.
+        return _("Extend the deadline (approved at once)")
+    return str(ACTION_LABELS[name]())
+
+
+def actor_display(actor: User | None, actor_name: str) -> str:
+    """Who took a step, as people know them: the full name (the username when none is
+    recorded); the online form and the system's own tasks by what they are."""
+    if actor is not None:
+        return actor.full_name or actor.username
+    if actor_name == services.PUBLIC_ACTOR:
+        return _("the petitioner (online)")
+    if actor_name == SYSTEM_ACTOR:
+        return _("the system")
+    return actor_name
 
 
 def _state_label(value: str) -> str:
@@ -419,7 +540,7 @@ def labelled_timeline(petition: Petition) -> list[dict[str, Any]]:
             {
                 "at": e.at,
                 "on": e.on,
-                "actor": e.actor_name,
+                "actor": actor_display(e.actor, e.actor_name),
                 "title": title() if title else e.action,
                 "moved": e.from_state != e.to_state,
                 "from": _state_label(e.from_state),
@@ -431,8 +552,9 @@ def labelled_timeline(petition: Petition) -> list[dict[str, Any]]:
 
 
 def available_actions(p: Petition, user: User) -> list[str]:
+    extension = [EXTENSION_PAGE_ACTIONS[a] for a in services.extension_actions(p, user)]
     if not user.can(Capability.WRITE_RECORDS):
-        return []
+        return extension  # a leader decides on extensions; casework is for the clerks
     names: list[str] = []
     state = p.state
     if state == State.REGISTERED:
@@ -447,8 +569,7 @@ def available_actions(p: Petition, user: User) -> list[str]:
         names.append("assign")
     if state == State.ASSIGNED:
         names.append("start")
-    if state in (State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS) and p.extension_days is None:
-        names.append("extend")
+    names += extension
     if state in (State.ASSIGNED, State.IN_PROGRESS, State.EXTENDED):
         names.append("reply")
     if state == State.REPLIED or (
@@ -488,7 +609,7 @@ def _make_form(name: str, p: Petition, data: Any = None) -> forms.Form:
     if name == "beneficiary":
         initial["beneficiary"] = p.beneficiary_id
     if name == "route":
-        kwargs["regions"] = Region.objects.filter(parent_id=p.region_id).order_by("code")
+        kwargs["regions"] = townships_for_routing(p)
     return action.form_class(data, **kwargs)
 
 
@@ -512,9 +633,9 @@ def detail_view(request: HttpRequest, petition_id: int) -> HttpResponse:
             except YoufuError as exc:
                 form_error(form, exc)
             else:
-                messages.success(request, _("Saved: %(action)s.") % {"action": ACTION_LABELS[name]()})
+                messages.success(request, _("Saved: %(action)s.") % {"action": action_label(name, user)})
                 return redirect("petitions:detail", petition_id=petition.pk)
-    action_forms = [(n, ACTION_LABELS[n](), bound.get(n) or _make_form(n, petition)) for n in names]
+    action_forms = [(n, action_label(n, user), bound.get(n) or _make_form(n, petition)) for n in names]
     candidates = []
     if petition.state == State.REGISTERED:
         candidates = possible_repeats(
@@ -542,6 +663,7 @@ def detail_view(request: HttpRequest, petition_id: int) -> HttpResponse:
             "attachment_form": f.AttachmentForm(),
             "can_write": user.can(Capability.WRITE_RECORDS),
             "registered_matches": _registered_matches(petition, user),
+            "extension": latest_extension(petition),
         },
     )
 
@@ -800,8 +922,7 @@ def _managed_reception(request: HttpRequest, reception_id: int) -> ReceptionDay:
 
 
 def _refused(request: HttpRequest, exc: Conflict, day: ReceptionDay) -> HttpResponse:
-    # A refusal is shown in both languages: it is often read out or passed on to a petitioner.
-    messages.error(request, exc.message.bilingual())
+    messages.error(request, str(exc.message))
     return redirect("petitions:reception_detail", reception_id=day.pk)
 
 

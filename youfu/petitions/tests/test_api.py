@@ -124,7 +124,10 @@ class TestTheWorkflowOverTheApi:
         body = accepted_.json()
         assert body["state"] == "assigned" and body["handle_due"] == "2025-08-04"  # Sat 2 Aug → Mon
         assert body["lead"] == "leader" and body["handling_unit"] == world.department.pk
-        extended = post(client, world.liaison, f"{url}/extend", {"days": 30, "reason": "需补充材料"}).json()
+        requested = post(client, world.liaison, f"{url}/extend", {"days": 30, "reason": "需补充材料"}).json()
+        assert requested["state"] == "assigned" and requested["handle_due"] == "2025-08-04"
+        assert requested["extension"]["state"] == "pending"
+        extended = post(client, world.leader, f"{url}/extend/approve", {}).json()
         assert extended["state"] == "extended" and extended["handle_due"] == "2025-09-01"
         assert post(client, world.liaison, f"{url}/extend", {"days": 1, "reason": "x"}).status_code == 409
         replied = post(

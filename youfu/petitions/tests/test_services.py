@@ -16,6 +16,7 @@ from youfu.petitions.codes import CodeShape, normalize_code
 from youfu.petitions.models import Petition, PetitionEvent, State
 from youfu.petitions.services import (
     do_accept_petition,
+    do_approve_extension,
     do_assign_petition,
     do_conclude_petition,
     do_decline_petition,
@@ -134,6 +135,7 @@ class TestTheWorkflow:
         p = accepted(world, received_on=date(2025, 1, 6), accepted_on=date(2025, 1, 8))
         do_start_petition(p, started_on=date(2025, 1, 9), acting_user=world.liaison)
         do_extend_petition(p, days=10, reason="需调取历年档案", acting_user=world.liaison)
+        do_approve_extension(p, acting_user=world.leader)
         time_machine.move_to(at(2025, 6, 16), tick=False)
         # 60 + 10 days from 8 January = 19 March (a Wednesday).
         assert p.state == State.EXTENDED and p.handle_due == date(2025, 3, 19)
@@ -157,6 +159,7 @@ class TestTheWorkflow:
             "accepted",
             "assigned",
             "in_progress",
+            "in_progress",  # the extension requested (the state waits for the leader)
             "extended",
             "replied",
             "review_requested",
@@ -271,6 +274,7 @@ class TestWhatIsNotAllowed:
     def test_a_second_extension_is_a_conflict(self, world: World) -> None:
         p = accepted(world, received_on=date(2025, 6, 2))
         do_extend_petition(p, days=30, reason="复杂", acting_user=world.township_clerk)
+        do_approve_extension(p, acting_user=world.leader)
         with pytest.raises(Conflict) as exc:
             do_extend_petition(p, days=5, reason="还要", acting_user=world.township_clerk)
         assert exc.value.code == "already_extended"
@@ -319,7 +323,7 @@ class TestExtensionArithmetic:
         time_machine.move_to(at(2025, 9, 1), tick=False)
         p = accepted(world, received_on=date(2025, 8, 1), accepted_on=date(2025, 8, 2))
         assert p.handle_due == date(2025, 10, 9)  # day 60 = 1 Oct, in the holiday
-        do_extend_petition(p, days=10, reason="需要补充调查", acting_user=world.township_clerk)
+        do_extend_petition(p, days=10, reason="需要补充调查", acting_user=world.leader)  # approved at once
         assert p.handle_due == date(2025, 10, 11)  # day 70, a make-up Saturday
 
 
