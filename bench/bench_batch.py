@@ -307,8 +307,10 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
 
     from youfu.accounts.models import User
     from youfu.accounts.roles import Role
-    from youfu.benefits.models import Batch, BatchLine, BatchState, LineStatus
+    from youfu.benefits.models import Batch, BatchLine, BatchState, LineStatus, StandardImport
     from youfu.benefits.services import (
+        do_approve_standards,
+        do_approve_topup,
         do_create_batch,
         do_import_standards,
         do_set_topup,
@@ -344,10 +346,13 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
         user.set_unusable_password()
         user.save()
         users[username] = user
+    # Money parameters are maker-checker: the clerk enters them, the leader approves them.
     do_import_standards(
-        _standards_csv("2020-01-01", 1.0), acting_user=users["admin"], filename="national.csv"
+        _standards_csv("2020-01-01", 1.0), acting_user=users["clerk"], filename="national.csv"
     )
-    do_set_topup(8, date(2020, 1, 1), acting_user=users["admin"])  # type: ignore[arg-type]
+    do_approve_standards(StandardImport.objects.latest("pk"), acting_user=users["leader"])
+    topup = do_set_topup(8, date(2020, 1, 1), acting_user=users["clerk"])  # type: ignore[arg-type]
+    do_approve_topup(topup, acting_user=users["leader"])
     do_update_benefit_settings(acting_user=users["admin"], payments_start=start)
 
     rng = random.Random(4)  # noqa: S311 - synthetic data
@@ -472,8 +477,9 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
 
     # Recorded since: the raise from the start month, some deaths, some suspensions.
     do_import_standards(
-        _standards_csv(start.isoformat(), 1.1), acting_user=users["admin"], filename="raise.csv"
+        _standards_csv(start.isoformat(), 1.1), acting_user=users["clerk"], filename="raise.csv"
     )
+    do_approve_standards(StandardImport.objects.latest("pk"), acting_user=users["leader"])
     _late_events(n, users["clerk"], previous, deaths=not args.no_deaths)
     _analyze()
     return {

@@ -43,6 +43,20 @@ APP_LINKS: list[AppLink] = [
         Capability.READ_PERSONAL_DATA,
         _("Standards, monthly bank batches, arrears, recoveries"),
     ),
+    # Standards and top-ups are entered by a county clerk and approved by a leader; the admin
+    # keeps the payments start month on the same page.
+    AppLink(
+        _("Benefit standards"),
+        "benefits:standards",
+        Capability.WRITE_REGISTRY,
+        _("Enter standards and the local top-up for a leader's approval"),
+    ),
+    AppLink(
+        _("Benefit standards"),
+        "benefits:standards",
+        Capability.APPROVE,
+        _("Approve or refuse the standards and top-ups a clerk entered"),
+    ),
     AppLink(
         _("Benefit standards"),
         "benefits:standards",

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_noop
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -27,13 +28,19 @@ from youfu.benefits.models import (
     Batch,
     BatchLine,
     LocalTopUp,
+    ParameterState,
     PendingLumpSum,
     Recovery,
     Standard,
+    StandardImport,
 )
 from youfu.benefits.money import add_months, money, month_label, parse_month
 from youfu.benefits.services import (
+    bank_file_name,
+    bank_statuses,
     do_approve_batch,
+    do_approve_standards,
+    do_approve_topup,
     do_close_batch,
     do_create_batch,
     do_discard_batch,
@@ -41,19 +48,34 @@ from youfu.benefits.services import (
     do_import_bank_returns,
     do_import_standards,
     do_name_lump_sum_payee,
+    do_refuse_standards,
+    do_refuse_topup,
     do_set_topup,
     do_settle_recovery,
     do_update_benefit_settings,
+    may_send_bank_files,
     parse_topup,
     payments_start,
     settings_for,
 )
-from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.bounds import (
+    AccountText,
+    BoundedDate,
+    Choice,
+    IdNumberText,
+    Month,
+    Note,
+    OptionalMonth,
+    Percent,
+    PersonName,
+    ShortText,
+)
+from youfu.core.errors import InvalidInput, NotFound, PermissionDenied
 from youfu.core.idnumber import InvalidIdNumber, parse_id_number
 from youfu.core.messages import Message
 from youfu.registry.models import Beneficiary
 from youfu.registry.services import Payee
-from youfu.registry.validation import Invalid, parse_account
+from youfu.registry.validation import Invalid, parse_account, parse_bank, parse_name
 
 router = Router(tags=["benefits"])
 
@@ -105,6 +127,7 @@ class StandardOut(Schema):
     effective_on: date
     basis: str
     version: int
+    state: str = Field(..., description="its version's state: pending, approved or refused")
     description: str
 
     @staticmethod
@@ -114,6 +137,10 @@ class StandardOut(Schema):
     @staticmethod
     def resolve_version(obj: Standard) -> int:
         return obj.version_id
+
+    @staticmethod
+    def resolve_state(obj: Standard) -> str:
+        return obj.version.state
 
     @staticmethod
     def resolve_description(obj: Standard) -> str:
@@ -133,19 +160,55 @@ class StandardsImportOut(Schema):
     unchanged: int
     version: int | None
     effective_dates: list[str]
+    id: int | None = Field(..., description="the version, to approve; null when every row was in force")
+    state: str | None = Field(..., description="pending until a leader approves it")
+
+
+class StandardVersionOut(Schema):
+    id: int
+    filename: str
+    imported_at: datetime
+    imported_by: str
+    rows: int
+    unchanged: int
+    state: str = Field(..., description="pending, approved or refused")
+    decided_at: datetime | None
+    decided_by: str | None
+    reason: str
+
+    @staticmethod
+    def resolve_imported_by(obj: StandardImport) -> str:
+        return obj.imported_by.username
+
+    @staticmethod
+    def resolve_decided_by(obj: StandardImport) -> str | None:
+        return obj.decided_by.username if obj.decided_by else None
+
+
+class RefuseIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
 
 
 class TopUpIn(Schema):
-    percent: str = Field(..., description="e.g. 8 or 8.5, between -100 and 100")
-    effective_on: date = Field(..., alias="from")
+    percent: Percent = Field(..., description="e.g. 8 or 8.5, between -100 and 100")
+    effective_on: BoundedDate = Field(..., alias="from")
 
 
 class TopUpOut(Schema):
+    id: int
     percent: str
     effective_on: date
     region: str
     created_at: datetime
     created_by: str
+    state: str = Field(..., description="pending, approved, refused, or superseded by a correction")
+    decided_at: datetime | None
+    decided_by: str | None
+    reason: str
+
+    @staticmethod
+    def resolve_decided_by(obj: LocalTopUp) -> str | None:
+        return obj.decided_by.username if obj.decided_by else None
 
     @staticmethod
     def resolve_percent(obj: LocalTopUp) -> str:
@@ -161,7 +224,9 @@ class TopUpOut(Schema):
 
 
 class SettingsIn(Schema):
-    payments_start: str | None = Field(None, description="YYYY-MM; empty for the first batch's period")
+    payments_start: Month | None = Field(
+        None, description="YYYY-MM: the first month paid through youfu (it cannot be unset)"
+    )
     allowance_month: int | None = Field(None, ge=1, le=12)
 
 
@@ -172,7 +237,7 @@ class SettingsOut(Schema):
 
 
 class BatchIn(Schema):
-    period: str = Field(..., description="YYYY-MM")
+    period: Month = Field(..., description="YYYY-MM")
 
 
 class TransitionOut(Schema):
@@ -253,12 +318,40 @@ class TotalOut(Schema):
     arrears: str
 
 
+class BankOut(Schema):
+    bank: str
+    listed: bool = Field(description="false: an old record's bank name that is not on the bank list")
+    lines: int
+    amount: str
+    pending: int
+    paid: int
+    failed: int
+    returned: bool = Field(description="this bank's returns are in")
+
+
 class BatchDetailOut(BatchOut):
-    """A batch as ``BatchOut``, with its life and its totals per township and benefit (a
-    township clerk's own)."""
+    """A batch as ``BatchOut``, with its life, its totals per township and benefit (a
+    township clerk's own) and its banks: one bank file and one returns file each."""
 
     transitions: list[TransitionOut]
     totals: list[TotalOut]
+    banks: list[BankOut]
+
+    @staticmethod
+    def resolve_banks(obj: Batch) -> list[dict[str, Any]]:
+        return [
+            {
+                "bank": s.bank,
+                "listed": s.listed,
+                "lines": s.lines,
+                "amount": money(s.amount_fen),
+                "pending": s.pending,
+                "paid": s.paid,
+                "failed": s.failed,
+                "returned": s.returned,
+            }
+            for s in bank_statuses(obj)
+        ]
 
     @staticmethod
     def resolve_transitions(obj: Batch) -> list[dict[str, Any]]:
@@ -333,8 +426,11 @@ class LineOut(Schema):
 
 
 class ExportIn(Schema):
-    format: str = Field("csv", description="csv or xlsx")
-    encoding: str = Field("utf-8", description="utf-8 (with BOM) or gbk; CSV only")
+    format: Choice = Field("csv", description="csv or xlsx")
+    encoding: Choice = Field("utf-8", description="utf-8 (with BOM) or gbk; CSV only")
+    bank: ShortText = Field(
+        "", description="one bank's file (序号 from 1), named PERIOD-BANK; empty: the whole batch"
+    )
 
 
 class ReturnsOut(Schema):
@@ -343,6 +439,8 @@ class ReturnsOut(Schema):
     paid_total: str
     failed: int
     failed_total: str
+    banks: list[str] = Field(description="the banks this file answered for")
+    banks_missing: list[str] = Field(description="the banks whose returns are still missing")
 
 
 class RecoveryOut(Schema):
@@ -381,8 +479,8 @@ class RecoveryOut(Schema):
 
 
 class SettleIn(Schema):
-    outcome: str = Field(..., description="recovered (money returned) or waived (a leader's decision)")
-    note: str = ""
+    outcome: Choice = Field(..., description="recovered (money returned) or waived (a leader's decision)")
+    note: Note = ""
 
 
 class LumpSumOut(Schema):
@@ -414,10 +512,10 @@ class LumpSumOut(Schema):
 
 
 class PayeeIn(Schema):
-    name: str = ""
-    id_number: str = ""
-    bank_name: str = ""
-    bank_account: str = ""
+    name: PersonName = ""
+    id_number: IdNumberText = ""
+    bank_name: ShortText = ""
+    bank_account: AccountText = ""
 
 
 # --- standards, top-ups, settings ---------------------------------------------------------------
@@ -426,17 +524,55 @@ class PayeeIn(Schema):
 @router.get("/standards", response=list[StandardOut])
 @paginate(PageNumberPagination)
 def list_standards(request: HttpRequest) -> QuerySet[Standard]:
-    """Every standard row ever imported, newest first within each category: the history."""
+    """Every standard row ever imported, newest first within each category: the history.
+    Each row carries its version's ``state``: only approved rows apply."""
     _settings_reader(request)
     return selectors.standards_history()
 
 
 @router.post("/standards/import", response=StandardsImportOut)
 def import_standards(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
-    """Columns 优抚类别, 伤残性质, 伤残等级, 户籍性质, 年标准(元), 生效日期, 计发方式; all or
-    nothing (400 with ``error.rows`` naming each bad row)."""
+    """A county clerk imports the columns 优抚类别, 伤残性质, 伤残等级, 户籍性质, 年标准(元),
+    生效日期, 计发方式; all or nothing (400 with ``error.rows`` naming each bad row). The new
+    version is ``pending`` until a leader approves it."""
     result = do_import_standards(file.read(), acting_user=_user(request), filename=file.name or "")
     return result.as_dict()
+
+
+@router.get("/standards/versions", response=list[StandardVersionOut])
+@paginate(PageNumberPagination)
+def list_standard_versions(request: HttpRequest, state: Choice = "") -> QuerySet[StandardImport]:
+    """Every imported version, newest first, with its state (``?state=pending``: those awaiting
+    approval)."""
+    _settings_reader(request)
+    if state and state not in ParameterState.values:
+        raise InvalidInput(
+            Message(
+                gettext_noop("%(value)s is not a state; use pending, approved or refused."), {"value": state}
+            ),
+            fields={"state": gettext_noop("pending, approved or refused")},
+        )
+    return selectors.standard_versions(state=state)
+
+
+def _version(version_id: int) -> StandardImport:
+    version = StandardImport.objects.filter(pk=version_id).first()
+    if version is None:
+        raise NotFound()
+    return version
+
+
+@router.post("/standards/{version_id}/approve", response=StandardVersionOut)
+def approve_standards(request: HttpRequest, version_id: int) -> StandardImport:
+    """A county leader who did not import the version puts it in force (403 otherwise; 409 when
+    it is not pending, or when standards approved since overlap it)."""
+    return do_approve_standards(_version(version_id), acting_user=_user(request))
+
+
+@router.post("/standards/{version_id}/refuse", response=StandardVersionOut)
+def refuse_standards(request: HttpRequest, version_id: int, payload: RefuseIn) -> StandardImport:
+    """A county leader who did not import the version refuses it, with a reason."""
+    return do_refuse_standards(_version(version_id), acting_user=_user(request), reason=payload.reason)
 
 
 @router.get("/topups", response=list[TopUpOut])
@@ -449,8 +585,25 @@ def list_topups(request: HttpRequest) -> QuerySet[LocalTopUp]:
 @router.post("/topups", response={201: TopUpOut})
 def set_topup(request: HttpRequest, payload: TopUpIn) -> Status[LocalTopUp]:
     user = _user(request)
-    topup = do_set_topup(parse_topup(payload.percent), payload.effective_on, acting_user=user)
+    topup = do_set_topup(parse_topup(str(payload.percent)), payload.effective_on, acting_user=user)
     return Status(201, topup)
+
+
+@router.post("/topups/{topup_id}/approve", response=TopUpOut)
+def approve_topup(request: HttpRequest, topup_id: int) -> LocalTopUp:
+    """A county leader who did not enter the top-up puts it in force (one approved for the same
+    date is replaced); 403 otherwise, 409 when it is not pending."""
+    user = _user(request)
+    topup = get_visible_or_404(selectors.topups_for(user), user, pk=topup_id)
+    return do_approve_topup(topup, acting_user=user)
+
+
+@router.post("/topups/{topup_id}/refuse", response=TopUpOut)
+def refuse_topup(request: HttpRequest, topup_id: int, payload: RefuseIn) -> LocalTopUp:
+    """A county leader who did not enter the top-up refuses it, with a reason."""
+    user = _user(request)
+    topup = get_visible_or_404(selectors.topups_for(user), user, pk=topup_id)
+    return do_refuse_topup(topup, acting_user=user, reason=payload.reason)
 
 
 @router.get("/benefit-settings", response=SettingsOut)
@@ -471,9 +624,7 @@ def put_settings(request: HttpRequest, payload: SettingsIn) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     fields = payload.model_fields_set
     if "payments_start" in fields:
-        changes["payments_start"] = (
-            _month(payload.payments_start, "payments_start") if payload.payments_start else None
-        )
+        changes["payments_start"] = _month(payload.payments_start or "", "payments_start")
     if "allowance_month" in fields and payload.allowance_month is not None:
         changes["allowance_month"] = payload.allowance_month
     do_update_benefit_settings(acting_user=user, **changes)
@@ -508,7 +659,7 @@ def get_batch(request: HttpRequest, batch_id: int) -> Batch:
 @router.get("/batches/{batch_id}/lines", response=list[LineOut])
 @paginate(PageNumberPagination)
 def list_lines(
-    request: HttpRequest, batch_id: int, status: str = "", township: str = ""
+    request: HttpRequest, batch_id: int, status: Choice = "", township: ShortText = ""
 ) -> QuerySet[BatchLine]:
     user = _reader(request)
     return selectors.lines_for(_batch(user, batch_id), user, status=status, township=township)
@@ -539,18 +690,18 @@ def _step(request: HttpRequest, batch_id: int, step: Any, note: str = "") -> Bat
 
 
 @router.post("/batches/{batch_id}/approve", response=BatchDetailOut)
-def approve_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
+def approve_batch(request: HttpRequest, batch_id: int, note: Note = "") -> Batch:
     """A leader who did not create the batch (403 otherwise); 409 unless it is a draft."""
     return _step(request, batch_id, do_approve_batch, note)
 
 
 @router.post("/batches/{batch_id}/discard", response=BatchDetailOut)
-def discard_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
+def discard_batch(request: HttpRequest, batch_id: int, note: Note = "") -> Batch:
     return _step(request, batch_id, do_discard_batch, note)
 
 
 @router.post("/batches/{batch_id}/close", response=BatchDetailOut)
-def close_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
+def close_batch(request: HttpRequest, batch_id: int, note: Note = "") -> Batch:
     return _step(request, batch_id, do_close_batch, note)
 
 
@@ -567,18 +718,31 @@ def close_batch(request: HttpRequest, batch_id: int, note: str = "") -> Batch:
     },
 )
 def export_batch(request: HttpRequest, batch_id: int, options: Query[ExportIn]) -> HttpResponse:
+    """The whole batch's file, or one bank's (``bank=``). Only the county clerk who sends
+    the files (403 for a leader: the approver is not given the full numbers)."""
     user = _user(request)
-    # The capability first, so a role without it learns nothing of which batches exist.
-    require(user, Capability.REVEAL_ID_NUMBER)
+    # The right first, so a role without it learns nothing of which batches exist.
+    if not may_send_bank_files(user):
+        raise PermissionDenied(code="bank_file_forbidden")
     batch = _batch(user, batch_id)
     out = io.BytesIO()
-    result = do_export_batch(batch, out, fmt=options.format, encoding=options.encoding, acting_user=user)
+    result = do_export_batch(
+        batch,
+        out,
+        fmt=options.format,
+        encoding=options.encoding,
+        acting_user=user,
+        bank=options.bank.strip() or None,
+    )
     charset = "gbk" if result.encoding == "gbk" else "utf-8"
     content_type = XLSX if result.fmt == "xlsx" else f"text/csv; charset={charset}"
     response = HttpResponse(out.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="batch-{batch.period_label}-{batch.pk}.{result.fmt}"'
+    name = (
+        bank_file_name(batch, result.bank, result.fmt)
+        if result.bank
+        else f"batch-{batch.period_label}-{batch.pk}.{result.fmt}"
     )
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -597,7 +761,7 @@ def import_returns(request: HttpRequest, batch_id: int, file: File[UploadedFile]
 
 @router.get("/recoveries", response=list[RecoveryOut])
 @paginate(PageNumberPagination)
-def list_recoveries(request: HttpRequest, status: str = "open") -> QuerySet[Recovery]:
+def list_recoveries(request: HttpRequest, status: Choice = "open") -> QuerySet[Recovery]:
     """追缴: money paid beyond what was due, to claim back (``status=`` open, recovered,
     waived, superseded, or empty for all)."""
     return selectors.recoveries_for(_reader(request), status=status)
@@ -628,11 +792,17 @@ def name_payee(request: HttpRequest, lump_sum_id: int, payload: PayeeIn) -> Pend
 
 def clean_payee(raw: dict[str, Any]) -> Payee:
     fields: dict[str, Message | str] = {}
-    name = str(raw.get("name") or "").strip()
-    bank_name = str(raw.get("bank_name") or "").strip()
-    if not name:
-        fields["name"] = gettext_noop("required")
-    if not bank_name:
+    name = ""
+    try:
+        name = parse_name(raw.get("name"), payee=True)  # the bank matches it: the registry's rule
+    except Invalid as exc:
+        fields["name"] = exc.message
+    bank_name = ""
+    try:
+        bank_name = parse_bank(raw.get("bank_name"))
+    except Invalid as exc:
+        fields["bank_name"] = exc.message
+    if not bank_name and "bank_name" not in fields:
         fields["bank_name"] = gettext_noop("required")
     number = None
     try:
@@ -657,8 +827,8 @@ def clean_payee(raw: dict[str, Any]) -> Payee:
 
 
 class RangeQuery(Schema):
-    from_: str = Field("", alias="from", description="YYYY-MM")
-    to: str = Field("", description="YYYY-MM")
+    from_: OptionalMonth = Field("", alias="from", description="YYYY-MM")
+    to: OptionalMonth = Field("", description="YYYY-MM")
 
 
 @router.get("/beneficiaries/{beneficiary_id}/entitlements")

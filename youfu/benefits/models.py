@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from youfu.accounts.scope import RegionScoped, ScopedQuerySet
 from youfu.benefits.money import month_label, ym_label, yuan
@@ -30,14 +31,43 @@ BASIS_BY_CHINESE_NAME = {"每人": StandardBasis.PER_PERSON, "每服役年": Sta
 CHINESE_BASIS: dict[str, str] = {v.value: k for k, v in BASIS_BY_CHINESE_NAME.items()}
 
 
+class ParameterState(models.TextChoices):
+    """Where a money parameter (a standards version, a top-up) stands: entered by a county
+    clerk, it applies only once a leader who did not enter it approves it."""
+
+    PENDING = "pending", _("awaiting approval")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    # A top-up replaced by a later approved correction for the same date.
+    SUPERSEDED = "superseded", _("replaced by a correction")
+
+
+# The one transition table of money parameters: (state, action) → next state. The
+# services, the pages' buttons and the API all read it.
+PARAMETER_TRANSITIONS: dict[tuple[str, str], str] = {
+    (ParameterState.PENDING, "approve"): ParameterState.APPROVED,
+    (ParameterState.PENDING, "refuse"): ParameterState.REFUSED,
+    (ParameterState.APPROVED, "supersede"): ParameterState.SUPERSEDED,
+}
+
+
 class StandardImport(models.Model):
-    """One imported standards file: a version of the table. Never changed."""
+    """One imported standards file: a version of the table. Its rows never change; it
+    applies once approved."""
 
     filename = models.CharField(_("file"), max_length=200, blank=True)
     imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     rows = models.PositiveIntegerField(default=0)  # rows added (identical rows are skipped)
     unchanged = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ParameterState.choices, default=ParameterState.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)  # why it was refused
 
     class Meta:
         ordering = ["-imported_at", "-pk"]
@@ -90,14 +120,28 @@ class LocalTopUp(models.Model):
     effective_on = models.DateField(_("effective from"))
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        _("state"), max_length=12, choices=ParameterState.choices, default=ParameterState.PENDING
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)  # why it was refused
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scope = RegionScoped(code_path="region__code", personal_data=False, include_ancestors=True)
 
     class Meta:
-        ordering = ["region", "-effective_on"]
+        ordering = ["region", "-effective_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "effective_on"], name="topup_one_per_date"),
+            # One top-up in force per date; entries awaiting approval (or refused) do not
+            # block a corrected one.
+            models.UniqueConstraint(
+                fields=["region", "effective_on"],
+                condition=Q(state="approved"),
+                name="topup_one_approved_per_date",
+            ),
             models.CheckConstraint(
                 condition=Q(percent__gte=-100, percent__lte=100), name="topup_between_minus_and_plus_100"
             ),
@@ -155,7 +199,8 @@ CHINESE_BENEFIT = {
 
 class BatchState(models.TextChoices):
     DRAFT = "draft", _("draft")
-    APPROVED = "approved", _("approved")
+    # A batch is 已审批 (approved by a leader), not 已批准 as a petition's extension is.
+    APPROVED = "approved", pgettext_lazy("batch state", "approved")
     EXPORTED = "exported", _("exported")
     RETURNS_IMPORTED = "returns_imported", _("bank returns imported")
     CLOSED = "closed", _("closed")

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from youfu.benefits.models import LocalTopUp, Standard, StandardBasis
+from django.db.models import QuerySet
+
+from youfu.benefits.models import LocalTopUp, ParameterState, Standard, StandardBasis
 from youfu.benefits.money import percent_to_bp
 from youfu.registry.categories import BENEFIT_OF, MAX_LEVEL, Benefit, Category, DisabilityCause
 from youfu.registry.models import Residence
@@ -61,9 +63,12 @@ class StandardRow:
 
     def overlaps(self, other: StandardRow) -> bool:
         """Both would apply to some qualification from the same date: ambiguous."""
+        return self.effective_on == other.effective_on and self.overlaps_key(other)
+
+    def overlaps_key(self, other: StandardRow) -> bool:
+        """Both apply to some qualification (on whatever dates)."""
         return (
-            self.effective_on == other.effective_on
-            and self.category == other.category
+            self.category == other.category
             and (not self.cause or not other.cause or self.cause == other.cause)
             and (self.level is None or other.level is None or self.level == other.level)
             and (not self.residence or not other.residence or self.residence == other.residence)
@@ -77,6 +82,13 @@ class StandardRow:
             other.residence,
             other.effective_on,
         )
+
+
+def approved_standards() -> QuerySet[Standard]:
+    """The rows in force: those of approved versions. The engine, the overlap checks and
+    the standards' history all read this one definition."""
+    qs: QuerySet[Standard] = Standard.objects.filter(version__state=ParameterState.APPROVED)
+    return qs
 
 
 class Ambiguous(Exception):
@@ -125,7 +137,8 @@ class StandardTable:
 
     @classmethod
     def load(cls) -> StandardTable:
-        return cls(StandardRow.of(s) for s in Standard.objects.all())
+        """The approved standards only: a version awaiting approval, or refused, never pays."""
+        return cls(StandardRow.of(s) for s in approved_standards())
 
     def applicable(self, key: RateKey, on: date) -> StandardRow | None:
         """The matching row with the latest date on or before ``on``; two there is ambiguous."""
@@ -149,7 +162,8 @@ class TopUps:
     @classmethod
     def load(cls, county_code: str) -> TopUps:
         return cls(
-            (t.effective_on, percent_to_bp(t.percent)) for t in LocalTopUp.objects.filter(region=county_code)
+            (t.effective_on, percent_to_bp(t.percent))
+            for t in LocalTopUp.objects.filter(region=county_code, state=ParameterState.APPROVED)
         )
 
     def in_force(self, on: date) -> int:

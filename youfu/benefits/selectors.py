@@ -25,6 +25,7 @@ from youfu.benefits.models import (
     BatchTotal,
     LineStatus,
     LocalTopUp,
+    ParameterState,
     PaymentBenefit,
     PendingLumpSum,
     Recovery,
@@ -33,7 +34,9 @@ from youfu.benefits.models import (
     StandardImport,
 )
 from youfu.benefits.money import add_months, ym, ym_label, yuan
+from youfu.benefits.rates import StandardRow, approved_standards
 from youfu.benefits.services import describe_standard_key, payments_start, settings_for
+from youfu.core.banks import normalize_bank
 from youfu.registry.categories import PRIORITY_CATEGORIES, Category
 from youfu.registry.models import (
     Beneficiary,
@@ -53,6 +56,34 @@ def county_code_of(region_code: str) -> str:
 
 def batches_for(user: Any) -> QuerySet[Batch]:
     qs: QuerySet[Batch] = Batch.objects.visible_to(user).select_related("created_by", "approved_by")
+    return qs
+
+
+def next_period(county: str) -> date | None:
+    """The month after the county's latest batch (None before its first batch, which is
+    usually for the current month: it pays every month since the start month with it)."""
+    latest = (
+        Batch.objects.filter(county_id=county)
+        .exclude(state=BatchState.DISCARDED)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return add_months(latest, 1) if latest else None
+
+
+def unlisted_bank_holders(user: Any) -> QuerySet[Beneficiary]:
+    """People in the user's region whose 开户银行 is not on the bank list: names recorded before
+    the list that could not be folded onto it, kept as written for a clerk to correct. Found by
+    the distinct names written (a handful), never person by person."""
+    visible = Beneficiary.objects.visible_to(user)
+    written = visible.exclude(bank_name="").values_list("bank_name", flat=True).order_by().distinct()
+    unlisted = [name for name in written if normalize_bank(name) is None]
+    qs: QuerySet[Beneficiary] = (
+        visible.filter(bank_name__in=unlisted)
+        .select_related("township")
+        .order_by("bank_name", "township", "name")
+    )
     return qs
 
 
@@ -99,26 +130,49 @@ def batch_timeline(batch: Batch) -> list[TimelineEntry]:
         TimelineEntry(t.at, t.state, t.get_state_display(), str(t.by), t.note)
         for t in batch.transitions.select_related("by")
     ]
-    for event in events_about(batch, [EventType.BATCH_EXPORTED]):
+    for event in events_about(batch, [EventType.BATCH_EXPORTED, EventType.BANK_RETURNS_IMPORTED]):
         extra = event.extra or {}
+        by = str(event.actor) if event.actor else event.actor_name
+        if event.event_type == EventType.BANK_RETURNS_IMPORTED:
+            # Each bank's returns file, as it came in (the last one also completes the step).
+            new = event.new or {}
+            entries.append(
+                TimelineEntry(
+                    event.created_at,
+                    "returns",
+                    "",
+                    by,
+                    details={
+                        "banks": list(new.get("banks", [])),
+                        "paid": new.get("paid", 0),
+                        "failed": new.get("failed", 0),
+                        "filename": extra.get("filename", ""),
+                    },
+                )
+            )
+            continue
         entries.append(
             TimelineEntry(
                 event.created_at,
                 "download",
                 "",
-                str(event.actor) if event.actor else event.actor_name,
+                by,
                 details={
                     "format": str(extra.get("format", "")).upper(),
                     "encoding": str(extra.get("encoding", "")).upper(),
                     "lines": extra.get("lines"),
                     "total": extra.get("total"),
+                    "banks": list(extra.get("banks", [])),
                 },
             )
         )
     # Entries of one moment (a first download and the step it causes) in the life's order.
     rank = {state: i for i, state in enumerate(BatchState.values)}
     rank["download"] = rank[BatchState.EXPORTED]
-    return sorted(entries, key=lambda e: (e.at, rank.get(e.kind, len(rank)), e.kind == "download"))
+    rank["returns"] = rank[BatchState.EXPORTED]
+    return sorted(
+        entries, key=lambda e: (e.at, rank.get(e.kind, len(rank)), e.kind in ("download", "returns"))
+    )
 
 
 def line_counts(batch: Batch, user: Any) -> dict[str, tuple[int, Decimal]]:
@@ -162,10 +216,13 @@ def pending_lump_sums_for(user: Any, *, waiting_only: bool = True) -> QuerySet[P
     return qs
 
 
-def standards_history() -> QuerySet[Standard]:
-    qs: QuerySet[Standard] = Standard.objects.select_related("version", "version__imported_by").order_by(
-        "category", "disability_cause", "disability_level", "residence", "-effective_on"
-    )
+def standards_history(*, approved_only: bool = False) -> QuerySet[Standard]:
+    """Every standard row with its version (and the version's state); ``approved_only``: the
+    rows in force, as the engine reads them."""
+    base = approved_standards() if approved_only else Standard.objects.all()
+    qs: QuerySet[Standard] = base.select_related(
+        "version", "version__imported_by", "version__decided_by"
+    ).order_by("category", "disability_cause", "disability_level", "residence", "-effective_on")
     return qs
 
 
@@ -184,11 +241,11 @@ class StandardVersion:
 
 
 def standards_with_validity() -> list[StandardVersion]:
-    """Every standard row ever imported, grouped by qualification in the registry's category
+    """Every approved standard row, grouped by qualification in the registry's category
     order, newest first within a group, each with the day its successor took over."""
     order = {c.value: i for i, c in enumerate(Category)}
     rows = sorted(
-        standards_history(),
+        standards_history(approved_only=True),
         key=lambda s: (
             order.get(s.category, len(order)),
             s.disability_cause,
@@ -219,14 +276,86 @@ class StandardKey:
         return cls(s.category, s.disability_cause, s.disability_level, s.residence)
 
 
-def standard_versions() -> QuerySet[StandardImport]:
-    qs: QuerySet[StandardImport] = StandardImport.objects.select_related("imported_by")
+def standard_versions(*, state: str = "") -> QuerySet[StandardImport]:
+    qs: QuerySet[StandardImport] = StandardImport.objects.select_related("imported_by", "decided_by")
+    if state:
+        qs = qs.filter(state=state)
     return qs
 
 
-def topups_for(user: Any) -> QuerySet[LocalTopUp]:
-    qs: QuerySet[LocalTopUp] = LocalTopUp.objects.visible_to(user).select_related("created_by", "region")
+def topups_for(user: Any, *, state: str = "") -> QuerySet[LocalTopUp]:
+    qs: QuerySet[LocalTopUp] = LocalTopUp.objects.visible_to(user).select_related(
+        "created_by", "decided_by", "region"
+    )
+    if state:
+        qs = qs.filter(state=state)
     return qs
+
+
+@dataclass(frozen=True)
+class StandardChange:
+    """A row of a version awaiting approval beside the amount in force for the same
+    qualification on its date (None: no standard applied to it then)."""
+
+    standard: Standard
+    description: str
+    in_force_fen: int | None
+
+    @property
+    def in_force(self) -> Decimal | None:
+        return None if self.in_force_fen is None else yuan(self.in_force_fen)
+
+
+@dataclass(frozen=True)
+class PendingStandards:
+    version: StandardImport
+    changes: list[StandardChange]
+
+
+def pending_standards() -> list[PendingStandards]:
+    """What each version awaiting approval would change: its rows, old amount → new."""
+    versions = list(standard_versions(state=ParameterState.PENDING).order_by("imported_at", "pk"))
+    if not versions:
+        return []
+    in_force = [StandardRow.of(s) for s in approved_standards()]
+    rows = Standard.objects.filter(version__in=versions).order_by(
+        "category", "disability_cause", "disability_level", "residence", "effective_on"
+    )
+    by_version: dict[int, list[StandardChange]] = {v.pk: [] for v in versions}
+    for s in rows:
+        row = StandardRow.of(s)
+        current = max(
+            (e for e in in_force if e.effective_on <= row.effective_on and e.overlaps_key(row)),
+            key=lambda e: e.effective_on,
+            default=None,
+        )
+        by_version[s.version_id].append(
+            StandardChange(s, describe_standard(s), current.annual_fen if current else None)
+        )
+    return [PendingStandards(v, by_version[v.pk]) for v in versions]
+
+
+@dataclass(frozen=True)
+class PendingTopUp:
+    topup: LocalTopUp
+    in_force: Decimal | None  # the top-up in force on its date, before it
+    corrects: bool  # an approved top-up from the very same date is replaced
+
+
+def pending_topups(user: Any) -> list[PendingTopUp]:
+    approved = list(topups_for(user, state=ParameterState.APPROVED))
+    out = []
+    for t in topups_for(user, state=ParameterState.PENDING).order_by("created_at", "pk"):
+        before = [a for a in approved if a.region_id == t.region_id and a.effective_on <= t.effective_on]
+        current = max(before, key=lambda a: a.effective_on, default=None)
+        out.append(
+            PendingTopUp(
+                t,
+                current.percent if current else None,
+                current is not None and current.effective_on == t.effective_on,
+            )
+        )
+    return out
 
 
 def describe_standard(standard: Standard) -> str:

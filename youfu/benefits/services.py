@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -24,6 +24,7 @@ from youfu.benefits.models import (
     CHINESE_BENEFIT,
     EXPORT_STATES,
     OPEN_STATES,
+    PARAMETER_TRANSITIONS,
     Batch,
     BatchItem,
     BatchLine,
@@ -33,6 +34,7 @@ from youfu.benefits.models import (
     BenefitSettings,
     LineStatus,
     LocalTopUp,
+    ParameterState,
     PendingLumpSum,
     Recovery,
     RecoveryStatus,
@@ -47,10 +49,13 @@ from youfu.benefits.money import (
     parse_amount,
     to_fen,
     ym_label,
+    yuan,
 )
-from youfu.benefits.rates import StandardRow
+from youfu.benefits.rates import StandardRow, approved_standards
 from youfu.benefits.tables import TableRow, cell_text, read_table
+from youfu.core.banks import bank_key, bank_names, normalize_bank
 from youfu.core.crypto import decrypt, encrypt
+from youfu.core.csvio import SafeCsvWriter, xlsx_cells
 from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
 from youfu.core.imports import ImportRejected, RowError
 from youfu.core.messages import Message
@@ -120,6 +125,8 @@ class StandardsImportResult:
     unchanged: int = 0
     version: int | None = None
     effective_dates: list[str] = field(default_factory=list)
+    # "pending" until a leader approves it; None when every row was in force already.
+    state: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +136,8 @@ class StandardsImportResult:
             "unchanged": self.unchanged,
             "version": self.version,
             "effective_dates": self.effective_dates,
+            "id": self.version,
+            "state": self.state,
         }
 
 
@@ -299,9 +308,7 @@ def _standard_conflicts(
                     p.row,
                     "优抚类别",
                     Message(
-                        gettext_noop(
-                            "Overlaps the standard already imported for %(standard)s: both would apply."
-                        ),
+                        gettext_noop("Overlaps the standard in force for %(standard)s: both would apply."),
                         {"standard": _describe(clash)},
                     ),
                 )
@@ -324,10 +331,79 @@ def _standard_conflicts(
     return errors, new
 
 
+def _lock_standards() -> None:
+    """Two imports or approvals at once must not both pass the overlap check."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Standard._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _require_entering_clerk(user: User) -> Region:
+    """Money parameters are business, not IT settings: the county's clerks enter them (the
+    admin keeps the payments start month and the allowance month)."""
+    require(user, WRITE)
+    return county_of(user)
+
+
+def _require_decider(user: User, entered_by_id: int) -> Region:
+    """Maker-checker: a county leader who did not enter it approves or refuses it."""
+    require(user, Capability.APPROVE)
+    county = county_of(user)
+    if entered_by_id == user.pk:
+        raise PermissionDenied(
+            Message(gettext_noop("You entered this yourself: a leader who did not enter it decides on it.")),
+            code="own_entry",
+        )
+    return county
+
+
+def clean_refusal_reason(reason: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput(
+            Message(gettext_noop("Give the reason for refusing: the clerk reads it to correct the entry.")),
+            fields={"reason": gettext_noop("required")},
+        )
+    if len(text) > 500:
+        raise InvalidInput(
+            Message(gettext_noop("The reason is at most 500 characters.")),
+            fields={"reason": gettext_noop("at most 500 characters")},
+        )
+    return text
+
+
+def _decide(obj: StandardImport | LocalTopUp, action: str, **fields: Any) -> str:
+    """Compare-and-set along ``PARAMETER_TRANSITIONS``: only an entry still in the state the
+    table starts from moves, so two leaders deciding at once cannot both succeed."""
+    model = type(obj)
+    current = model.objects.filter(pk=obj.pk).values_list("state", flat=True).first()
+    target = PARAMETER_TRANSITIONS.get((str(current), action))
+    changed = 0
+    if target is not None:
+        changed = model.objects.filter(pk=obj.pk, state=current).update(state=target, **fields)
+    if target is None or not changed:
+        obj.refresh_from_db(fields=["state"])
+        raise Conflict(
+            Message(
+                gettext_noop(
+                    "This entry is %(state)s: only one awaiting approval can be approved or refused."
+                ),
+                {"state": obj.get_state_display()},
+            ),
+            code="parameter_state",
+        )
+    obj.state = target
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    return str(target)
+
+
 def do_import_standards(data: bytes, *, acting_user: User, filename: str = "") -> StandardsImportResult:
-    """Add the rows of a standards file: all or nothing. A later 生效日期 adds a version;
-    history is kept."""
-    require(acting_user, Capability.MANAGE_SETTINGS)
+    """A county clerk imports a standards file: all or nothing, as a version awaiting a
+    leader's approval. Rows identical to the standards in force are skipped; a later
+    生效日期 adds a version; history is kept. Only approved versions count in the overlap
+    check, so a pending or refused file never blocks a corrected one."""
+    _require_entering_clerk(acting_user)
     _, rows = read_table(data, STANDARD_COLUMNS)
     if not rows:
         raise InvalidInput(Message(gettext_noop("The file has no rows.")))
@@ -341,19 +417,20 @@ def do_import_standards(data: bytes, *, acting_user: User, filename: str = "") -
     if errors:
         raise ImportRejected(errors)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Two imports at once must not both pass the overlap check.
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {Standard._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-        existing = [StandardRow.of(s) for s in Standard.objects.all()]
+        _lock_standards()
+        existing = [StandardRow.of(s) for s in approved_standards()]
         errors, new = _standard_conflicts(parsed, existing)
         if errors:
             raise ImportRejected(errors)
         result = StandardsImportResult(rows=len(parsed), added=len(new), unchanged=len(parsed) - len(new))
         if not new:
-            return result
+            return result  # every row is in force already: nothing to approve
         version = StandardImport.objects.create(
-            filename=filename[:200], imported_by=acting_user, rows=len(new), unchanged=result.unchanged
+            filename=filename[:200],
+            imported_by=acting_user,
+            rows=len(new),
+            unchanged=result.unchanged,
+            state=ParameterState.PENDING,
         )
         Standard.objects.bulk_create(
             Standard(
@@ -369,15 +446,77 @@ def do_import_standards(data: bytes, *, acting_user: User, filename: str = "") -
             for p in new
         )
         result.version = version.pk
+        result.state = version.state
         result.effective_dates = sorted({p.standard.effective_on.isoformat() for p in new})
         record_event(
             EventType.STANDARDS_IMPORTED,
             actor=acting_user,
             obj=version,
-            new={"filename": filename, "added": len(new), "effective_dates": result.effective_dates},
+            new={
+                "filename": filename,
+                "added": len(new),
+                "effective_dates": result.effective_dates,
+                "state": ParameterState.PENDING.value,
+            },
             extra={"unchanged": result.unchanged},
         )
     return result
+
+
+def do_approve_standards(version: StandardImport, *, acting_user: User) -> StandardImport:
+    """A leader who did not import the version puts it in force. The overlap with the
+    standards in force is checked again: another version may have been approved since."""
+    _require_decider(acting_user, version.imported_by_id)
+    with transaction.atomic():
+        _lock_standards()
+        version.refresh_from_db(fields=["state"])
+        if version.state == ParameterState.PENDING:
+            existing = [StandardRow.of(s) for s in approved_standards()]
+            clashes = sorted(
+                {
+                    _describe(e)
+                    for s in version.standards.all()
+                    for e in existing
+                    if e.overlaps(StandardRow.of(s))
+                }
+            )
+            if clashes:
+                raise Conflict(
+                    Message(
+                        gettext_noop(
+                            "Standards in force since this file was imported overlap it (%(standards)s): "
+                            "refuse it and import a corrected file."
+                        ),
+                        {"standards": "、".join(clashes[:5]) + ("…" if len(clashes) > 5 else "")},
+                    ),
+                    code="standards_overlap",
+                )
+        _decide(version, "approve", decided_at=timezone.now(), decided_by=acting_user)
+        dates = sorted({d.isoformat() for d in version.standards.values_list("effective_on", flat=True)})
+        record_event(
+            EventType.STANDARDS_APPROVED,
+            actor=acting_user,
+            obj=version,
+            old={"state": ParameterState.PENDING.value},
+            new={"state": ParameterState.APPROVED.value, "rows": version.rows, "effective_dates": dates},
+        )
+    return version
+
+
+def do_refuse_standards(version: StandardImport, *, acting_user: User, reason: str) -> StandardImport:
+    """A leader refuses a version awaiting approval, saying why; its rows never apply."""
+    reason = clean_refusal_reason(reason)
+    _require_decider(acting_user, version.imported_by_id)
+    with transaction.atomic():
+        _decide(version, "refuse", decided_at=timezone.now(), decided_by=acting_user, reason=reason)
+        record_event(
+            EventType.STANDARDS_REFUSED,
+            actor=acting_user,
+            obj=version,
+            old={"state": ParameterState.PENDING.value},
+            new={"state": ParameterState.REFUSED.value},
+        )
+    return version
 
 
 # --- top-up and settings ----------------------------------------------------------------------
@@ -390,6 +529,12 @@ def parse_topup(text: str) -> Decimal:
         percent = Decimal(raw)
     except ArithmeticError:
         percent = Decimal("NaN")
+    # Out of range first: quantizing 1e308 would raise instead of answering.
+    if percent.is_finite() and not Decimal(-100) <= percent <= Decimal(100):
+        raise InvalidInput(
+            Message(gettext_noop("A top-up lies between -100%% and 100%%, not %(value)s%%."), {"value": raw}),
+            fields={"percent": gettext_noop("between -100 and 100")},
+        )
     if not percent.is_finite() or percent != percent.quantize(Decimal("0.01")):
         raise InvalidInput(
             Message(gettext_noop("%(value)s is not a percentage such as 8 or 8.5."), {"value": text}),
@@ -404,34 +549,85 @@ def parse_topup(text: str) -> Decimal:
 
 
 def do_set_topup(percent: Decimal, effective_on: date, *, acting_user: User) -> LocalTopUp:
-    """The county's top-up from ``effective_on`` on; the same date again corrects it."""
-    require(acting_user, Capability.MANAGE_SETTINGS)
-    county = county_of(acting_user)
+    """A county clerk enters the county's top-up from ``effective_on`` on; it applies once a
+    leader approves it (then, for a date that already has one, it corrects it). The very
+    top-up already in force is not entered again: it is returned as it is."""
+    county = _require_entering_clerk(acting_user)
     percent = parse_topup(str(percent))
     with transaction.atomic():
-        topup = (
-            LocalTopUp.objects.select_for_update().filter(region=county, effective_on=effective_on).first()
+        in_force = LocalTopUp.objects.filter(
+            region=county, effective_on=effective_on, state=ParameterState.APPROVED
+        ).first()
+        if in_force is not None and in_force.percent == percent:
+            return in_force
+        topup = LocalTopUp.objects.create(
+            region=county,
+            percent=percent,
+            effective_on=effective_on,
+            created_by=acting_user,
+            state=ParameterState.PENDING,
         )
-        old = None
-        if topup is not None:
-            if topup.percent == percent:
-                return topup
-            old = {"percent": topup.percent, "effective_on": effective_on}
-            topup.percent = percent
-            topup.created_by = acting_user
-            topup.created_at = timezone.now()
-            topup.save(update_fields=["percent", "created_by", "created_at"])
-        else:
-            topup = LocalTopUp.objects.create(
-                region=county, percent=percent, effective_on=effective_on, created_by=acting_user
-            )
         record_event(
             EventType.TOPUP_SET,
             actor=acting_user,
             region=county,
             obj=topup,
-            old=old,
-            new={"percent": percent, "effective_on": effective_on},
+            old={"percent": in_force.percent, "effective_on": effective_on} if in_force else None,
+            new={"percent": percent, "effective_on": effective_on, "state": ParameterState.PENDING.value},
+        )
+    return topup
+
+
+def do_approve_topup(topup: LocalTopUp, *, acting_user: User) -> LocalTopUp:
+    """A leader of the county who did not enter the top-up puts it in force; one already in
+    force from the same date is replaced (kept as history, superseded)."""
+    county = _require_decider(acting_user, topup.created_by_id)
+    if topup.region_id != county.code:
+        raise PermissionDenied()
+    with transaction.atomic():
+        topup.refresh_from_db(fields=["state"])
+        previous = (
+            LocalTopUp.objects.select_for_update()
+            .filter(region=county, effective_on=topup.effective_on, state=ParameterState.APPROVED)
+            .exclude(pk=topup.pk)
+            .first()
+        )
+        if previous is not None and (topup.state == ParameterState.PENDING):
+            _decide(previous, "supersede")
+        _decide(topup, "approve", decided_at=timezone.now(), decided_by=acting_user)
+        record_event(
+            EventType.TOPUP_APPROVED,
+            actor=acting_user,
+            region=county,
+            obj=topup,
+            old={"percent": previous.percent, "state": ParameterState.APPROVED.value}
+            if previous is not None
+            else {"state": ParameterState.PENDING.value},
+            new={
+                "percent": topup.percent,
+                "effective_on": topup.effective_on,
+                "state": ParameterState.APPROVED.value,
+            },
+            extra={"superseded": previous.pk} if previous is not None else None,
+        )
+    return topup
+
+
+def do_refuse_topup(topup: LocalTopUp, *, acting_user: User, reason: str) -> LocalTopUp:
+    """A leader refuses a top-up awaiting approval, saying why; it never applies."""
+    reason = clean_refusal_reason(reason)
+    county = _require_decider(acting_user, topup.created_by_id)
+    if topup.region_id != county.code:
+        raise PermissionDenied()
+    with transaction.atomic():
+        _decide(topup, "refuse", decided_at=timezone.now(), decided_by=acting_user, reason=reason)
+        record_event(
+            EventType.TOPUP_REFUSED,
+            actor=acting_user,
+            region=county,
+            obj=topup,
+            old={"state": ParameterState.PENDING.value},
+            new={"state": ParameterState.REFUSED.value, "percent": topup.percent},
         )
     return topup
 
@@ -446,10 +642,17 @@ _UNSET: Any = object()
 
 
 def do_update_benefit_settings(
-    *, acting_user: User, payments_start: date | None = _UNSET, allowance_month: int = _UNSET
+    *, acting_user: User, payments_start: date = _UNSET, allowance_month: int = _UNSET
 ) -> BenefitSettings:
+    """The admin's settings of the county's payments. The start month is a month, never
+    "unset": once set, it stays set (it may only move as ``_check_start_move`` allows)."""
     require(acting_user, Capability.MANAGE_SETTINGS)
     county = county_of(acting_user)
+    if payments_start is None:
+        raise InvalidInput(
+            Message(gettext_noop("Give the payments start month, like 2026-01.")),
+            fields={"payments_start": gettext_noop("YYYY-MM")},
+        )
     if allowance_month is not _UNSET and not 1 <= allowance_month <= 12:
         raise InvalidInput(
             Message(gettext_noop("The allowance month is 1 to 12.")),
@@ -459,8 +662,8 @@ def do_update_benefit_settings(
         current, _ = BenefitSettings.objects.select_for_update().get_or_create(region=county)
         before = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
         if payments_start is not _UNSET:
-            _check_start_move(county, payments_start.replace(day=1) if payments_start else None)
-            current.payments_start = payments_start.replace(day=1) if payments_start else None
+            _check_start_move(county, payments_start.replace(day=1))
+            current.payments_start = payments_start.replace(day=1)
         if allowance_month is not _UNSET:
             current.allowance_month = allowance_month
         after = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
@@ -480,7 +683,7 @@ def do_update_benefit_settings(
     return current
 
 
-def _check_start_move(county: Region, new: date | None) -> None:
+def _check_start_move(county: Region, new: date) -> None:
     """Months before the start month are settled history, never due. Once the county has
     paid through youfu the start may only move forward, over months in which nothing is
     left to pay or to claim back, and not while a batch is open: otherwise settled months
@@ -494,10 +697,11 @@ def _check_start_move(county: Region, new: date | None) -> None:
                 gettext_noop("A batch is open: close or discard it before moving the payments start month.")
             )
         )
-    current = payments_start(county)
     first = batches.order_by("period").values_list("period", flat=True).first()
-    target = new or first
-    if current is None or target is None or target == current:
+    # Batches made before the start month had to be set began at the first one's period.
+    current = payments_start(county) or first
+    target = new
+    if current is None or target == current:
         return
     if target < current:
         raise InvalidInput(
@@ -534,19 +738,22 @@ def _check_start_move(county: Region, new: date | None) -> None:
 
 
 def payments_start(county: Region | str) -> date | None:
-    """The county's payments start month: the setting, else the period of its first batch."""
+    """The county's payments start month, None until the admin sets it. It is never taken
+    from a batch: a first batch made for the current month would silently have made every
+    earlier month settled history, never paid."""
     code = county if isinstance(county, str) else county.code
-    configured = settings_for(code).payments_start
-    if configured:
-        return configured
-    first: date | None = (
-        Batch.objects.filter(county_id=code)
-        .exclude(state=BatchState.DISCARDED)
-        .order_by("period")
-        .values_list("period", flat=True)
-        .first()
+    return settings_for(code).payments_start
+
+
+def start_month_missing_message() -> Message:
+    return Message(
+        gettext_noop(
+            "The payments start month is not set, so youfu cannot know from which month to pay "
+            "(months before it are never paid). The county admin sets it first, on the standards "
+            "page (/benefits/standards/) or with: youfu benefit-settings --start-month YYYY-MM "
+            "--as ADMIN. Choose the first month the bureau pays through youfu."
+        )
     )
-    return first
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -608,7 +815,9 @@ def do_create_batch(period: date, *, acting_user: User) -> Batch:
             ),
             fields={"period": gettext_noop("too far ahead")},
         )
-    start = payments_start(county) or period
+    start = payments_start(county)
+    if start is None:
+        raise Conflict(start_month_missing_message(), code="no_start_month")
     if period < start:
         raise InvalidInput(
             Message(
@@ -765,15 +974,89 @@ PAID_MARK, FAILED_MARK = "成功", "失败"
 ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk"}
 
 
+def may_send_bank_files(user: User) -> bool:
+    """The bank file holds full ID numbers and accounts: it is for the county clerk who sends
+    it to the bank. The leader who approved the batch reads its lines masked, and is not
+    offered the file (separation of duties: the approver never handles the transfer data)."""
+    return user.can(WRITE) and user.can(Capability.REVEAL_ID_NUMBER)
+
+
+def _require_bank_file_rights(user: User) -> None:
+    if not may_send_bank_files(user):
+        raise PermissionDenied(
+            Message(
+                gettext_noop(
+                    "The bank file (full ID numbers and accounts) is for the county clerk who sends it "
+                    "to the bank."
+                )
+            ),
+            code="bank_file_forbidden",
+        )
+
+
 @dataclass(frozen=True)
 class ExportResult:
     lines: int
     total_fen: int
     fmt: str
     encoding: str
+    bank: str = ""  # one bank's file, or "" for the whole batch
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": True, "lines": self.lines, "total": money(self.total_fen), "format": self.fmt}
+
+
+@dataclass
+class BankStatus:
+    """One bank's part of a batch (held lines, which have no account, are in no bank's file):
+    its lines, and how many of them its returns have answered."""
+
+    bank: str
+    listed: bool  # False: an old record names a bank that is not on the list
+    lines: int = 0
+    amount_fen: int = 0
+    pending: int = 0
+    paid: int = 0
+    failed: int = 0
+
+    @property
+    def returned(self) -> bool:
+        return self.pending == 0
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+
+def bank_statuses(batch: Batch) -> list[BankStatus]:
+    """The batch's banks in the order of the bank list: one bank file and one returns file each."""
+    rows = (
+        BatchLine.objects.filter(batch=batch)
+        .exclude(status=LineStatus.HELD)
+        .values("bank_name", "status")
+        .annotate(n=Count("pk"), fen=Sum("amount_fen"))
+        .order_by()
+    )
+    found: dict[str, BankStatus] = {}
+    for row in rows:
+        bank = bank_key(row["bank_name"])
+        status = found.setdefault(bank, BankStatus(bank, normalize_bank(bank) is not None))
+        status.lines += row["n"]
+        status.amount_fen += int(row["fen"] or 0)
+        if row["status"] == LineStatus.PENDING:
+            status.pending += row["n"]
+        elif row["status"] == LineStatus.PAID:
+            status.paid += row["n"]
+        elif row["status"] == LineStatus.FAILED:
+            status.failed += row["n"]
+    order = {name: i for i, name in enumerate(bank_names())}
+    return sorted(found.values(), key=lambda s: (order.get(s.bank, len(order)), s.bank))
+
+
+def bank_file_name(batch: Batch, bank: str, fmt: str) -> str:
+    """``PERIOD-BANK.csv``: 2026-11-中国农业银行.csv (characters a file name cannot hold become _)."""
+    safe = "".join("_" if c in '/\\:*?"<>|' or not c.isprintable() or c.isspace() else c for c in bank)
+    return f"{batch.period_label}-{safe[:60]}.{fmt}"
 
 
 def _memo(batch: Batch, arrears_fen: int, to_payee: bool) -> str:
@@ -785,38 +1068,53 @@ def _memo(batch: Batch, arrears_fen: int, to_payee: bool) -> str:
     return text
 
 
-def _bank_rows(batch: Batch) -> Iterable[list[str]]:
-    lines = (
+def _names_of_bank(batch: Batch, bank: str) -> list[str]:
+    """The 开户银行 texts of the batch's lines that belong to ``bank`` (one, once normalised)."""
+    names = (
         BatchLine.objects.filter(batch=batch)
         .exclude(status=LineStatus.HELD)
-        .order_by("seq")
-        .values_list(
-            "seq",
-            "payee_name",
-            "payee_id_number_encrypted",
-            "bank_name",
-            "bank_account_encrypted",
-            "amount_fen",
-            "arrears_fen",
-            "to_payee",
-        )
+        .values_list("bank_name", flat=True)
+        .order_by()
+        .distinct()
     )
-    for seq, name, id_token, bank, account_token, amount, arrears, to_payee in lines.iterator(
-        chunk_size=5000
+    return [name for name in names if bank_key(name) == bank]
+
+
+def _bank_rows(batch: Batch, bank: str | None = None) -> Iterable[list[str]]:
+    """The file's rows. The whole batch's file numbers them by the line's 序号; one bank's
+    file numbers its lines from 1 in the same order (the returns file is matched the same way)."""
+    lines = BatchLine.objects.filter(batch=batch).exclude(status=LineStatus.HELD)
+    if bank is not None:
+        lines = lines.filter(bank_name__in=_names_of_bank(batch, bank))
+    rows = lines.order_by("seq").values_list(
+        "seq",
+        "payee_name",
+        "payee_id_number_encrypted",
+        "bank_name",
+        "bank_account_encrypted",
+        "amount_fen",
+        "arrears_fen",
+        "to_payee",
+    )
+    for number, (seq, name, id_token, bank_name, account_token, amount, arrears, to_payee) in enumerate(
+        rows.iterator(chunk_size=5000), start=1
     ):
         yield [
-            str(seq),
+            str(number if bank is not None else seq),
             name,
             decrypt(id_token),
-            bank,
+            bank_name,
             decrypt(account_token),
             money(amount),
             _memo(batch, arrears, to_payee),
         ]
 
 
-def write_bank_file(batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "utf-8") -> ExportResult:
-    """The bank file: one line per person and a totals line the bank can check."""
+def write_bank_file(
+    batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "utf-8", bank: str | None = None
+) -> ExportResult:
+    """The bank file (of one bank, or of the whole batch): one line per person and a totals
+    line the bank can check."""
     if fmt not in ("csv", "xlsx"):
         raise InvalidInput(
             Message(gettext_noop("Export as .csv or .xlsx.")), fields={"format": gettext_noop("csv or xlsx")}
@@ -834,20 +1132,20 @@ def write_bank_file(batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(batch.period_label)
         sheet.append(list(BANK_COLUMNS))
-        for row in _bank_rows(batch):
-            sheet.append(row)
+        for row in _bank_rows(batch, bank):
+            sheet.append(xlsx_cells(sheet, row))
             count += 1
             total += to_fen(Decimal(row[5]))
         sheet.append([TOTAL_MARK, "", "", "", "", money(total), f"共{count}笔"])
         workbook.save(out)
-        return ExportResult(count, total, fmt, "utf-8")
+        return ExportResult(count, total, fmt, "utf-8", bank or "")
     text = io.TextIOWrapper(
         out, encoding=ENCODINGS[encoding], errors="strict", newline="", write_through=True
     )
-    writer = csv.writer(text)
+    writer = SafeCsvWriter(text)
     writer.writerow(BANK_COLUMNS)
     unencodable: list[str] = []
-    for row in _bank_rows(batch):
+    for row in _bank_rows(batch, bank):
         try:
             writer.writerow(row)
         except UnicodeEncodeError:
@@ -869,15 +1167,11 @@ def write_bank_file(batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "
     writer.writerow([TOTAL_MARK, "", "", "", "", money(total), f"共{count}笔"])
     text.flush()
     text.detach()
-    return ExportResult(count, total, fmt, encoding)
+    return ExportResult(count, total, fmt, encoding, bank or "")
 
 
-def do_export_batch(
-    batch: Batch, out: IO[bytes], *, fmt: str, encoding: str = "utf-8", acting_user: User
-) -> ExportResult:
-    """Write the bank file (full ID numbers and accounts: the bank checks them) and record
-    the export. The first export of an approved batch moves it to exported."""
-    require(acting_user, Capability.REVEAL_ID_NUMBER)
+def _check_exportable(batch: Batch, acting_user: User) -> None:
+    _require_bank_file_rights(acting_user)
     _check_batch_county(acting_user, batch)
     if batch.state not in EXPORT_STATES:
         raise Conflict(
@@ -887,12 +1181,17 @@ def do_export_batch(
             ),
             code="batch_state",
         )
-    result = write_bank_file(batch, out, fmt=fmt, encoding=encoding)
+
+
+def _record_export(batch: Batch, acting_user: User, results: list[ExportResult], per_bank: bool) -> None:
+    """The download of full ID numbers and accounts, recorded; the first one of an approved
+    batch moves it to exported."""
     with transaction.atomic():
         old_state = batch.state
         if batch.state == BatchState.APPROVED:
             _move(batch, [BatchState.APPROVED], BatchState.EXPORTED)
             _transition(batch, BatchState.EXPORTED, acting_user)
+        first = results[0]
         record_event(
             EventType.BATCH_EXPORTED,
             actor=acting_user,
@@ -902,21 +1201,71 @@ def do_export_batch(
             new={"state": batch.state},
             extra={
                 "personal_data": ["id_number", "bank_account"],
-                "format": fmt,
-                "encoding": result.encoding,
-                "lines": result.lines,
-                "total": money(result.total_fen),
+                "format": first.fmt,
+                "encoding": first.encoding,
+                "lines": sum(r.lines for r in results),
+                "total": money(sum(r.total_fen for r in results)),
+                "banks": [r.bank for r in results if r.bank],
+                "per_bank": per_bank,
             },
         )
+
+
+def do_export_batch(
+    batch: Batch,
+    out: IO[bytes],
+    *,
+    fmt: str,
+    encoding: str = "utf-8",
+    acting_user: User,
+    bank: str | None = None,
+) -> ExportResult:
+    """Write the bank file of the whole batch, or of one ``bank`` (full ID numbers and
+    accounts: the bank checks them), and record the export."""
+    _check_exportable(batch, acting_user)
+    if bank is not None and bank not in {s.bank for s in bank_statuses(batch)}:
+        raise InvalidInput(
+            Message(gettext_noop("No line of this batch is paid through %(bank)s."), {"bank": bank[:100]}),
+            fields={"bank": gettext_noop("not a bank of this batch")},
+        )
+    result = write_bank_file(batch, out, fmt=fmt, encoding=encoding, bank=bank)
+    _record_export(batch, acting_user, [result], per_bank=bank is not None)
     return result
+
+
+def do_export_batch_per_bank(
+    batch: Batch,
+    open_file: Callable[[str], IO[bytes]],
+    *,
+    fmt: str,
+    encoding: str = "utf-8",
+    acting_user: User,
+) -> list[ExportResult]:
+    """One file per bank, each with 序号 from 1, written to ``open_file(bank)``; one record of
+    the export. A bank a file cannot be written for (GBK) stops the whole export."""
+    _check_exportable(batch, acting_user)
+    statuses = bank_statuses(batch)
+    if not statuses:
+        raise InvalidInput(Message(gettext_noop("No line of this batch goes to a bank.")))
+    results = []
+    for status in statuses:
+        out = open_file(status.bank)
+        results.append(write_bank_file(batch, out, fmt=fmt, encoding=encoding, bank=status.bank))
+    _record_export(batch, acting_user, results, per_bank=True)
+    return results
 
 
 @dataclass(frozen=True)
 class ReturnsResult:
+    """What one returns file said (``paid``, ``failed``), which banks it answered for, and the
+    banks whose returns are still missing."""
+
     paid: int
     paid_fen: int
     failed: int
     failed_fen: int
+    banks: tuple[str, ...] = ()
+    banks_missing: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -925,32 +1274,74 @@ class ReturnsResult:
             "paid_total": money(self.paid_fen),
             "failed": self.failed,
             "failed_total": money(self.failed_fen),
+            "banks": list(self.banks),
+            "banks_missing": list(self.banks_missing),
         }
 
 
 MAX_REPORTED_ERRORS = 200
 
 
-def _check_returns(batch: Batch, rows: list[TableRow]) -> tuple[list[RowError], dict[int, tuple[str, str]]]:
-    """Every exported line exactly once, with the same 序号, 银行账号 and 金额."""
-    lines = {
-        seq: (token, amount)
-        for seq, token, amount in BatchLine.objects.filter(batch=batch)
+@dataclass(frozen=True)
+class _Exported:
+    seq: int
+    bank: str
+    token: str
+    amount_fen: int
+    status: str
+
+
+def _check_returns(
+    batch: Batch, rows: list[TableRow]
+) -> tuple[list[RowError], dict[int, tuple[str, str, int]], list[str]]:
+    """Each line the file answers for exactly once, with the same 序号, 开户银行, 银行账号 and
+    金额 as exported, not answered before, and every line of each bank it names. A file that
+    names one bank is that bank's file (序号 from 1, as exported per bank); a file naming
+    several is the whole batch's (序号 as on the batch). Returns the errors, each answered
+    line's outcome by its 序号 on the batch, and the 开户银行 texts of the banks answered."""
+    keys: dict[str, str] = {}
+
+    def key(name: str) -> str:
+        if name not in keys:
+            keys[name] = bank_key(name)
+        return keys[name]
+
+    exported = [
+        _Exported(seq, key(name), token, amount, status)
+        for seq, name, token, amount, status in BatchLine.objects.filter(batch=batch)
         .exclude(status=LineStatus.HELD)
-        .values_list("seq", "bank_account_encrypted", "amount_fen")
+        .order_by("seq")
+        .values_list("seq", "bank_name", "bank_account_encrypted", "amount_fen", "status")
         .iterator(chunk_size=10000)
+    ]
+    body = [row for row in rows if cell_text(row.values.get("序号")) != TOTAL_MARK]
+    named = {
+        key(cell_text(row.values.get("开户银行"))) for row in body if cell_text(row.values.get("开户银行"))
     }
     errors: list[RowError] = []
-    outcome: dict[int, tuple[str, str]] = {}
+    if len(named) == 1:
+        (only,) = named
+        of_bank = [line for line in exported if line.bank == only]
+        numbered = {number: line for number, line in enumerate(of_bank, start=1)}
+        if not of_bank:
+            errors.append(
+                RowError(
+                    0,
+                    "开户银行",
+                    Message(gettext_noop("No line of this batch is paid through %(bank)s."), {"bank": only}),
+                )
+            )
+            return errors, {}, []
+    else:
+        numbered = {line.seq: line for line in exported}
+    outcome: dict[int, tuple[str, str, int]] = {}
     seen: dict[int, int] = {}
-    for row in rows:
+    for row in body:
         v = row.values
         seq_text = cell_text(v.get("序号"))
-        if seq_text == TOTAL_MARK:
-            continue
         if len(errors) >= MAX_REPORTED_ERRORS:
             break
-        if not seq_text.isdigit() or int(seq_text) not in lines:
+        if not seq_text.isdigit() or int(seq_text) not in numbered:
             errors.append(
                 RowError(
                     row.number,
@@ -959,21 +1350,44 @@ def _check_returns(batch: Batch, rows: list[TableRow]) -> tuple[list[RowError], 
                 )
             )
             continue
-        seq = int(seq_text)
-        if seq in seen:
+        number = int(seq_text)
+        if number in seen:
             errors.append(
                 RowError(
                     row.number,
                     "序号",
                     Message(
                         gettext_noop("Line %(seq)s appears again (first on row %(row)d)."),
-                        {"seq": seq, "row": seen[seq]},
+                        {"seq": number, "row": seen[number]},
                     ),
                 )
             )
             continue
-        seen[seq] = row.number
-        token, amount_fen = lines[seq]
+        seen[number] = row.number
+        line = numbered[number]
+        if line.status != LineStatus.PENDING:
+            errors.append(
+                RowError(
+                    row.number,
+                    "序号",
+                    Message(
+                        gettext_noop(
+                            "Line %(seq)s was returned already by an earlier returns file: a line is "
+                            "returned once."
+                        ),
+                        {"seq": number},
+                    ),
+                )
+            )
+            continue
+        if key(cell_text(v.get("开户银行"))) != line.bank:
+            errors.append(
+                RowError(
+                    row.number,
+                    "开户银行",
+                    Message(gettext_noop("The bank does not match the exported line.")),
+                )
+            )
         account = v.get("银行账号")
         if isinstance(account, float) or "E+" in cell_text(account).upper():
             errors.append(
@@ -987,7 +1401,7 @@ def _check_returns(batch: Batch, rows: list[TableRow]) -> tuple[list[RowError], 
                     ),
                 )
             )
-        elif cell_text(account).replace(" ", "") != decrypt(token):
+        elif cell_text(account).replace(" ", "") != decrypt(line.token):
             errors.append(
                 RowError(
                     row.number,
@@ -996,22 +1410,31 @@ def _check_returns(batch: Batch, rows: list[TableRow]) -> tuple[list[RowError], 
                 )
             )
         amount = parse_amount(v.get("金额"))
-        if amount is None or to_fen(amount) != amount_fen:
+        if amount is None or to_fen(amount) != line.amount_fen:
             errors.append(
                 RowError(
                     row.number,
                     "金额",
                     Message(
                         gettext_noop("The amount does not match the exported %(amount)s."),
-                        {"amount": money(amount_fen)},
+                        {"amount": money(line.amount_fen)},
                     ),
                 )
             )
         status = cell_text(v.get("状态"))
         if status not in (PAID_MARK, FAILED_MARK):
             errors.append(RowError(row.number, "状态", Message(gettext_noop("状态 is 成功 or 失败."))))
-        outcome[seq] = (status, cell_text(v.get("原因"))[:200])
-    missing = sorted(set(lines) - set(seen))
+        outcome[line.seq] = (
+            status,
+            cell_text(v.get("原因"))[:200] if status == FAILED_MARK else "",
+            line.amount_fen,
+        )
+    answered = {numbered[n].bank for n in seen}
+    missing = sorted(
+        n
+        for n, line in numbered.items()
+        if n not in seen and line.bank in answered and line.status == LineStatus.PENDING
+    )
     if missing and len(errors) < MAX_REPORTED_ERRORS:
         errors.append(
             RowError(
@@ -1023,44 +1446,67 @@ def _check_returns(batch: Batch, rows: list[TableRow]) -> tuple[list[RowError], 
                 ),
             )
         )
-    return errors, outcome
+    if not seen and not errors and any(line.status == LineStatus.PENDING for line in exported):
+        errors.append(RowError(0, "序号", Message(gettext_noop("The returns file has no line."))))
+    return errors, outcome, [name for name, bank in keys.items() if bank in answered]
 
 
 def do_import_bank_returns(
     batch: Batch, data: bytes, *, acting_user: User, filename: str = ""
 ) -> ReturnsResult:
-    """The bank's answer: the exported file with 状态 and 原因. Rejected whole unless every
-    line matches; then each line is paid or failed. A failed line is simply not paid:
-    the next batch pays it again."""
+    """A bank's answer: its file (or the whole batch's) with 状态 and 原因. Rejected whole
+    unless every line matches; then each line is paid or failed. Banks answer one by one:
+    the batch has its returns once every bank's are in. A line is returned once. A failed
+    line is simply not paid: the next batch pays it again."""
     require(acting_user, WRITE)
     _check_batch_county(acting_user, batch)
     if batch.state != BatchState.EXPORTED:
         raise Conflict(
             Message(
                 gettext_noop(
-                    "Bank returns are imported once, into an exported batch; this one is %(state)s."
+                    "Bank returns are imported into an exported batch, bank by bank until every bank's "
+                    "are in; this one is %(state)s."
                 ),
                 {"state": batch.get_state_display()},
             ),
             code="batch_state",
         )
     _, rows = read_table(data, RETURN_COLUMNS)
-    errors, outcome = _check_returns(batch, rows)
+    errors, outcome, bank_names_answered = _check_returns(batch, rows)
     if errors:
         raise ImportRejected(errors)
-    failed = [(seq, reason) for seq, (status, reason) in outcome.items() if status == FAILED_MARK]
     table = BatchLine._meta.db_table
+    paid = [(seq, amount) for seq, (status, _r, amount) in outcome.items() if status == PAID_MARK]
+    failed = [(seq, amount) for seq, (status, _r, amount) in outcome.items() if status == FAILED_MARK]
     with transaction.atomic():
-        _move(batch, [BatchState.EXPORTED], BatchState.RETURNS_IMPORTED)
         with connection.cursor() as cursor:
+            # Compare-and-set, set-based: every line still awaiting the bank, of the banks
+            # this file answers for, is paid (the check made sure the file holds each of
+            # them). A line another file returned meanwhile makes the count fall short, and
+            # nothing is kept. Then the few failed lines get their status and reason.
+            names = ", ".join(["%s"] * len(bank_names_answered)) or "NULL"
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, reason = '' "  # noqa: S608
+                f"WHERE batch_id = %s AND status = %s AND bank_name IN ({names})",
+                [LineStatus.PAID.value, batch.pk, LineStatus.PENDING.value, *bank_names_answered],
+            )
+            if cursor.rowcount != len(outcome):
+                raise Conflict(
+                    Message(
+                        gettext_noop(
+                            "Some of these lines were returned meanwhile by another file: nothing was "
+                            "imported."
+                        )
+                    ),
+                    code="returned_already",
+                )
             cursor.execute("DROP TABLE IF EXISTS benefits_tmp_failed")
             cursor.execute(
                 "CREATE TEMPORARY TABLE benefits_tmp_failed (seq INTEGER PRIMARY KEY, reason VARCHAR(200))"
             )
-            cursor.executemany("INSERT INTO benefits_tmp_failed (seq, reason) VALUES (%s, %s)", failed)
-            cursor.execute(
-                f"UPDATE {table} SET status = %s WHERE batch_id = %s AND status = %s",  # noqa: S608
-                [LineStatus.PAID.value, batch.pk, LineStatus.PENDING.value],
+            cursor.executemany(
+                "INSERT INTO benefits_tmp_failed (seq, reason) VALUES (%s, %s)",
+                [(seq, reason) for seq, (status, reason, _a) in outcome.items() if status == FAILED_MARK],
             )
             cursor.execute(
                 f"UPDATE {table} SET status = %s, reason = (SELECT f.reason FROM benefits_tmp_failed f "  # noqa: S608
@@ -1068,28 +1514,39 @@ def do_import_bank_returns(
                 "benefits_tmp_failed)",
                 [LineStatus.FAILED.value, batch.pk],
             )
+            cursor.execute("DROP TABLE IF EXISTS benefits_tmp_failed")
             cursor.execute(
                 f"SELECT status, COUNT(*), COALESCE(SUM(amount_fen), 0) FROM {table} "  # noqa: S608
                 "WHERE batch_id = %s AND status IN (%s, %s) GROUP BY status",
                 [batch.pk, LineStatus.PAID.value, LineStatus.FAILED.value],
             )
             counts = {status: (int(n), int(s)) for status, n, s in cursor.fetchall()}
-            cursor.execute("DROP TABLE IF EXISTS benefits_tmp_failed")
-        result = ReturnsResult(*counts.get(LineStatus.PAID, (0, 0)), *counts.get(LineStatus.FAILED, (0, 0)))
+        statuses = bank_statuses(batch)
         Batch.objects.filter(pk=batch.pk).update(
-            returned_paid=result.paid,
-            returned_paid_fen=result.paid_fen,
-            returned_failed=result.failed,
-            returned_failed_fen=result.failed_fen,
+            returned_paid=counts.get(LineStatus.PAID, (0, 0))[0],
+            returned_paid_fen=counts.get(LineStatus.PAID, (0, 0))[1],
+            returned_failed=counts.get(LineStatus.FAILED, (0, 0))[0],
+            returned_failed_fen=counts.get(LineStatus.FAILED, (0, 0))[1],
         )
-        _transition(batch, BatchState.RETURNS_IMPORTED, acting_user, filename)
+        answered = {bank_key(name) for name in bank_names_answered}
+        result = ReturnsResult(
+            len(paid),
+            sum(a for _s, a in paid),
+            len(failed),
+            sum(a for _s, a in failed),
+            tuple(s.bank for s in statuses if s.bank in answered),
+            tuple(s.bank for s in statuses if not s.returned),
+        )
+        if not result.banks_missing:
+            _move(batch, [BatchState.EXPORTED], BatchState.RETURNS_IMPORTED)
+            _transition(batch, BatchState.RETURNS_IMPORTED, acting_user, filename)
         record_event(
             EventType.BANK_RETURNS_IMPORTED,
             actor=acting_user,
             region=batch.county_id,
             obj=batch,
             old={"state": BatchState.EXPORTED},
-            new={"state": BatchState.RETURNS_IMPORTED, **result.as_dict()},
+            new={"state": batch.state, **result.as_dict()},
             extra={"filename": filename},
         )
     batch.refresh_from_db()
@@ -1177,7 +1634,7 @@ def do_export_recoveries(recoveries: Any, *, acting_user: User) -> bytes:
     ID numbers. A file of personal data, so the download is recorded."""
     require(acting_user, Capability.READ_PERSONAL_DATA)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(
         ["乡镇", "姓名", "公民身份号码", "待遇", "月份", "应发", "已发", "追缴金额", "状态", "批次"]
     )

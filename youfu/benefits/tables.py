@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.core.csvio import decode_text
 from youfu.core.errors import InvalidInput
+from youfu.core.imports import check_text_table, check_workbook
 from youfu.core.messages import Message
 from youfu.core.text import normalize_text
 
@@ -31,11 +32,13 @@ def _cells(data: bytes) -> list[list[Any]]:
     if is_xlsx(data):
         from python_calamine import CalamineWorkbook
 
+        check_workbook(data)  # before calamine, which would abort the process on a vast sheet
         try:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
             return [list(r) for r in workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)]
         except Exception:  # calamine raises its own error types for damaged files
             raise InvalidInput(Message(gettext_noop("The file is not a readable .xlsx workbook."))) from None
+    check_text_table(data)
     return [list(r) for r in csv.reader(io.StringIO(decode_text(data)))]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -15,8 +16,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -29,13 +31,20 @@ from youfu.benefits.models import (
     Batch,
     BatchState,
     LineStatus,
+    ParameterState,
     PaymentBenefit,
     RecoveryStatus,
+    StandardImport,
 )
 from youfu.benefits.money import add_months, month_label, parse_month, yuan
 from youfu.benefits.services import (
     STANDARD_COLUMNS,
+    BankStatus,
+    bank_file_name,
+    bank_statuses,
     do_approve_batch,
+    do_approve_standards,
+    do_approve_topup,
     do_close_batch,
     do_create_batch,
     do_discard_batch,
@@ -44,13 +53,17 @@ from youfu.benefits.services import (
     do_import_bank_returns,
     do_import_standards,
     do_name_lump_sum_payee,
+    do_refuse_standards,
+    do_refuse_topup,
     do_set_topup,
     do_settle_recovery,
     do_update_benefit_settings,
+    may_send_bank_files,
     parse_topup,
     payments_start,
     settings_for,
 )
+from youfu.core.banks import banks
 from youfu.core.errors import YoufuError
 from youfu.core.imports import ImportRejected
 from youfu.core.views import capability_required
@@ -104,15 +117,17 @@ def batch_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.batches_for(user), 50).get_page(request.GET.get("page"))
     county = selectors.county_code_of(user.region_id or "")
     start = payments_start(county)
+    suggested = selectors.next_period(county) or timezone.localdate().replace(day=1)
     return render(
         request,
         "benefits/batch_list.html",
         {
             "page": page,
-            "can_create": user.can(Capability.WRITE_REGISTRY) and _is_county_user(user),
+            "can_create": user.can(Capability.WRITE_REGISTRY) and _is_county_user(user) and start is not None,
             "county_user": _is_county_user(user),
-            "this_month": month_label(timezone.localdate().replace(day=1)),
+            "this_month": month_label(suggested),
             "payments_start": month_label(start) if start else "",
+            "can_set_start": user.can(Capability.MANAGE_SETTINGS) and _is_county_user(user),
         },
     )
 
@@ -127,11 +142,25 @@ def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpRespons
     )
     counts = selectors.line_counts(batch, user)
     county_user = _is_county_user(user)
+    banks = bank_statuses(batch) if county_user else []
+    can_approve = (
+        user.can(Capability.APPROVE)
+        and county_user
+        and batch.state == BatchState.DRAFT
+        and batch.created_by_id != user.pk
+    )
+    can_export = may_send_bank_files(user) and county_user and batch.state in EXPORT_STATES
+    can_write = user.can(Capability.WRITE_REGISTRY) and county_user
     return render(
         request,
         "benefits/batch_detail.html",
         {
             "batch": batch,
+            "banks": banks,
+            "banks_missing": [b.bank for b in banks if not b.returned],
+            "next_step": _next_step(
+                batch, banks, can_approve=can_approve, can_export=can_export, can_write=can_write
+            ),
             "totals": totals,
             "visible_total": yuan(sum(t.amount_fen for t in totals)),
             "visible_arrears": yuan(sum(t.arrears_fen for t in totals)),
@@ -143,16 +172,11 @@ def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpRespons
             "status": status,
             "township": township,
             "statuses": LineStatus.choices,
-            "can_approve": user.can(Capability.APPROVE)
-            and county_user
-            and batch.state == BatchState.DRAFT
-            and batch.created_by_id != user.pk,
+            "can_approve": can_approve,
             "can_discard": (user.can(Capability.WRITE_REGISTRY) or user.can(Capability.APPROVE))
             and county_user
             and batch.state == BatchState.DRAFT,
-            "can_export": user.can(Capability.REVEAL_ID_NUMBER)
-            and county_user
-            and batch.state in EXPORT_STATES,
+            "can_export": can_export,
             "can_import_returns": user.can(Capability.WRITE_REGISTRY)
             and county_user
             and batch.state == BatchState.EXPORTED,
@@ -162,6 +186,70 @@ def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpRespons
             "own_draft": batch.state == BatchState.DRAFT and batch.created_by_id == user.pk,
             **extra,
         },
+    )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What is left to do with a batch, who does it, and whether it is the reader's to do."""
+
+    text: str
+    who: str
+    yours: bool
+
+
+def _next_step(
+    batch: Batch, banks: list[BankStatus], *, can_approve: bool, can_export: bool, can_write: bool
+) -> NextStep:
+    state = batch.state
+    if state == BatchState.DRAFT:
+        return NextStep(
+            _(
+                "Check the totals and lines below. A leader approves the batch, and from then on it "
+                "cannot change; or the clerk discards it and computes the month again."
+            ),
+            _("a leader who did not compute the batch"),
+            can_approve,
+        )
+    if state == BatchState.APPROVED:
+        return NextStep(
+            _(
+                "Download the bank files, one for each bank, and send each bank its own file. The "
+                "first download marks the batch exported."
+            ),
+            _("the county clerk who sends the files to the banks"),
+            can_export,
+        )
+    if state == BatchState.EXPORTED:
+        missing = [b.bank for b in banks if not b.returned]
+        text = _(
+            "Send each bank its file. When a bank answers, import its returns file (its bank file "
+            "with 状态 and 原因 added); each bank's returns are imported once, and the batch is "
+            "complete when every bank's are in."
+        )
+        if missing:
+            text += " " + _("Returns still missing from: %(banks)s.") % {"banks": "、".join(missing)}
+        return NextStep(text, _("the county clerk"), can_write)
+    if state == BatchState.RETURNS_IMPORTED:
+        return NextStep(
+            _(
+                "Every bank's returns are in. Check the failed lines (the next batch pays them "
+                "again), then close the batch: the next month's batch can be computed only once "
+                "this one is closed."
+            ),
+            _("the county clerk"),
+            can_write,
+        )
+    if state == BatchState.CLOSED:
+        return NextStep(
+            _("Nothing is left to do: the batch is closed. Failed transfers are paid by the next batch."),
+            "",
+            False,
+        )
+    return NextStep(
+        _("Discarded: this batch pays nothing. Compute the month again when it is ready."),
+        _("the county clerk"),
+        can_write,
     )
 
 
@@ -203,13 +291,20 @@ def batch_close_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.REVEAL_ID_NUMBER)
 def batch_export_view(request: HttpRequest, batch_id: int) -> HttpResponse:
-    """The bank file, downloaded: full ID numbers and accounts, so a POST, and audited."""
+    """The bank file of the whole batch or of one bank, downloaded: full ID numbers and
+    accounts, so a POST, audited, and only for the county clerk who sends it (403 for the
+    leader, whose page does not offer it)."""
+    if not may_send_bank_files(_actor(request)):
+        raise DjangoPermissionDenied
     batch = _batch(request, batch_id)
     fmt = request.POST.get("format", "csv")
     encoding = request.POST.get("encoding", "utf-8")
+    bank = request.POST.get("bank", "").strip()[:100] or None
     out = io.BytesIO()
     try:
-        result = do_export_batch(batch, out, fmt=fmt, encoding=encoding, acting_user=_actor(request))
+        result = do_export_batch(
+            batch, out, fmt=fmt, encoding=encoding, acting_user=_actor(request), bank=bank
+        )
     except YoufuError as exc:
         _report(request, exc)
         return redirect("benefits:batch", batch_id=batch_id)
@@ -218,9 +313,12 @@ def batch_export_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     else:
         content_type = f"text/csv; charset={'gbk' if result.encoding == 'gbk' else 'utf-8'}"
     response = HttpResponse(out.getvalue(), content_type=content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="batch-{batch.period_label}-{batch.pk}.{result.fmt}"'
+    name = (
+        bank_file_name(batch, result.bank, result.fmt)
+        if result.bank
+        else f"batch-{batch.period_label}-{batch.pk}.{result.fmt}"
     )
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -242,12 +340,34 @@ def batch_returns_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     except YoufuError as exc:
         _report(request, exc)
     else:
-        messages.success(
-            request,
-            _("Bank returns imported: %(paid)d paid, %(failed)d failed (paid again in the next batch).")
-            % {"paid": result.paid, "failed": result.failed},
-        )
+        done = _(
+            "Bank returns of %(banks)s imported: %(paid)d paid, %(failed)d failed (paid again in the "
+            "next batch)."
+        ) % {
+            "banks": "、".join(result.banks),
+            "paid": result.paid,
+            "failed": result.failed,
+        }
+        if result.banks_missing:
+            done += " " + _("Returns still missing from: %(banks)s.") % {
+                "banks": "、".join(result.banks_missing)
+            }
+        messages.success(request, done)
     return redirect("benefits:batch", batch_id=batch_id)
+
+
+@capability_required(Capability.READ_PERSONAL_DATA)
+@require_GET
+def banks_view(request: HttpRequest) -> HttpResponse:
+    """The bank list (one bank file each), and the people whose 开户银行 is not on it: old
+    records kept as written, to correct with a bank change before the next batch."""
+    user = _actor(request)
+    people = Paginator(selectors.unlisted_bank_holders(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "benefits/banks.html",
+        {"banks": banks(), "page": people, "can_write": user.can(Capability.WRITE_REGISTRY)},
+    )
 
 
 # --- standards, top-ups and settings ----------------------------------------------------------
@@ -270,6 +390,11 @@ def _standards_page(request: HttpRequest, **extra: Any) -> HttpResponse:
         "payments_start_configured": configured.payments_start is not None,
         "allowance_month": configured.allowance_month,
         "can_manage": user.can(Capability.MANAGE_SETTINGS) and _is_county_user(user),
+        # Maker-checker: a county clerk enters standards and top-ups, a county leader decides.
+        "can_enter": user.can(Capability.WRITE_REGISTRY) and _is_county_user(user),
+        "can_decide": user.can(Capability.APPROVE) and _is_county_user(user),
+        "pending_standards": selectors.pending_standards(),
+        "pending_topups": selectors.pending_topups(user),
         "months": range(1, 13),
         "columns": STANDARD_COLUMNS,
         **extra,
@@ -288,7 +413,7 @@ def standards_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@capability_required(Capability.MANAGE_SETTINGS)
+@capability_required(Capability.WRITE_REGISTRY)
 def standards_import_view(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
@@ -303,16 +428,25 @@ def standards_import_view(request: HttpRequest) -> HttpResponse:
     except YoufuError as exc:
         _report(request, exc)
     else:
-        messages.success(
-            request,
-            _("%(added)d standard(s) added, %(unchanged)d already there.")
-            % {"added": result.added, "unchanged": result.unchanged},
-        )
+        if result.version is None:
+            messages.success(
+                request,
+                _("Every row of this file is in force already: nothing to approve."),
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(added)d standard(s) imported, %(unchanged)d already in force: they apply once "
+                    "a leader approves them."
+                )
+                % {"added": result.added, "unchanged": result.unchanged},
+            )
     return redirect("benefits:standards")
 
 
 @require_POST
-@capability_required(Capability.MANAGE_SETTINGS)
+@capability_required(Capability.WRITE_REGISTRY)
 def topup_view(request: HttpRequest) -> HttpResponse:
     try:
         percent = parse_topup(request.POST.get("percent", ""))
@@ -324,11 +458,47 @@ def topup_view(request: HttpRequest) -> HttpResponse:
         _report(request, exc)
         return redirect("benefits:standards")
     try:
-        do_set_topup(percent, effective_on, acting_user=_actor(request))
+        topup = do_set_topup(percent, effective_on, acting_user=_actor(request))
     except YoufuError as exc:
         _report(request, exc)
     else:
-        messages.success(request, _("The top-up was set."))
+        if topup.state == ParameterState.PENDING:
+            messages.success(request, _("The top-up was entered: it applies once a leader approves it."))
+        else:
+            messages.success(request, _("This top-up is in force already: nothing to approve."))
+    return redirect("benefits:standards")
+
+
+@require_POST
+@capability_required(Capability.APPROVE)
+def standards_decide_view(request: HttpRequest, version_id: int, action: str) -> HttpResponse:
+    version = get_object_or_404(StandardImport, pk=version_id)
+    try:
+        if action == "approve":
+            do_approve_standards(version, acting_user=_actor(request))
+            messages.success(request, _("The standards are approved and in force."))
+        else:
+            do_refuse_standards(version, acting_user=_actor(request), reason=request.POST.get("reason", ""))
+            messages.success(request, _("The standards were refused; the clerk sees your reason."))
+    except YoufuError as exc:
+        _report(request, exc)
+    return redirect("benefits:standards")
+
+
+@require_POST
+@capability_required(Capability.APPROVE)
+def topup_decide_view(request: HttpRequest, topup_id: int, action: str) -> HttpResponse:
+    user = _actor(request)
+    topup = get_visible_or_404(selectors.topups_for(user), user, pk=topup_id)
+    try:
+        if action == "approve":
+            do_approve_topup(topup, acting_user=user)
+            messages.success(request, _("The top-up is approved and in force."))
+        else:
+            do_refuse_topup(topup, acting_user=user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The top-up was refused; the clerk sees your reason."))
+    except YoufuError as exc:
+        _report(request, exc)
     return redirect("benefits:standards")
 
 
@@ -343,8 +513,6 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Enter the payments start month like 2026-01."))
             return redirect("benefits:standards")
         changes["payments_start"] = start
-    elif "payments_start" in request.POST:
-        changes["payments_start"] = None
     month = request.POST.get("allowance_month", "")
     if month.isdigit():
         changes["allowance_month"] = int(month)

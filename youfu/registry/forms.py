@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
 from youfu.core.errors import InvalidInput
+from youfu.core.forms import CHOOSE
 from youfu.core.idnumber import InvalidIdNumber, parse_id_number
 from youfu.core.messages import Message
 from youfu.core.text import compact, normalize_text
@@ -45,9 +46,11 @@ from youfu.registry.validation import (
     clean_person,
     clean_qualification,
     parse_account,
+    parse_bank,
     parse_category,
     parse_date,
     parse_level,
+    parse_name,
     parse_phone,
     parse_residence,
 )
@@ -374,12 +377,11 @@ def clean_contact(raw: Mapping[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
     changes: dict[str, Any] = {}
     errors: FieldErrors = []
     if "name" in raw:
-        name = normalize_text(raw["name"])
-        if not name:
-            errors.append(("name", Message(gettext_noop("The name is required."))))
-        elif len(name) > 50:
-            errors.append(("name", Message(gettext_noop("The name is too long."))))
-        changes["name"] = name
+        try:
+            changes["name"] = parse_name(raw["name"])
+        except Invalid as exc:
+            errors.append(("name", exc.message))
+            changes["name"] = normalize_text(raw["name"])
     if "ethnicity" in raw:
         ethnicity = normalize_text(raw["ethnicity"])
         if len(ethnicity) > 20:
@@ -501,7 +503,28 @@ def resolve_destination(value: Any, beneficiary: Beneficiary, user: Any) -> Regi
         return region
     if region is not None:
         return region
+    # Leaving the county ends every benefit here, so the code must at least be a real
+    # county's: a province of GB/T 2260 and a county part (000000000000 is a slip).
+    county_part = code[2:6] if code[:2] not in _WITHOUT_COUNTIES else "1111"
+    if code[:2] not in _PROVINCES or county_part[:2] == "00" or county_part[2:] == "00":
+        raise Invalid(
+            Message(
+                gettext_noop(
+                    "%(code)s is not the code of a county, township or village; give the county "
+                    "moved to (6 digits) or a place of this county."
+                ),
+                {"code": code},
+            )
+        )
     return Region(code=code, name="", level=_level_of(code))
+
+
+# The provinces of GB/T 2260 (and Taiwan, Hong Kong, Macao).
+_PROVINCES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42"}
+    | {"43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
+)
+_WITHOUT_COUNTIES = frozenset({"71", "81", "82"})
 
 
 def _optional_payee(raw: Mapping[str, Any] | None, errors: FieldErrors) -> Payee | None:
@@ -510,16 +533,23 @@ def _optional_payee(raw: Mapping[str, Any] | None, errors: FieldErrors) -> Payee
         return None
     found: FieldErrors = []
     name = normalize_text(raw.get("name"))
-    if not name:
-        found.append(("payee.name", Message(gettext_noop("The payee's name is required."))))
+    try:
+        name = parse_name(raw.get("name"), payee=True)
+    except Invalid as exc:
+        found.append(("payee.name", exc.message))
     number = None
     try:
         number = parse_id_number(raw.get("id_number"))
     except InvalidIdNumber as exc:
         found.append(("payee.id_number", exc.message))
-    bank_name = normalize_text(raw.get("bank_name"))
-    if not bank_name:
-        found.append(("payee.bank_name", Message(gettext_noop("Name the bank of the account."))))
+    bank_name = ""
+    try:
+        bank_name = parse_bank(raw.get("bank_name"))
+    except Invalid as exc:
+        found.append(("payee.bank_name", exc.message))
+    else:
+        if not bank_name:
+            found.append(("payee.bank_name", Message(gettext_noop("Name the bank of the account."))))
     account = ""
     try:
         account = parse_account(raw.get("bank_account"))
@@ -626,9 +656,13 @@ def clean_life_event(
                 errors.append(("reason", Message(gettext_noop("The reason is too long."))))
             data.reason = reason
         case LifeEventKind.BANK_CHANGE:
-            data.bank_name = normalize_text(raw.get("bank_name"))
-            if not data.bank_name:
-                errors.append(("bank_name", Message(gettext_noop("Name the bank of the account."))))
+            try:
+                data.bank_name = parse_bank(raw.get("bank_name"))
+            except Invalid as exc:
+                errors.append(("bank_name", exc.message))
+            else:
+                if not data.bank_name:
+                    errors.append(("bank_name", Message(gettext_noop("Name the bank of the account."))))
             try:
                 data.bank_account = parse_account(raw.get("bank_account"))
             except Invalid as exc:
@@ -659,7 +693,7 @@ def _int_or_zero(value: Any) -> int:
 
 
 class LifeEventForm(_ValidatedForm):
-    kind = forms.ChoiceField(label=_("What happened"), choices=[*_blank(), *LifeEventKind.choices])
+    kind = forms.ChoiceField(label=_("What happened"), choices=[*_blank(CHOOSE), *LifeEventKind.choices])
     effective_on = forms.CharField(label=_("Effective on"), widget=_date_input())
     qualification = forms.ChoiceField(label=_("Qualification"), required=False)
     to_township = forms.ChoiceField(label=_("Moved to township"), required=False)

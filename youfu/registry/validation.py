@@ -16,6 +16,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import gettext_noop
 
+from youfu.core.banks import bank_names, normalize_bank
+from youfu.core.bounds import EARLIEST_DATE
 from youfu.core.idnumber import IdNumber, InvalidIdNumber, parse_id_number
 from youfu.core.messages import Message
 from youfu.core.text import compact, normalize_text
@@ -68,7 +70,28 @@ class Invalid(ValueError):
 
 def parse_date(value: Any) -> date | None:
     """Excel dates (a date, a datetime or a serial number) and the text forms clerks type:
-    2019-08-01, 2019/8/1, 2019.8.1, 2019年8月1日; a month alone (2019.08) is its first day."""
+    2019-08-01, 2019/8/1, 2019.8.1, 2019年8月1日; a month alone (2019.08) is its first day.
+    Only dates from 1900 on (0001-01-01 is a typing slip, not a date) and before 3000, as
+    months are parsed; each field's own rule refuses the future where it must."""
+    parsed = _parse_date(value)
+    if parsed is not None and not EARLIEST_DATE <= parsed <= _LATEST_PARSED:
+        raise Invalid(
+            Message(
+                gettext_noop("%(value)s lies outside %(earliest)s to %(latest)s."),
+                {
+                    "value": parsed.isoformat(),
+                    "earliest": EARLIEST_DATE.isoformat(),
+                    "latest": _LATEST_PARSED.isoformat(),
+                },
+            )
+        )
+    return parsed
+
+
+_LATEST_PARSED = date(2999, 12, 31)
+
+
+def _parse_date(value: Any) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -198,6 +221,27 @@ def parse_account(value: Any) -> str:
     return text
 
 
+def parse_bank(value: Any) -> str:
+    """The bank of an account, folded onto the maintained list (``youfu/core/banks.csv``):
+    农行城关支行 → 中国农业银行. Each bank gets its own bank file, so a name not on the list
+    is refused rather than guessed at. Blank stays blank (the caller decides if it is needed)."""
+    text = normalize_text(value)
+    if not text:
+        return ""
+    bank = normalize_bank(text)
+    if bank is None:
+        raise Invalid(
+            Message(
+                gettext_noop(
+                    "%(value)s is not a bank on the list; write the bank's name, such as 中国农业银行, "
+                    "农行 or 农商行 (a branch such as 城关支行 may follow). Banks on the list: %(banks)s."
+                ),
+                {"value": text[:100], "banks": "、".join(bank_names())},
+            )
+        )
+    return bank
+
+
 def parse_years(value: Any) -> int | None:
     if value is None or value == "":
         return None
@@ -300,15 +344,40 @@ def _take(errors: FieldErrors, key: str, parse: Any, *args: Any) -> Any:
     return None
 
 
+# A person's name, as the bank will match it: Chinese characters (rare ones included), the
+# middle dot of transcribed names (阿依古丽·买买提), or letters. Never a leading = + - @ that a
+# spreadsheet would run as a formula, nor digits, brackets or notes ("张三(已故)").
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f\u3007"
+_NAME = re.compile(rf"^[{_HAN}A-Za-z](?:[{_HAN}A-Za-z·・• .'-]*[{_HAN}A-Za-z.])?$")
+
+
+def parse_name(value: Any, *, payee: bool = False) -> str:
+    """The one rule for a person's name, at every entry: the forms, the API, the import and a
+    payee's name. Raises ``Invalid``; a blank name is refused too."""
+    name = normalize_text(value)
+    if not name:
+        if payee:
+            raise Invalid(Message(gettext_noop("The payee's name is required.")))
+        raise Invalid(Message(gettext_noop("The name is required.")))
+    if len(name) > 50:
+        raise Invalid(Message(gettext_noop("The name is too long.")))
+    if not _NAME.match(name):
+        raise Invalid(
+            Message(
+                gettext_noop(
+                    "A name may hold Chinese characters, letters and the middle dot (·) only, as on "
+                    "the ID card: no digits, brackets or notes, and it cannot begin with =, +, - or @."
+                )
+            )
+        )
+    return name
+
+
 def clean_person(
     raw: Mapping[str, Any], regions: RegionLookup, *, today: date | None = None
 ) -> tuple[PersonData | None, FieldErrors]:
     errors: FieldErrors = []
-    name = normalize_text(raw.get("name"))
-    if not name:
-        errors.append(("name", Message(gettext_noop("The name is required."))))
-    elif len(name) > 50:
-        errors.append(("name", Message(gettext_noop("The name is too long."))))
+    name = _take(errors, "name", parse_name, raw.get("name")) or ""
     number = None
     if raw.get("id_number") not in (None, ""):
         number = _take(errors, "id_number", parse_id_number, raw.get("id_number"))
@@ -323,8 +392,8 @@ def clean_person(
     village = _take(errors, "village", regions.village, township, raw.get("village")) if township else None
     phone = _take(errors, "phone", parse_phone, raw.get("phone")) or ""
     account = _take(errors, "bank_account", parse_account, raw.get("bank_account")) or ""
-    bank_name = normalize_text(raw.get("bank_name"))
-    if account and not bank_name:
+    bank_name = _take(errors, "bank_name", parse_bank, raw.get("bank_name")) or ""
+    if account and not bank_name and not any(k == "bank_name" for k, _ in errors):
         errors.append(("bank_name", Message(gettext_noop("Name the bank of the account."))))
     if number is not None:
         if sex and sex != number.sex:

@@ -65,6 +65,8 @@ SAMPLES: dict[str, Callable[[World], Any]] = {
     "recovery_id": lambda w: benefit_samples.walk_recovery(w).pk,
     "lump_sum_id": lambda w: benefit_samples.walk_lump_sum(w).pk,
     "seq": lambda w: benefit_samples.walk_line(w).seq,
+    "version_id": Shared(lambda w: benefit_samples.walk_standards_version(w).pk),
+    "topup_id": Shared(lambda w: benefit_samples.walk_topup(w).pk),
 }
 
 

@@ -14,17 +14,22 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from youfu.accounts.models import User
-from youfu.benefits.models import Batch, BatchItem, BatchLine
+from youfu.benefits.models import Batch, BatchItem, BatchLine, LocalTopUp, ParameterState, StandardImport
 from youfu.benefits.money import money, parse_month
 from youfu.benefits.services import (
     RETURN_COLUMNS,
+    StandardsImportResult,
     do_approve_batch,
+    do_approve_standards,
+    do_approve_topup,
     do_close_batch,
     do_create_batch,
     do_export_batch,
     do_import_bank_returns,
     do_import_standards,
     do_set_topup,
+    do_update_benefit_settings,
+    payments_start,
 )
 from youfu.regions.models import Region
 from youfu.registry.categories import Category
@@ -86,9 +91,25 @@ def m(text: str) -> date:
     return month
 
 
+def standards_in_force(world: World, data: bytes, *, filename: str = "") -> StandardsImportResult:
+    """A standards file as it comes into force: the county clerk imports it, the leader approves it."""
+    result = do_import_standards(data, acting_user=world.county_clerk, filename=filename)
+    if result.version is not None:
+        do_approve_standards(StandardImport.objects.get(pk=result.version), acting_user=world.leader)
+    return result
+
+
+def topup_in_force(world: World, percent: Decimal | str, effective_on: date) -> LocalTopUp:
+    """The county clerk enters a top-up, the leader approves it."""
+    topup = do_set_topup(Decimal(percent), effective_on, acting_user=world.county_clerk)
+    if topup.state == ParameterState.PENDING:
+        do_approve_topup(topup, acting_user=world.leader)
+    return topup
+
+
 def setup_county(world: World, *, topup: str = "8", standards: list[list[str]] | None = None) -> None:
-    do_import_standards(csv_bytes(standards or BASE_STANDARDS), acting_user=world.admin, filename="标准.csv")
-    do_set_topup(Decimal(topup), date(2020, 1, 1), acting_user=world.admin)
+    standards_in_force(world, csv_bytes(standards or BASE_STANDARDS), filename="标准.csv")
+    topup_in_force(world, topup, date(2020, 1, 1))
 
 
 def person(
@@ -131,9 +152,13 @@ def pay_month(
     failed: dict[int, str] | None = None,
     traveller: Any = None,
 ) -> Batch:
-    """Run ``period``'s batch through its whole life as the county would, on the 5th of the month."""
+    """Run ``period``'s batch through its whole life as the county would, on the 5th of the month.
+    A county without a payments start month gets this period as its start first, as its admin
+    would set it before the first batch."""
     month = m(period)
     with time_machine.travel(at(month.year, month.month, 5), tick=False):
+        if payments_start(world.county) is None:
+            do_update_benefit_settings(acting_user=world.admin, payments_start=month)
         batch = do_create_batch(month, acting_user=world.county_clerk)
         do_approve_batch(batch, acting_user=world.leader)
         do_import_bank_returns(

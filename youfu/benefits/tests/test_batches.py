@@ -279,7 +279,7 @@ class TestBankFiles:
         )
         text = (tmp_path / "b.csv").read_bytes().decode("gbk")
         assert "甲" in text and "合计" in text
-        assert run("export-batch", str(batch.pk), "-o", str(tmp_path / "b.xlsx"), "--as", "leader")[0] == 0
+        assert run("export-batch", str(batch.pk), "-o", str(tmp_path / "b.xlsx"), "--as", "clerk")[0] == 0
         rows = CalamineWorkbook.from_path(str(tmp_path / "b.xlsx")).get_sheet_by_index(0).to_python()
         assert rows[0][0] == "序号" and rows[-1][0] == "合计" and str(rows[-1][5]) == "9720.00"
         assert AuditEvent.objects.filter(event_type=EventType.BATCH_EXPORTED).count() == 2
@@ -314,6 +314,8 @@ class TestBankFiles:
             "paid_total": "8640.00",
             "failed": 1,
             "failed_total": "1080.00",
+            "banks": ["农村商业银行"],
+            "banks_missing": [],
             "id": batch.pk,
             "state": "returns_imported",
         }
@@ -449,12 +451,10 @@ class TestApi:
 
     def test_recoveries_are_listed_and_settled(self, county: World, client: Client) -> None:
         pay_month(county, "2026-10")
-        from youfu.benefits.services import do_import_standards
+        from youfu.benefits.tests.helpers import standards_in_force
 
         with time_machine.travel(at(2026, 11, 20), tick=False):
-            do_import_standards(
-                csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]), acting_user=county.admin
-            )
+            standards_in_force(county, csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]))
         pay_month(county, "2026-11")
         listed = client.get("/api/v1/recoveries", **bearer(county.county_clerk)).json()
         assert listed["count"] == 3 and {r["amount"] for r in listed["results"]} == {"108.00"}

@@ -31,13 +31,21 @@ from youfu.benefits.money import amount_fen, monthly_amount
 from youfu.benefits.selectors import explain_entitlements
 from youfu.benefits.services import (
     do_create_batch,
-    do_import_standards,
     do_name_lump_sum_payee,
-    do_set_topup,
     do_settle_recovery,
     do_update_benefit_settings,
 )
-from youfu.benefits.tests.helpers import at, csv_bytes, items_of, m, pay_month, person, setup_county
+from youfu.benefits.tests.helpers import (
+    at,
+    csv_bytes,
+    items_of,
+    m,
+    pay_month,
+    person,
+    setup_county,
+    standards_in_force,
+    topup_in_force,
+)
 from youfu.core.crypto import decrypt
 from youfu.core.errors import Conflict
 from youfu.core.idnumber import IdNumber
@@ -98,9 +106,7 @@ def test_a_retroactive_raise_is_paid_as_arrears(county: World) -> None:
     pay_month(county, "2026-09")
     pay_month(county, "2026-10")
     # In November the new national standard arrives, in force since 1 September.
-    do_import_standards(
-        csv_bytes([["参战退役人员", "", "", "", "7200", "2026-09-01", ""]]), acting_user=county.admin
-    )
+    standards_in_force(county, csv_bytes([["参战退役人员", "", "", "", "7200", "2026-09-01", ""]]))
     november = pay_month(county, "2026-11")
     # 7,200 × 1.08 / 12 = 648.00; 540.00 was paid for September and October.
     assert items_of(november, p) == [
@@ -206,11 +212,11 @@ def test_a_top_up_change_applies_from_the_first_month_it_is_in_force_on_the_firs
     p = person(county, WAR)
     pay_month(county, "2026-09")
     pay_month(county, "2026-10")
-    do_set_topup(Decimal("10"), date(2026, 10, 15), acting_user=county.admin)
+    topup_in_force(county, Decimal("10"), date(2026, 10, 15))
     november = pay_month(county, "2026-11")
     # October began at 8%; November at 10%: 6,000 × 1.10 / 12 = 550.00
     assert items_of(november, p) == [("2026-11", "living_subsidy", "550.00", "0.00", "550.00", False)]
-    do_set_topup(Decimal("10"), date(2026, 10, 1), acting_user=county.admin)  # and then made retroactive
+    topup_in_force(county, Decimal("10"), date(2026, 10, 1))  # and then made retroactive
     december = pay_month(county, "2026-12")
     assert items_of(december, p) == [
         ("2026-10", "living_subsidy", "550.00", "540.00", "10.00", True),
@@ -222,9 +228,7 @@ def test_a_lowered_standard_becomes_recoveries_never_netted(county: World) -> No
     p = person(county, WAR)
     pay_month(county, "2026-09")
     pay_month(county, "2026-10")
-    do_import_standards(
-        csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]), acting_user=county.admin
-    )
+    standards_in_force(county, csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]))
     november = pay_month(county, "2026-11")
     # 4,800 × 1.08 / 12 = 432.00: October was paid 540.00, 108.00 too much.
     assert items_of(november, p) == [("2026-11", "living_subsidy", "432.00", "0.00", "432.00", False)]
@@ -384,7 +388,7 @@ def test_two_qualifications_giving_the_same_benefit_pay_the_higher_once(county: 
     assert items_of(batch, p) == [("2026-09", "living_subsidy", "630.05", "0.00", "630.05", False)]
 
 
-def test_without_a_start_setting_the_first_batch_period_starts_payments(world: World) -> None:
+def test_a_set_start_month_is_what_the_batch_pays_from(world: World) -> None:
     with time_machine.travel(at(2026, 11, 20), tick=False):
         setup_county(world)
         p = person(world, WAR)
@@ -396,6 +400,7 @@ def test_without_a_start_setting_the_first_batch_period_starts_payments(world: W
 def test_a_category_without_a_standard_refuses_the_batch(world: World) -> None:
     with time_machine.travel(at(2026, 11, 20), tick=False):
         setup_county(world, standards=[["参战退役人员", "", "", "", "6000", "2020-01-01", ""]])
+        do_update_benefit_settings(acting_user=world.admin, payments_start=date(2026, 11, 1))
         person(world, WAR)
         person(
             world, {"category": Category.DEMOBILIZED_VETERAN, "approved_on": date(2020, 1, 1)}, name="复员"
@@ -430,9 +435,7 @@ def test_the_explanation_shows_the_standard_top_up_due_paid_and_difference(count
     p = person(county, WAR)
     pay_month(county, "2026-09")
     pay_month(county, "2026-10", failed={p.pk: "账户冻结"})
-    do_import_standards(
-        csv_bytes([["参战退役人员", "", "", "", "7200", "2026-10-01", ""]]), acting_user=county.admin
-    )
+    standards_in_force(county, csv_bytes([["参战退役人员", "", "", "", "7200", "2026-10-01", ""]]))
     explanation = explain_entitlements(p, date(2026, 8, 1), date(2026, 11, 1)).as_dict()
     assert explanation["payments_start"] == "2026-09"
     rows = [

@@ -11,8 +11,16 @@ from django.test import Client, RequestFactory
 
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
-from youfu.benefits.models import Batch, BatchState, LocalTopUp, PendingLumpSum, Recovery, Standard
-from youfu.benefits.services import do_create_batch, do_import_standards, do_update_benefit_settings
+from youfu.benefits.models import (
+    Batch,
+    BatchState,
+    LocalTopUp,
+    PendingLumpSum,
+    Recovery,
+    Standard,
+    StandardImport,
+)
+from youfu.benefits.services import do_create_batch, do_update_benefit_settings
 from youfu.benefits.tests.helpers import (
     BASE_STANDARDS,
     at,
@@ -22,6 +30,7 @@ from youfu.benefits.tests.helpers import (
     person,
     returns_for,
     setup_county,
+    standards_in_force,
 )
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary, LifeEventKind
@@ -62,10 +71,12 @@ def test_the_batch_pages_through_a_month(county: World, client: Client) -> None:
     client.post(f"/benefits/batches/{batch.pk}/approve/")
     batch.refresh_from_db()
     assert batch.state == BatchState.APPROVED
-    download = client.post(f"/benefits/batches/{batch.pk}/export/", {"format": "xlsx"})
-    assert download.status_code == 200 and download["Content-Disposition"].endswith('.xlsx"')
+    # The bank file is the sending clerk's, not the approving leader's (issue 10, item 8).
+    assert client.post(f"/benefits/batches/{batch.pk}/export/", {"format": "xlsx"}).status_code == 403
     client.logout()
     log_in(client, county.county_clerk)
+    download = client.post(f"/benefits/batches/{batch.pk}/export/", {"format": "xlsx"})
+    assert download.status_code == 200 and download["Content-Disposition"].endswith('.xlsx"')
     batch.refresh_from_db()
     upload = io.BytesIO(returns_for(batch, county.county_clerk))
     upload.name = "returns.csv"
@@ -101,8 +112,10 @@ def test_approving_ones_own_batch_on_the_page_is_refused_with_a_message(
     assert batch.state == BatchState.DRAFT
 
 
-def test_the_admin_imports_standards_and_sets_the_top_up_on_the_page(world: World, client: Client) -> None:
-    log_in(client, world.admin)
+def test_the_clerk_enters_standards_and_the_top_up_and_the_leader_approves_them(
+    world: World, client: Client
+) -> None:
+    log_in(client, world.county_clerk)
     assert client.get("/benefits/standards/").status_code == 200
     upload = io.BytesIO(csv_bytes(BASE_STANDARDS))
     upload.name = "标准.csv"
@@ -110,23 +123,31 @@ def test_the_admin_imports_standards_and_sets_the_top_up_on_the_page(world: Worl
     assert Standard.objects.count() == len(BASE_STANDARDS)
     client.post("/benefits/standards/topup/", {"percent": "8", "effective_on": "2026-01-01"})
     client.post("/benefits/standards/topup/", {"percent": "150", "effective_on": "2026-02-01"})
-    assert list(LocalTopUp.objects.values_list("effective_on", flat=True)) == [date(2026, 1, 1)]
+    assert list(LocalTopUp.objects.values_list("effective_on", "state")) == [(date(2026, 1, 1), "pending")]
     bad = io.BytesIO(csv_bytes([["参战退役人员", "", "", "", "x", "2027-01-01", ""]]))
     bad.name = "bad.csv"
     response = client.post("/benefits/standards/import/", {"file": bad}, follow=True)
     rejected = text(response)
     assert 'data-testid="import-errors"' in rejected and "<td>2</td><td>年标准(元)</td>" in rejected
+    client.logout()
+    log_in(client, world.leader)
+    version = StandardImport.objects.get()
+    topup = LocalTopUp.objects.get()
+    client.post(f"/benefits/standards/{version.pk}/approve/")
+    client.post(f"/benefits/standards/topup/{topup.pk}/approve/")
+    assert StandardImport.objects.get().state == "approved" and LocalTopUp.objects.get().state == "approved"
     page = text(client.get("/benefits/standards/"))
-    assert "参战退役人员" in page and "8.00%" in page
+    history = page.split('data-testid="standards-history"')[1].split("</table>")[0]
+    assert "参战退役人员" in history and "8.00%" in page
+    client.logout()
+    log_in(client, world.admin)
     assert client.get("/benefits/").status_code == 403  # the admin reads no payments
 
 
 def test_recoveries_lump_sums_person_and_reconciliation_pages(county: World, client: Client) -> None:
     pay_month(county, "2026-10")
     with time_machine.travel(at(2026, 11, 20), tick=False):
-        do_import_standards(
-            csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]), acting_user=county.admin
-        )
+        standards_in_force(county, csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]))
         jia = Beneficiary.objects.get(name="甲")
         do_record_life_event(jia, LifeEventKind.DEATH, date(2026, 11, 18), acting_user=county.county_clerk)
     pay_month(county, "2026-11")
@@ -151,7 +172,7 @@ def test_recoveries_lump_sums_person_and_reconciliation_pages(county: World, cli
     pending.refresh_from_db()
     assert pending.named_at is None
     person_page = text(client.get(f"/benefits/beneficiaries/{jia.pk}/?from=2026-09&to=2026-12"))
-    assert "4800.00" in person_page and "432.00" in person_page
+    assert "4,800.00" in person_page and "432.00" in person_page
     report = client.get("/benefits/reconciliation/")
     assert report.status_code == 200 and 'data-testid="by-benefit"' in text(report)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -15,8 +16,14 @@ from django.test import Client
 from django.utils import translation
 
 from youfu.benefits.models import Batch, PendingLumpSum
-from youfu.benefits.services import do_create_batch, do_import_standards, do_update_benefit_settings
-from youfu.benefits.tests.helpers import at, csv_bytes, m, pay_month, person, setup_county
+from youfu.benefits.services import (
+    do_create_batch,
+    do_import_standards,
+    do_refuse_topup,
+    do_set_topup,
+    do_update_benefit_settings,
+)
+from youfu.benefits.tests.helpers import at, csv_bytes, m, pay_month, person, setup_county, standards_in_force
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary, LifeEventKind
 from youfu.registry.services import do_record_life_event
@@ -72,9 +79,7 @@ def county(world: World) -> Iterator[World]:
     for period in ("2026-09", "2026-10"):
         pay_month(world, period)
     with time_machine.travel(at(2026, 11, 3), tick=False):
-        do_import_standards(
-            csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]), acting_user=world.admin
-        )
+        standards_in_force(world, csv_bytes([["参战退役人员", "", "", "", "4800", "2026-10-01", ""]]))
         do_record_life_event(
             Beneficiary.objects.get(name="甲"),
             LifeEventKind.DEATH,
@@ -84,6 +89,14 @@ def county(world: World) -> Iterator[World]:
     pay_month(world, "2026-11")
     with time_machine.travel(at(2026, 12, 5), tick=False):
         do_create_batch(m("2026-12"), acting_user=world.county_clerk)
+        # Standards and top-ups waiting for a leader, and a refused one, on the standards page.
+        do_import_standards(
+            csv_bytes([["参战退役人员", "", "", "", "5000", "2027-01-01", ""]]),
+            acting_user=world.county_clerk,
+        )
+        do_set_topup(Decimal("9"), date(2027, 1, 1), acting_user=world.county_clerk)
+        wrong = do_set_topup(Decimal("90"), date(2027, 2, 1), acting_user=world.county_clerk)
+        do_refuse_topup(wrong, acting_user=world.leader, reason="多了一个零")
         yield world
 
 

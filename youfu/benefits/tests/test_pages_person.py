@@ -12,8 +12,8 @@ import time_machine
 from django.test import Client
 
 from youfu.benefits import views
-from youfu.benefits.services import do_import_standards, do_update_benefit_settings
-from youfu.benefits.tests.helpers import at, csv_bytes, pay_month, person, setup_county
+from youfu.benefits.services import do_update_benefit_settings
+from youfu.benefits.tests.helpers import at, csv_bytes, pay_month, person, setup_county, standards_in_force
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary
 from youfu.testing import World, log_in
@@ -47,9 +47,7 @@ def jia(world: World) -> Iterator[Beneficiary]:
     pay_month(world, "2026-10")
     pay_month(world, "2026-11")
     with time_machine.travel(at(2026, 11, 20), tick=False):
-        do_import_standards(
-            csv_bytes([["参战退役人员", "", "", "", "7200", "2026-10-01", ""]]), acting_user=world.admin
-        )
+        standards_in_force(world, csv_bytes([["参战退役人员", "", "", "", "7200", "2026-10-01", ""]]))
     pay_month(world, "2026-12")
     with time_machine.travel(at(2026, 12, 10), tick=False):
         yield found
@@ -71,7 +69,7 @@ def test_the_explanation_shows_per_month_the_standard_top_up_due_paid_and_differ
 ) -> None:
     log_in(client, world.county_clerk)
     page = text(client.get(f"/benefits/beneficiaries/{jia.pk}/section/"))
-    standard = "7200.00 / 年 (2026-10-01起执行)"
+    standard = "7,200.00 / 年 (2026-10-01起执行)"
     # 7,200 × 1.08 / 12 = 648.00 due; 540.00 paid at the old standard, then 108.00 of arrears
     # in the December batch: nothing is left to pay.
     assert [cells(r) for r in rows_of(page, "entitlements")] == [

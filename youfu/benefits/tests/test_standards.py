@@ -17,7 +17,7 @@ from youfu.audit.models import AuditEvent
 from youfu.benefits.models import BenefitSettings, LocalTopUp, Standard, StandardImport
 from youfu.benefits.rates import RateKey, StandardTable
 from youfu.benefits.services import do_import_standards, do_set_topup
-from youfu.benefits.tests.helpers import BASE_STANDARDS, HEADER, csv_bytes
+from youfu.benefits.tests.helpers import BASE_STANDARDS, HEADER, csv_bytes, standards_in_force, topup_in_force
 from youfu.core.errors import InvalidInput, PermissionDenied
 from youfu.core.imports import ImportRejected
 from youfu.testing import World
@@ -36,28 +36,32 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def rejected(world: World, rows: list[list[str]]) -> list[tuple[int, str]]:
     with pytest.raises(ImportRejected) as refused:
-        do_import_standards(csv_bytes(rows), acting_user=world.admin)
+        do_import_standards(csv_bytes(rows), acting_user=world.county_clerk)
     return [(e.row, e.column) for e in refused.value.errors]
 
 
 class TestImport:
     def test_it_imports_a_csv_and_records_a_version(self, world: World) -> None:
-        result = do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.admin, filename="标准.csv")
+        result = do_import_standards(
+            csv_bytes(BASE_STANDARDS), acting_user=world.county_clerk, filename="标准.csv"
+        )
         assert (result.rows, result.added, result.unchanged) == (len(BASE_STANDARDS), len(BASE_STANDARDS), 0)
         assert Standard.objects.count() == len(BASE_STANDARDS)
         version = StandardImport.objects.get()
-        assert (version.filename, version.rows) == ("标准.csv", len(BASE_STANDARDS))
+        assert (version.filename, version.rows, version.state) == ("标准.csv", len(BASE_STANDARDS), "pending")
+        assert (result.version, result.state) == (version.pk, "pending")
         event = AuditEvent.objects.get(event_type=EventType.STANDARDS_IMPORTED)
         assert event.new == {
             "filename": "标准.csv",
             "added": len(BASE_STANDARDS),
             "effective_dates": ["2020-01-01"],
+            "state": "pending",
         }
         rural = Standard.objects.get(category="elderly_rural_veteran")
         assert (rural.annual_fen, rural.basis) == (6000, "per_service_year")
 
     def test_blank_means_any(self, world: World) -> None:
-        do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.admin)
+        standards_in_force(world, csv_bytes(BASE_STANDARDS))
         table = StandardTable.load()
         on = date(2026, 1, 1)
         duty = table.applicable(RateKey("disabled_veteran", "duty", 7, "urban"), on)
@@ -73,7 +77,7 @@ class TestImport:
         sheet.append(["参战退役人员", None, None, "农村", 7000, "2025年8月1日", "每人"])
         data = io.BytesIO()
         book.save(data)
-        result = do_import_standards(data.getvalue(), acting_user=world.admin, filename="标准.xlsx")
+        result = do_import_standards(data.getvalue(), acting_user=world.county_clerk, filename="标准.xlsx")
         assert result.added == 2
         first = Standard.objects.get(category="disabled_veteran")
         assert (first.annual_fen, first.disability_level, first.effective_on) == (
@@ -83,10 +87,8 @@ class TestImport:
         )
 
     def test_a_later_date_adds_a_version_and_keeps_history(self, world: World) -> None:
-        do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.admin)
-        do_import_standards(
-            csv_bytes([["参战退役人员", "", "", "", "7200", "2026-08-01", ""]]), acting_user=world.admin
-        )
+        standards_in_force(world, csv_bytes(BASE_STANDARDS))
+        standards_in_force(world, csv_bytes([["参战退役人员", "", "", "", "7200", "2026-08-01", ""]]))
         rows = list(
             Standard.objects.filter(category="war_participant")
             .order_by("effective_on")
@@ -100,9 +102,14 @@ class TestImport:
         assert table.applicable(key, date(2026, 8, 1)).annual_fen == 720000  # type: ignore[union-attr]
 
     def test_importing_the_same_file_again_changes_nothing(self, world: World) -> None:
-        do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.admin)
-        again = do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.admin)
-        assert (again.added, again.unchanged, again.version) == (0, len(BASE_STANDARDS), None)
+        standards_in_force(world, csv_bytes(BASE_STANDARDS))
+        again = do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.county_clerk)
+        assert (again.added, again.unchanged, again.version, again.state) == (
+            0,
+            len(BASE_STANDARDS),
+            None,
+            None,
+        )
         assert StandardImport.objects.count() == 1
         assert AuditEvent.objects.filter(event_type=EventType.STANDARDS_IMPORTED).count() == 1
 
@@ -121,8 +128,8 @@ class TestImport:
         assert errors == [(3, "优抚类别"), (5, "优抚类别")]
         assert not Standard.objects.exists()
 
-    def test_a_row_clashing_with_an_imported_one_rejects_the_file(self, world: World) -> None:
-        do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.admin)
+    def test_a_row_clashing_with_one_in_force_rejects_the_file(self, world: World) -> None:
+        standards_in_force(world, csv_bytes(BASE_STANDARDS))
         errors = rejected(
             world,
             [
@@ -167,22 +174,24 @@ class TestImport:
 
     def test_a_file_without_the_columns_is_refused(self, world: World) -> None:
         with pytest.raises(InvalidInput) as refused:
-            do_import_standards(csv_bytes([["x"]], header=["类别"]), acting_user=world.admin)
+            do_import_standards(csv_bytes([["x"]], header=["类别"]), acting_user=world.county_clerk)
         assert refused.value.code == "missing_columns"
 
-    def test_only_settings_managers_import(self, world: World) -> None:
+    @pytest.mark.parametrize("who", ["admin", "leader", "township_clerk", "liaison", "auditor"])
+    def test_only_a_county_clerk_imports(self, world: World, who: str) -> None:
         with pytest.raises(PermissionDenied):
-            do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=world.county_clerk)
+            do_import_standards(csv_bytes(BASE_STANDARDS), acting_user=getattr(world, who))
+        assert not StandardImport.objects.exists()
 
     def test_the_command_prints_json_and_exits_1_when_rejected(self, world: World, tmp_path: Path) -> None:
         good = tmp_path / "standards.csv"
         good.write_bytes(csv_bytes(BASE_STANDARDS, encoding="gbk"))
-        code, out, _ = run("import-standards", str(good), "--as", "admin", "--json")
+        code, out, _ = run("import-standards", str(good), "--as", "clerk", "--json")
         assert code == 0
         assert json.loads(out)["added"] == len(BASE_STANDARDS)
         bad = tmp_path / "bad.csv"
         bad.write_bytes(csv_bytes([["参战退役人员", "", "", "", "abc", "2027-01-01", ""]]))
-        code, out, _ = run("import-standards", str(bad), "--as", "admin", "--json")
+        code, out, _ = run("import-standards", str(bad), "--as", "clerk", "--json")
         assert code == 1
         body = json.loads(out)
         assert body["ok"] is False and body["errors"][0]["row"] == 2
@@ -192,35 +201,43 @@ class TestImport:
 
 class TestTopUp:
     def test_it_is_effective_dated_with_history(self, world: World) -> None:
-        do_set_topup(Decimal("8"), date(2020, 1, 1), acting_user=world.admin)
-        do_set_topup(Decimal("10.5"), date(2026, 7, 1), acting_user=world.admin)
-        assert list(LocalTopUp.objects.order_by("effective_on").values_list("percent", "effective_on")) == [
-            (Decimal("8.00"), date(2020, 1, 1)),
-            (Decimal("10.50"), date(2026, 7, 1)),
+        topup_in_force(world, Decimal("8"), date(2020, 1, 1))
+        do_set_topup(Decimal("10.5"), date(2026, 7, 1), acting_user=world.county_clerk)
+        assert list(
+            LocalTopUp.objects.order_by("effective_on").values_list("percent", "effective_on", "state")
+        ) == [
+            (Decimal("8.00"), date(2020, 1, 1), "approved"),
+            (Decimal("10.50"), date(2026, 7, 1), "pending"),
         ]
         event = AuditEvent.objects.filter(event_type=EventType.TOPUP_SET).order_by("seq").last()
-        assert event is not None and event.new == {"percent": "10.50", "effective_on": "2026-07-01"}
+        assert event is not None
+        assert event.new == {"percent": "10.50", "effective_on": "2026-07-01", "state": "pending"}
 
     def test_the_same_date_again_corrects_it_with_old_and_new_values(self, world: World) -> None:
-        do_set_topup(Decimal("8"), date(2020, 1, 1), acting_user=world.admin)
-        do_set_topup(Decimal("9"), date(2020, 1, 1), acting_user=world.admin)
-        assert LocalTopUp.objects.get().percent == Decimal("9.00")
+        first = topup_in_force(world, Decimal("8"), date(2020, 1, 1))
+        correction = topup_in_force(world, Decimal("9"), date(2020, 1, 1))
+        assert LocalTopUp.objects.get(state="approved") == correction
+        first.refresh_from_db()
+        assert (first.state, first.percent) == ("superseded", Decimal("8.00"))  # kept as history
         event = AuditEvent.objects.filter(event_type=EventType.TOPUP_SET).order_by("seq").last()
         assert event is not None and event.old == {"percent": "8.00", "effective_on": "2020-01-01"}
+        approved = AuditEvent.objects.filter(event_type=EventType.TOPUP_APPROVED).order_by("seq").last()
+        assert approved is not None and approved.old == {"percent": "8.00", "state": "approved"}
 
     @pytest.mark.parametrize("percent", ["-100.01", "100.5", "abc", "8.123"])
     def test_out_of_range_or_malformed_is_refused_by_the_command(self, world: World, percent: str) -> None:
-        code, _, err = run("set-topup", percent, "--from", "2026-01-01", "--as", "admin")
+        code, _, err = run("set-topup", percent, "--from", "2026-01-01", "--as", "clerk")
         assert code == 1 and err
         assert not LocalTopUp.objects.exists()
 
     def test_the_command_sets_it(self, world: World) -> None:
-        assert run("set-topup", "8", "--from", "2026-01-01", "--as", "admin")[0] == 0
-        assert run("set-topup", "-100", "--from", "2026-02-01", "--as", "admin")[0] == 0
-        assert run("set-topup", "8", "--from", "2026-13-01", "--as", "admin")[0] == 1
+        assert run("set-topup", "8", "--from", "2026-01-01", "--as", "clerk")[0] == 0
+        assert run("set-topup", "-100", "--from", "2026-02-01", "--as", "clerk")[0] == 0
+        assert run("set-topup", "8", "--from", "2026-13-01", "--as", "clerk")[0] == 1
         assert LocalTopUp.objects.count() == 2
 
-    def test_a_township_user_cannot_set_it(self, world: World) -> None:
+    @pytest.mark.parametrize("who", ["township_clerk", "admin", "leader"])
+    def test_only_a_county_clerk_enters_it(self, world: World, who: str) -> None:
         with pytest.raises(PermissionDenied):
-            do_set_topup(Decimal("8"), date(2020, 1, 1), acting_user=world.county_clerk)
-        assert not BenefitSettings.objects.exists()
+            do_set_topup(Decimal("8"), date(2020, 1, 1), acting_user=getattr(world, who))
+        assert not LocalTopUp.objects.exists() and not BenefitSettings.objects.exists()

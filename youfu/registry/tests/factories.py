@@ -38,7 +38,7 @@ def person_data(region: Region, **overrides: Any) -> PersonData:
         "township": township,
         "village": region if region.level == RegionLevel.VILLAGE else None,
         "phone": "13800000000",
-        "bank_name": "农商银行",
+        "bank_name": "农村商业银行",  # as registered: the bank list's name
         "bank_account": "6230000000000000001",
     }
     values.update(overrides)

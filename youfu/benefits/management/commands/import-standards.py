@@ -11,7 +11,8 @@ from youfu.core.commands import YoufuCommand
 class Command(YoufuCommand):
     help = (
         "Import benefit standards (.xlsx or .csv: 优抚类别, 伤残性质, 伤残等级, 户籍性质, 年标准(元), "
-        "生效日期, 计发方式); all or nothing; a later 生效日期 adds a version."
+        "生效日期, 计发方式); all or nothing; a later 生效日期 adds a version, which applies once a "
+        "leader approves it (approve-standards ID)."
     )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:

@@ -13,7 +13,10 @@ from youfu.core.messages import Message
 
 
 class Command(YoufuCommand):
-    help = "Set the county's local top-up over the standards, in percent, from a date on (history is kept)."
+    help = (
+        "Enter the county's local top-up over the standards, in percent, from a date on (a county "
+        "clerk); it applies once a leader approves it (approve-topup ID). History is kept."
+    )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("percent", help="e.g. 8 or 8.5 (between -100 and 100)")
@@ -31,4 +34,10 @@ class Command(YoufuCommand):
                 )
             ) from None
         topup = do_set_topup(percent, effective_on, acting_user=actor)
-        return {"ok": True, "percent": f"{topup.percent:.2f}", "from": topup.effective_on.isoformat()}
+        return {
+            "ok": True,
+            "percent": f"{topup.percent:.2f}",
+            "from": topup.effective_on.isoformat(),
+            "id": topup.pk,
+            "state": topup.state,
+        }
