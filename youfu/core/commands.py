@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.core.errors import YoufuError
 from youfu.core.imports import ImportRejected
-from youfu.core.messages import Message
+from youfu.core.messages import Message, bilingual_output
 
 
 class YoufuCommand(BaseCommand):
@@ -31,6 +31,10 @@ class YoufuCommand(BaseCommand):
         pass
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with bilingual_output():
+            self._handle(**options)
+
+    def _handle(self, **options: Any) -> None:
         try:
             actor = self.resolve_actor(options.get("acting_username")) if self.changes_state else None
             result = self.run(actor, **options)

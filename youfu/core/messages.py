@@ -7,12 +7,28 @@ so a message keeps its English msgid and its parameters and renders on demand.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext
+
+# The command line prints ``中文 / English`` (its reader and the script parsing it may want
+# either); pages and the API answer in the request's language only. The CLI turns this on.
+_BILINGUAL_OUTPUT: ContextVar[bool] = ContextVar("bilingual_output", default=False)
+
+
+@contextmanager
+def bilingual_output() -> Iterator[None]:
+    """Within this block, ``Message.for_output()`` renders both languages (the CLI's form)."""
+    token = _BILINGUAL_OUTPUT.set(True)
+    try:
+        yield
+    finally:
+        _BILINGUAL_OUTPUT.reset(token)
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,10 @@ class Message:
     def bilingual(self) -> str:
         zh, en = self.zh, self.en
         return zh if zh == en else f"{zh} / {en}"
+
+    def for_output(self) -> str:
+        """Both languages on the command line, the active language on pages and in the API."""
+        return self.bilingual() if _BILINGUAL_OUTPUT.get() else self.render()
 
     def __str__(self) -> str:
         return self.render()

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import (  # type: ignore[import-untyped, 
 
 from youfu.core.messages import Message
 from youfu.registry.categories import CATEGORY_BY_CHINESE_NAME, CAUSE_BY_CHINESE_NAME
-from youfu.registry.columns import COLUMNS
+from youfu.registry.columns import COLUMNS, HEADER_OF
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILENAME = "优抚对象导入模板.xlsx"
@@ -135,7 +135,8 @@ def registry_template(townships: Sequence[str] = ()) -> bytes:
     ranges: dict[str, str] = {}
     for n, (key, values) in enumerate(options.items(), start=1):
         letter = get_column_letter(n)
-        lists.cell(row=1, column=n, value=key)
+        # The clerk who unhides the sheet reads the column's own Chinese header.
+        lists.cell(row=1, column=n, value=HEADER_OF[key])
         for r, value in enumerate(values, start=2):
             lists.cell(row=r, column=n, value=value)
         ranges[key] = f"选项!${letter}$2:${letter}${len(values) + 1}"

@@ -92,7 +92,7 @@ class TestImporting:
         assert response.status_code == 302
         assert CalendarDay.objects.get(date=date(2027, 1, 1)).name == "元旦"
 
-    def test_one_bad_row_rejects_the_file_with_reasons_in_both_languages(
+    def test_one_bad_row_rejects_the_file_with_reasons_in_the_pages_language(
         self, world: World, client: Client
     ) -> None:
         log_in(client, world.admin)
@@ -102,19 +102,29 @@ class TestImporting:
         assert response.status_code == 200  # type: ignore[attr-defined]
         assert 'data-testid="import-errors"' in html
         assert "<td>5</td><td>date</td>" in html and "<td>6</td><td>kind</td>" in html
-        assert "is not a date (YYYY-MM-DD)" in html and "only a Saturday or Sunday" in html
         assert "不是有效的日期" in html and "文件未被接受" in html
-        assert "The file was rejected: 2 error(s); nothing was imported." in html
+        # A Chinese page speaks Chinese only; the English page English only.
+        assert "is not a date (YYYY-MM-DD)" not in html and "nothing was imported" not in html
+        en = client.post(
+            "/calendar/",
+            {"file": SimpleUploadedFile("2027.csv", bad.encode("utf-8"))},
+            HTTP_ACCEPT_LANGUAGE="en",
+        ).content.decode()
+        assert "is not a date (YYYY-MM-DD)" in en and "only a Saturday or Sunday" in en
+        assert "The file was rejected: 2 error(s); nothing was imported." in en
+        assert "不是有效的日期" not in en and "文件未被接受" not in en
         assert not CalendarDay.objects.filter(date__year=2027).exists()
         assert not CalendarYear.objects.filter(year=2027).exists()
         assert not AuditEvent.objects.filter(event_type=EventType.CALENDAR_IMPORTED).exists()
 
-    def test_a_file_without_the_columns_is_refused_in_both_languages(
+    def test_a_file_without_the_columns_is_refused_in_the_pages_language(
         self, world: World, client: Client
     ) -> None:
         log_in(client, world.admin)
         html = upload(client, "day,type\n2027-01-01,holiday\n").content.decode()  # type: ignore[attr-defined]
-        assert "Missing column(s): date, kind, name." in html and "缺少列" in html
+        assert "缺少列" in html and "Missing column(s)" not in html
+        en = upload(client, "day,type\n2027-01-01,holiday\n", HTTP_ACCEPT_LANGUAGE="en")
+        assert "Missing column(s): date, kind, name." in en.content.decode()  # type: ignore[attr-defined]
         assert not CalendarYear.objects.filter(year=2027).exists()
 
     def test_no_file_is_a_form_error(self, world: World, client: Client) -> None:

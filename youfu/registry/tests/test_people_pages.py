@@ -289,7 +289,9 @@ class TestEdit:
             "0551-1234567",
         )
         (event,) = events(EventType.BENEFICIARY_CHANGED)
-        assert event.old["phone"] == "13912345678" and event.new["name"] == "张叁"
+        # The audit log keeps masked values (issue 10, item 11).
+        assert event.old["phone"] == "139****5678" and event.new["phone"] == "********4567"
+        assert event.new["name"] == "张*" and event.new["ethnicity"] == "(changed)"
 
     def test_a_bad_phone_is_refused(self, world: World, client: Client, zhang: Beneficiary) -> None:
         log_in(client, world.township_clerk)
@@ -397,10 +399,10 @@ class TestLifeEvents:
         assert payee.id_number_masked == mask_id_number(payee_number)
         assert decrypt(payee.bank_account_encrypted) == "6210000000000000123"
         (event,) = events(EventType.LIFE_EVENT_RECORDED)
-        assert event.new["kind"] == "death" and event.new["payee"] == "张小梅"
+        assert event.new["kind"] == "death" and event.new["payee"] == "张**"
         assert payee_number not in str(event.new)
         page = client.get(f"/registry/{zhang.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        assert "Payee: 张小梅, 邮储银行 ***************0123" in page and "家属报告" in page
+        assert "Payee: 张小梅, 中国邮政储蓄银行 ***************0123" in page and "家属报告" in page
 
     def test_death_without_a_payee(self, world: World, client: Client, zhang: Beneficiary) -> None:
         log_in(client, world.township_clerk)
@@ -559,7 +561,8 @@ class TestLifeEvents:
         assert response.status_code == 302
         person = fresh(zhang)
         assert (
-            person.bank_name == "邮储银行" and decrypt(person.bank_account_encrypted) == "6210000000000000999"
+            person.bank_name == "中国邮政储蓄银行"
+            and decrypt(person.bank_account_encrypted) == "6210000000000000999"
         )
         event = LifeEvent.objects.get(kind="bank_change")
         assert event.details["new"].endswith("0999") and "6210000000000000999" not in str(event.details)
