@@ -17,7 +17,7 @@ $(BIN)/.installed: pyproject.toml
 ## demo: embedded SQLite in ./var, the demo county, a queue worker and the server on 127.0.0.1:$(PORT)
 demo: $(BIN)/.installed
 	$(BIN)/youfu migrate --noinput -v0
-	$(BIN)/youfu load-demo
+	$(BIN)/youfu load-demo --i-know-this-is-not-production
 	PORT=$(PORT) scripts/serve-demo.sh
 
 ## test: the whole suite, the same locally and in CI

@@ -19,8 +19,9 @@ seeded random source, so the people are the same whichever process draws them: f
 large load, worker processes draw and encrypt (``core.crypto.encrypt``, ~15 µs a value)
 while this one writes with COPY (PostgreSQL) or ``executemany`` (SQLite) into tables whose
 secondary indexes — and on PostgreSQL foreign keys — are built again after the rows are
-in. All of it is one transaction with one audit event. It never adds people to a
-registry that already has some.
+in, when the database holds nothing the demo did not make (otherwise its schema is left
+alone and the rows go into the indexed tables). All of it is one transaction with one audit
+event. It never adds people to a registry that already has some.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ import os
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -44,6 +45,7 @@ from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
+from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
 from youfu.core.crypto import encrypt
@@ -60,9 +62,6 @@ from youfu.registry.models import (
     Suspension,
 )
 from youfu.registry.services import id_number_index, mask_account, name_keys
-
-if TYPE_CHECKING:
-    from youfu.accounts.models import User
 
 AS_OF = date(2026, 6, 30)  # the demo's "today": nothing happens after it
 BASE_PERSONS = 14_000
@@ -112,7 +111,7 @@ HOUSEHOLD_SIZES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 LEVEL_WEIGHTS = (1, 1.5, 2, 3, 4.5, 8, 11, 16, 22, 31)
 BANKS = (
     # (name, 6-digit BIN, weight)
-    ("农商银行", "623059", 45),
+    ("农村商业银行", "623059", 45),
     ("中国邮政储蓄银行", "621799", 25),
     ("中国农业银行", "622848", 20),
     ("中国建设银行", "621700", 5),
@@ -200,6 +199,9 @@ class DemoLoad:
     deceased: int = 0
     seconds: float = 0.0
     skipped: bool = False
+    # Whether the fast path dropped and rebuilt the tables' indexes (a large load into a
+    # database that holds nothing the demo did not make).
+    indexes_rebuilt: bool = False
     by_category: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -1050,6 +1052,19 @@ def _write(writer: _Writer, chunk: _Chunk, result: DemoLoad) -> None:
         result.by_category[category] = result.by_category.get(category, 0) + n
 
 
+def records_not_from_the_demo(demo_usernames: Iterable[str]) -> list[str]:
+    """What the database holds that load-demo did not make: accounts other than the demo's,
+    regions outside the demo county, people. Empty on a database only the demo has filled."""
+    found = []
+    if User.objects.exclude(username__in=list(demo_usernames)).exists():
+        found.append("users")
+    if Region.objects.exclude(code__startswith=COUNTY_AREA).exists():
+        found.append("regions")
+    if Beneficiary.objects.exists():
+        found.append("people")
+    return found
+
+
 def load_county(
     *,
     persons: int = BASE_PERSONS,
@@ -1057,11 +1072,15 @@ def load_county(
     actor: User | None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    demo_usernames: Iterable[str] = (),
 ) -> DemoLoad:
     """Fill an empty registry with the demo county; a registry with people is left alone.
 
     ``workers``: processes drawing and encrypting chunks while this one writes (default:
     one per CPU for large loads, none for small ones). The people are the same either way.
+    A large load drops the registry tables' indexes (and foreign keys) and builds them again
+    afterwards, but only in a database holding nothing the demo did not make (its accounts
+    are ``demo_usernames``): the schema of a database with real records is never touched.
     """
     started = time.monotonic()
     if persons <= 0:
@@ -1069,6 +1088,7 @@ def load_county(
     if Beneficiary.objects.exists():
         return DemoLoad(skipped=True)
     large = persons >= LARGE
+    rebuild = large and not records_not_from_the_demo(demo_usernames)
     if workers is None:
         workers = (os.cpu_count() or 1) if large else 0
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
@@ -1078,9 +1098,10 @@ def load_county(
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     # SQLite checks each row's foreign keys as it is written; a large load has them checked
     # once at the end instead (possible only outside a transaction, so never in tests).
-    unchecked = large and connection.vendor == "sqlite" and connection.disable_constraint_checking()
+    unchecked = rebuild and connection.vendor == "sqlite" and connection.disable_constraint_checking()
+    result.indexes_rebuilt = rebuild
     try:
-        with _large_sqlite_cache(), transaction.atomic(), _built_after(_MODELS, enabled=large):
+        with _large_sqlite_cache(), transaction.atomic(), _built_after(_MODELS, enabled=rebuild):
             tasks = _tasks(plan(persons, rng), max(CHUNK, -(-persons // MAX_CHUNKS)))
             spec = _spec(seed, len(tasks), stamp, places)
             for chunk in _drawn(spec, tasks, workers):

@@ -40,8 +40,17 @@ def _people_holding(categories: Any) -> int:
 
 
 def _load(persons: int = PERSONS, *args: str) -> str:
+    """The registry only: the bureau's history has its own tests (test_bureau.py)."""
     out = StringIO()
-    call_command("load-demo", "--persons", str(persons), *args, stdout=out)
+    call_command(
+        "load-demo",
+        "--persons",
+        str(persons),
+        "--i-know-this-is-not-production",
+        "--registry-only",
+        *args,
+        stdout=out,
+    )
     return out.getvalue()
 
 

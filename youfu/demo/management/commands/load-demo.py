@@ -5,12 +5,17 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
-from youfu.accounts.models import Department, User
+from youfu.accounts.models import User
 from youfu.accounts.roles import Role
-from youfu.accounts.services import do_create_department, do_create_user
+from youfu.accounts.services import do_create_user
 from youfu.core.commands import YoufuCommand
+from youfu.core.errors import InvalidInput
+from youfu.core.messages import Message
+from youfu.demo.bureau import BureauLoad, build_bureau
 from youfu.demo.generator import BASE_PERSONS, DEFAULT_SEED, load_county
 from youfu.regions.services import import_regions
 
@@ -30,8 +35,10 @@ ACCOUNTS = [
 
 class Command(YoufuCommand):
     help = (
-        "Load the demo county (青山县): its regions, demo accounts and a synthetic registry. "
-        "Safe to run again: nothing is added twice, and people are only added to an empty registry."
+        "Load the demo county (青山县): its regions, demo accounts, a synthetic registry and the "
+        "bureau's history (standards, two years of paid batches, petitions, an annual confirmation). "
+        "Safe to run again: nothing is added twice, and people are only added to an empty registry. "
+        "Refuses to run unless YOUFU_DEBUG is on or --i-know-this-is-not-production is given."
     )
     changes_state = True
     allow_bootstrap = True
@@ -47,6 +54,17 @@ class Command(YoufuCommand):
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help="the same seed gives the same people"
         )
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            dest="not_production",
+            action="store_true",
+            help="load the demo although YOUFU_DEBUG is off (make demo passes it)",
+        )
+        parser.add_argument(
+            "--registry-only",
+            action="store_true",
+            help="only the regions, accounts and people, without the bureau's history (benchmarks)",
+        )
 
     def resolve_actor(self, username: str | None) -> Any:
         # The demo bootstraps itself: the first run creates admin as "system", later
@@ -56,6 +74,19 @@ class Command(YoufuCommand):
         return User.objects.filter(username="admin").first()
 
     def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+        if not settings.DEBUG and not options["not_production"]:
+            # Synthetic people, accounts with a published password and a fabricated history
+            # have no place in a bureau's real database.
+            raise InvalidInput(
+                Message(
+                    gettext_noop(
+                        "load-demo fills the database with a fictitious county and demo accounts with a "
+                        "known password. It runs only with YOUFU_DEBUG=1, or with "
+                        "--i-know-this-is-not-production on a database that is not a bureau's."
+                    )
+                ),
+                code="not_a_demo_database",
+            )
         password = options["password"]
         created: list[str] = []
         with transaction.atomic():
@@ -76,14 +107,19 @@ class Command(YoufuCommand):
                 created.append(username)
                 if actor is None:
                     actor = user  # the first admin creates the rest
-            if not Department.objects.exists():
-                for name in ("县民政局", "县人社局", "县卫健委", "县住建局"):
-                    do_create_department(name, region_code=COUNTY, acting_user=actor)
         registry = load_county(
             persons=options["persons"],
             seed=options["seed"],
             actor=actor,
             progress=self.progress if options.get("verbosity", 1) >= 2 else None,
+            demo_usernames=[a[0] for a in ACCOUNTS],
+        )
+        bureau = (
+            BureauLoad(skipped=["the bureau's history: --registry-only"])
+            if options["registry_only"]
+            else build_bureau(
+                seed=options["seed"], progress=self.step if options.get("verbosity", 1) >= 2 else None
+            )
         )
         return {
             "ok": True,
@@ -91,10 +127,14 @@ class Command(YoufuCommand):
             "accounts_created": created,
             "accounts": [a[0] for a in ACCOUNTS],
             "registry": registry.as_dict(),
+            "bureau": bureau.as_dict(),
         }
 
     def progress(self, done: int, total: int) -> None:
         self.stderr.write(f"  {done:,} / {total:,} people")
+
+    def step(self, what: str) -> None:
+        self.stderr.write(f"  {what}")
 
     def describe(self, result: dict[str, Any]) -> str:
         lines = ["演示账号 / demo accounts (password from $YOUFU_DEMO_PASSWORD, default youfu-demo-2026):"]
@@ -109,4 +149,28 @@ class Command(YoufuCommand):
                 f"登记库 / registry: {registry['persons']:,} people, {registry['households']:,} households, "
                 f"{registry['qualifications']:,} qualifications ({registry['seconds']} s)."
             )
+        bureau = result["bureau"]
+        if bureau["batches"]:
+            failed = bureau["failed_transfer"]
+            lines.append(
+                f"发放 / payments: {bureau['standards_versions']} standards versions, "
+                f"top-up {bureau['topup']}, start month {bureau['payments_start']}, "
+                f"{bureau['batches']} batches, {bureau['paid_total']} yuan paid"
+                + (
+                    f"; a failed transfer in {failed['batch']}, repaid in {failed['repaid_in']}."
+                    if failed
+                    else "."
+                )
+            )
+        if bureau["review"]:
+            review = bureau["review"]
+            lines.append(
+                f"年审 / annual confirmation {review['year']}: "
+                f"{review['confirmed']:,} of {review['items']:,} confirmed."
+            )
+        petitions = ", ".join(f"{state} {n}" for state, n in bureau["petitions"].items())
+        lines.append(f"信访 / petitions: {petitions or '-'}; {bureau['departments']} handling units.")
+        if bureau["seconds"]:
+            lines.append(f"  (the bureau's history: {bureau['seconds']} s)")
+        lines.extend(f"  ({note})" for note in bureau["skipped"])
         return "\n".join(lines)
