@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export YOUFU_DEMO_PASSWORD ?= youfu-demo-2026
 
-.PHONY: demo test lint typecheck migrations-check test-sqlite test-postgres test-browser catalogs clean
+.PHONY: demo test layers lint scope-check typecheck migrations-check test-sqlite test-postgres test-browser catalogs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "youfu needs Python 3.11"'
@@ -21,11 +21,19 @@ demo: $(BIN)/.installed
 	PORT=$(PORT) scripts/serve-demo.sh
 
 ## test: the whole suite, the same locally and in CI
-test: lint typecheck migrations-check test-sqlite test-postgres test-browser
+test: layers lint scope-check typecheck migrations-check test-sqlite test-postgres test-browser
+
+## layers: dependencies run one way (the contract in pyproject.toml; docs/architecture.md)
+layers: $(BIN)/.installed
+	$(BIN)/lint-imports --no-cache
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check youfu
 	$(BIN)/ruff format --check youfu
+
+## scope-check: no query of a personal-data model outside region scope unless its module says why
+scope-check: $(BIN)/.installed
+	$(BIN)/python scripts/check-scope.py youfu
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy youfu

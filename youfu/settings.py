@@ -7,7 +7,7 @@ YOUFU_DATA_KEY        key for personal data at rest and the audit chain; generat
 YOUFU_DEBUG           "1"/"true" to turn debug on (off by default)
 YOUFU_ALLOWED_HOSTS   comma-separated host names
 YOUFU_REDIS_URL       when set, the job queue uses Redis (production); else SQLite (embedded)
-YOUFU_EMAIL_URL       not yet; mail is logged to the console unless EMAIL_HOST is configured
+YOUFU_EMAIL_HOST      SMTP host for reminders (and _PORT, _FROM); unset, mail goes to the log
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from typing import Any
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from youfu.accounts.models import Department, User
-from youfu.accounts.roles import Role
 from youfu.accounts.tests.factories import PASSWORD, UserFactory
+from youfu.core.roles import Role
 from youfu.regions.models import Region, RegionLevel
 
 __all__ = ["PASSWORD", "World", "enrol_totp", "log_in", "make_world", "totp_now"]

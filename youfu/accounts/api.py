@@ -9,7 +9,6 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import ApiToken, User
-from youfu.accounts.scope import get_visible_or_404
 from youfu.accounts.selectors import tokens_of, users_for
 from youfu.accounts.services import (
     LOGIN_FAILED,
@@ -22,9 +21,11 @@ from youfu.accounts.services import (
     do_record_login,
     do_revoke_token,
 )
-from youfu.api.pagination import PageNumberPagination
+from youfu.core.authed import acting_user
 from youfu.core.bounds import Choice, Otp, Password, RegionCode, ShortText, Username
 from youfu.core.messages import Message
+from youfu.core.pagination import PageNumberPagination
+from youfu.core.scope import get_visible_or_404
 
 router = Router(tags=["accounts"])
 
@@ -115,26 +116,27 @@ def revoke_current_token(request: HttpRequest) -> Status[None]:
     """Revoke the token this request was made with."""
     token: ApiToken | None = getattr(request.user, "api_token", None)
     if token is not None:
-        do_revoke_token(token, acting_user=request.user)  # type: ignore[arg-type]
+        do_revoke_token(token, acting_user=acting_user(request))
     return Status(204, None)
 
 
 @router.get("/auth/tokens", response=list[TokenInfoOut], tags=["auth"])
 @paginate(PageNumberPagination)
 def list_tokens(request: HttpRequest) -> QuerySet[ApiToken]:
-    return tokens_of(request.user)  # type: ignore[arg-type]
+    return tokens_of(acting_user(request))
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, tags=["auth"])
 def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
-    token = get_object_or_404(tokens_of(request.user), pk=token_id)  # type: ignore[arg-type]
-    do_revoke_token(token, acting_user=request.user)  # type: ignore[arg-type]
+    user = acting_user(request)
+    token = get_object_or_404(tokens_of(user), pk=token_id)
+    do_revoke_token(token, acting_user=user)
     return Status(204, None)
 
 
 @router.get("/me", response=MeOut, tags=["accounts"])
 def me(request: HttpRequest) -> MeOut:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
 
     return MeOut(
         id=user.pk,
@@ -150,12 +152,13 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/users", response=list[UserOut], tags=["accounts"])
 @paginate(PageNumberPagination)
 def list_users(request: HttpRequest) -> QuerySet[User]:
-    return users_for(request.user)  # type: ignore[arg-type]
+    return users_for(acting_user(request))
 
 
 @router.get("/users/{user_id}", response=UserOut, tags=["accounts"])
 def get_user(request: HttpRequest, user_id: int) -> UserOut:
-    return _user_out(get_visible_or_404(users_for(request.user), request.user, pk=user_id))  # type: ignore[arg-type]
+    user = acting_user(request)
+    return _user_out(get_visible_or_404(users_for(user), user, pk=user_id))
 
 
 @router.post("/users", response={201: UserOut}, tags=["accounts"])
@@ -165,7 +168,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status[UserOut]:
         role=payload.role,
         region_code=payload.region,
         password=payload.password,
-        acting_user=request.user,  # type: ignore[arg-type]
+        acting_user=acting_user(request),
         full_name=payload.full_name,
         email=payload.email,
     )

@@ -8,13 +8,14 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import Department, User
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
-from youfu.accounts.services import do_create_department, find_region, require
-from youfu.api.pagination import PageNumberPagination
+from youfu.accounts.services import do_create_department, find_region
+from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode, ShortText
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
+from youfu.core.pagination import PageNumberPagination
+from youfu.core.roles import Capability, require
+from youfu.core.scope import get_visible_or_404
 
 router = Router(tags=["departments"])
 
@@ -47,19 +48,20 @@ def _departments(user: User) -> QuerySet[Department]:
 @router.get("", response=list[DepartmentOut])
 @paginate(PageNumberPagination)
 def list_departments(request: HttpRequest) -> QuerySet[Department]:
-    return _departments(request.user)  # type: ignore[arg-type]
+    return _departments(acting_user(request))
 
 
 @router.get("/{department_id}", response=DepartmentOut)
 def get_department(request: HttpRequest, department_id: int) -> DepartmentOut:
-    return _out(get_visible_or_404(_departments(request.user), request.user, pk=department_id))  # type: ignore[arg-type]
+    user = acting_user(request)
+    return _out(get_visible_or_404(_departments(user), user, pk=department_id))
 
 
 @router.post("", response={200: DepartmentOut, 201: DepartmentOut})
 def create_department(request: HttpRequest, payload: DepartmentIn) -> Status[DepartmentOut]:
     """Create a handling unit (settings: the admin). An existing one of the same name in
     the same region is returned with 200."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     require(user, Capability.MANAGE_SETTINGS)
     name = payload.name.strip()
     if not name or len(name) > 100:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from youfu.accounts.roles import Role
 from youfu.core.forms import CHOOSE
+from youfu.core.roles import Role
 
 
 class LoginForm(forms.Form):

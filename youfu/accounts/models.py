@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from youfu.accounts.roles import TWO_FACTOR_REQUIRED, Capability, Role, has_capability
-from youfu.accounts.scope import RegionScoped, ScopedQuerySet
+from youfu.core.roles import TWO_FACTOR_REQUIRED, Capability, Role, has_capability
+from youfu.core.scope import RegionScoped, ScopedQuerySet
 
 
 class Department(models.Model):

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
 
 
 class CharacterClassValidator:
     """A password must mix at least two kinds of character: lowercase, uppercase, digits, others."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         classes = {
             "lower": any(c.islower() for c in password),
             "upper": any(c.isupper() for c in password),

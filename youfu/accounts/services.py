@@ -17,26 +17,16 @@ from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from youfu.accounts.models import ApiToken, Department, User
-from youfu.accounts.roles import ROLE_REGION_LEVEL, Capability, Role
 from youfu.audit.events import EventType
 from youfu.audit.services import diff, record_event
-from youfu.core.errors import InvalidInput, NotAuthenticated, PermissionDenied
+from youfu.core.errors import InvalidInput, NotAuthenticated
 from youfu.core.messages import Message
+from youfu.core.roles import ROLE_REGION_LEVEL, Capability, Role, require
 from youfu.regions.models import LEVEL_ORDER, Region, RegionLevel
 
 USERNAME_TAKEN = Message(gettext_noop("A user named %(username)s already exists."))
 USERNAME_MAX_LENGTH = 150
 FULL_NAME_MAX_LENGTH = 100
-
-
-def require(actor: User | None, capability: Capability) -> None:
-    """``actor=None`` is the bootstrap "system" actor, allowed only while no user exists."""
-    if actor is None:
-        if User.objects.exists():
-            raise PermissionDenied()
-        return
-    if not actor.can(capability):
-        raise PermissionDenied()
 
 
 def _check_password(password: str, user: User | None = None) -> None:

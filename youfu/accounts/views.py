@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.middleware import is_verified
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from youfu.accounts.context_processors import apps_for
 from youfu.accounts.forms import (
     LoginForm,
     OtpForm,
@@ -23,8 +23,6 @@ from youfu.accounts.forms import (
     UserEditForm,
 )
 from youfu.accounts.models import User
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
 from youfu.accounts.selectors import tokens_of, users_for
 from youfu.accounts.services import (
     LoginFailed,
@@ -43,8 +41,11 @@ from youfu.accounts.services import (
     do_update_user,
     start_totp_enrolment,
 )
+from youfu.core.authed import acting_user
 from youfu.core.errors import InvalidInput, PermissionDenied
-from youfu.core.sections import work_for
+from youfu.core.roles import Capability
+from youfu.core.scope import get_visible_or_404
+from youfu.core.sections import nav_for, work_for
 from youfu.core.tasks import worker_last_seen
 from youfu.core.views import capability_required, form_error
 
@@ -72,8 +73,11 @@ def _complete_login(request: HttpRequest, user: User, device: TOTPDevice | None)
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and not (
-        request.user.requires_two_factor and not request.user.is_verified()  # type: ignore[attr-defined]
+    user = request.user
+    if (
+        isinstance(user, User)
+        and user.is_authenticated
+        and not (user.requires_two_factor and not is_verified(user))
     ):
         return redirect("home")
     form = LoginForm(request.POST or None)
@@ -157,8 +161,8 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    context: dict[str, Any] = {"apps": apps_for(user), "work": work_for(user)}
+    user = acting_user(request)
+    context: dict[str, Any] = {"apps": nav_for(user), "work": work_for(user)}
     if user.can(Capability.MANAGE_SETTINGS):
         context["show_worker"] = True
         context["worker_last_seen"] = worker_last_seen()
@@ -167,7 +171,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     password_form = PasswordChangeForm()
     token_form = TokenForm()
     new_token = None
@@ -224,7 +228,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile_two_factor_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
 
     def done(device: TOTPDevice) -> HttpResponse:
         otp_login(request, device)
@@ -236,7 +240,7 @@ def profile_two_factor_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 def users_view(request: HttpRequest) -> HttpResponse:
-    admin: User = request.user  # type: ignore[assignment]
+    admin = acting_user(request)
     form = UserCreateForm(request.POST or None, initial={"region": admin.region_id})
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,7 +262,7 @@ def users_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_USERS)
 def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    admin: User = request.user  # type: ignore[assignment]
+    admin = acting_user(request)
     subject = get_visible_or_404(users_for(admin), admin, pk=user_id)
     form = UserEditForm(
         request.POST or None,

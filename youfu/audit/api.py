@@ -6,11 +6,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from youfu.api.pagination import PageNumberPagination
 from youfu.audit.masking import mask_event_values
 from youfu.audit.models import AuditEvent
 from youfu.audit.selectors import AuditFilter, audit_events_for
+from youfu.core.authed import acting_user
 from youfu.core.bounds import BoundedDate, Identifier, Username
+from youfu.core.pagination import PageNumberPagination
 
 router = Router(tags=["audit"])
 
@@ -56,4 +57,4 @@ class AuditQuery(Schema):
 @paginate(PageNumberPagination)
 def list_events(request: HttpRequest, filters: Query[AuditQuery]) -> QuerySet[AuditEvent]:
     """The audit log, newest first; auditors only."""
-    return audit_events_for(request.user, AuditFilter(**filters.dict()))
+    return audit_events_for(acting_user(request), AuditFilter(**filters.dict()))

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from youfu.accounts.scope import RegionScoped, ScopedQuerySet
+from youfu.core.scope import RegionScoped, ScopedQuerySet
 
 
 class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):

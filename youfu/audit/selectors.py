@@ -3,14 +3,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
-from youfu.accounts.roles import Capability
 from youfu.audit.models import AuditEvent
 from youfu.core.errors import PermissionDenied
+from youfu.core.roles import Capability
+
+if TYPE_CHECKING:
+    # Annotation only: audit sits below accounts (docs/architecture.md).
+    from youfu.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def audit_events_for(user: Any, filters: AuditFilter | None = None) -> QuerySet[AuditEvent]:
+def audit_events_for(user: User, filters: AuditFilter | None = None) -> QuerySet[AuditEvent]:
     """Events an auditor may read: those of their region, plus region-less system events."""
     if user is None or not user.is_authenticated or not user.can(Capability.READ_AUDIT):
         raise PermissionDenied()

@@ -9,13 +9,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone, translation
 
-from youfu.accounts.roles import Capability
 from youfu.audit.events import EVENT_LABELS, EventType
 from youfu.audit.forms import AuditSearchForm
 from youfu.audit.masking import describe_changes, mask_event_values
 from youfu.audit.selectors import AuditFilter, audit_events_for
 from youfu.audit.services import record_event
+from youfu.core.authed import acting_user
 from youfu.core.csvio import SafeCsvWriter
+from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 
 
@@ -35,7 +36,7 @@ def _label(event_type: int) -> str:
 @capability_required(Capability.READ_AUDIT)
 def audit_search_view(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
-    events = audit_events_for(request.user, _filters(form))
+    events = audit_events_for(acting_user(request), _filters(form))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     for event in page:
         event.label = _label(event.event_type)  # type: ignore[attr-defined]
@@ -63,10 +64,10 @@ def audit_export_view(request: HttpRequest) -> HttpResponseBase:
     """The filtered log as CSV (UTF-8 with BOM, so Excel opens it). The export is itself audited."""
     form = AuditSearchForm(request.GET or None)
     filters = _filters(form)
-    events = audit_events_for(request.user, filters)
+    events = audit_events_for(acting_user(request), filters)
     record_event(
         EventType.AUDIT_EXPORTED,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=acting_user(request),
         extra={"filters": {k: v for k, v in filters.__dict__.items() if v}, "count": events.count()},
     )
     writer = SafeCsvWriter(_Echo())

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from argparse import ArgumentParser
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext_noop
 
-from youfu.core.errors import YoufuError
+from youfu.core.errors import InvalidInput, YoufuError
 from youfu.core.imports import ImportRejected
 from youfu.core.messages import Message, bilingual_output
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
 
 
 class YoufuCommand(BaseCommand):
@@ -45,6 +49,8 @@ class YoufuCommand(BaseCommand):
         elif result is not None:
             self.stdout.write(self.describe(result))
 
+    # ``actor`` is a User, or None for a command that changes nothing or bootstraps an empty
+    # database; each command narrows it (``actor: User``), which Any alone lets it do.
     def run(self, actor: Any, **options: Any) -> dict[str, Any] | None:
         raise NotImplementedError
 
@@ -52,8 +58,6 @@ class YoufuCommand(BaseCommand):
         return "\n".join(f"{k}: {v}" for k, v in result.items())
 
     def resolve_actor(self, username: str | None) -> Any:
-        from youfu.accounts.selectors import acting_user_for_command
-
         return acting_user_for_command(username, allow_bootstrap=self.allow_bootstrap)
 
     def fail(self, exc: YoufuError, *, as_json: bool) -> None:
@@ -72,3 +76,21 @@ class YoufuCommand(BaseCommand):
 
 
 REQUIRES_ACTOR = Message(gettext_noop("This command changes data: name the acting user with --as USERNAME."))
+
+
+def acting_user_for_command(username: str | None, *, allow_bootstrap: bool) -> User | None:
+    """The user named by ``--as``; ``None`` (the "system" actor) only to bootstrap an
+    empty database with the commands that allow it. The user model is looked up through
+    ``get_user_model`` so that core needs no import of accounts."""
+    users = get_user_model().objects
+    if not username:
+        if allow_bootstrap and not users.exists():
+            return None
+        raise InvalidInput(REQUIRES_ACTOR, code="acting_user_required")
+    user = users.select_related("region").filter(username=username).first()
+    if user is None or not user.is_active:
+        raise InvalidInput(
+            Message(gettext_noop("No active user named %(username)s."), {"username": username}),
+            code="unknown_acting_user",
+        )
+    return cast("User", user)

@@ -15,9 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from youfu.core.authed import acting_user
 from youfu.core.errors import YoufuError
 from youfu.core.forms import CalendarImportForm
 from youfu.core.imports import ImportRejected
+from youfu.core.roles import Capability
 from youfu.core.selectors import calendar_coverage, calendar_days, incomplete_years_ahead
 from youfu.core.views import capability_required
 from youfu.core.workdays import COLUMNS, import_calendar
@@ -28,9 +30,6 @@ def settings_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # core sits above accounts: roles are looked up when the page is requested.
-        from youfu.accounts.roles import Capability
-
         return capability_required(Capability.MANAGE_SETTINGS)(view)(request, *args, **kwargs)
 
     return wrapper
@@ -56,7 +55,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         filename = upload.name or ""
         try:
-            result = import_calendar(upload.read(), acting_user=request.user, filename=filename)  # type: ignore[arg-type]
+            result = import_calendar(upload.read(), acting_user=acting_user(request), filename=filename)
         except YoufuError as exc:
             # Nothing was written: the reasons go on the page, in both languages.
             rejected = exc

@@ -23,6 +23,7 @@ from youfu.core.errors import InvalidInput
 from youfu.core.imports import ImportRejected, RowError
 from youfu.core.messages import Message
 from youfu.core.models import CalendarDay, CalendarYear, DayKind
+from youfu.core.roles import Capability, require
 
 if TYPE_CHECKING:
     from youfu.accounts.models import User
@@ -138,6 +139,11 @@ def deadline(
 # what depends on days from ``since`` on and return how many records they changed.
 calendar_changed = Signal()
 
+# Sent inside ``import_calendar``'s transaction once the days are written (arguments:
+# ``acting_user``, ``years``, ``extra``). The audit app, which sits above core, records the
+# event from it, so core writes the calendar without importing audit.
+calendar_imported = Signal()
+
 COLUMNS = ("date", "kind", "name")
 
 
@@ -233,11 +239,6 @@ def import_calendar(data: bytes, *, acting_user: User | None, filename: str = ""
     years known. One bad row rejects the whole file; importing the same file again
     changes nothing. Stored deadlines that depended on the changed days are recomputed
     (and audited) in the same transaction."""
-    from youfu.accounts.roles import Capability
-    from youfu.accounts.services import require
-    from youfu.audit.events import EventType
-    from youfu.audit.services import record_event
-
     require(acting_user, Capability.MANAGE_SETTINGS)
     rows = read_csv(data, COLUMNS)
     days, errors = _parse_calendar(rows)
@@ -272,11 +273,10 @@ def import_calendar(data: bytes, *, acting_user: User | None, filename: str = ""
         if not touched and not newly_known:
             return result
         since = min([*touched, *(date(y, 1, 1) for y in newly_known)])
-        record_event(
-            EventType.CALENDAR_IMPORTED,
-            actor=acting_user,
-            object_type="core.calendaryear",
-            object_id=",".join(str(y) for y in years),
+        recorded = calendar_imported.send(
+            sender=CalendarYear,
+            acting_user=acting_user,
+            years=years,
             extra={
                 "file": filename,
                 "years": years,
@@ -287,6 +287,10 @@ def import_calendar(data: bytes, *, acting_user: User | None, filename: str = ""
                 "dates": [d.isoformat() for d in touched[:400]],
             },
         )
+        if not recorded:
+            # Every write is audited: without the audit app's receiver the import is refused
+            # (the transaction rolls back) rather than left unrecorded.
+            raise RuntimeError("calendar_imported has no receiver: the audit app is not installed")
         responses = calendar_changed.send(sender=CalendarDay, since=since, acting_user=acting_user)
         for _receiver, response in responses:
             answer: object = response

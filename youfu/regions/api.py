@@ -4,9 +4,10 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from youfu.accounts.scope import get_visible_or_404
-from youfu.api.pagination import PageNumberPagination
+from youfu.core.authed import acting_user
 from youfu.core.bounds import Choice, RegionCode
+from youfu.core.pagination import PageNumberPagination
+from youfu.core.scope import get_visible_or_404
 from youfu.regions.models import Region
 from youfu.regions.selectors import regions_for
 from youfu.regions.services import import_regions
@@ -34,7 +35,7 @@ class RegionImportOut(Schema):
 def list_regions(
     request: HttpRequest, level: Choice | None = None, parent: RegionCode | None = None
 ) -> QuerySet[Region]:
-    qs = regions_for(request.user)
+    qs = regions_for(acting_user(request))
     if level:
         qs = qs.filter(level=level)
     if parent:
@@ -44,11 +45,11 @@ def list_regions(
 
 @router.get("/{code}", response=RegionOut)
 def get_region(request: HttpRequest, code: str) -> Region:
-    return get_visible_or_404(Region, request.user, code=code)
+    return get_visible_or_404(Region, acting_user(request), code=code)
 
 
 @router.post("/imports", response=RegionImportOut)
 def import_regions_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, object]:
     """Upload a CSV (code,name,parent_code,level). All or nothing: 400 with the rows' errors."""
-    result = import_regions(file.read(), acting_user=request.user, filename=file.name or "")  # type: ignore[arg-type]
+    result = import_regions(file.read(), acting_user=acting_user(request), filename=file.name or "")
     return result.as_dict()

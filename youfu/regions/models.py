@@ -2,7 +2,7 @@
 
 Regions are keyed by their 12-digit statistical code (统计用区划代码). The code is
 hierarchical: a township's code starts with its county's 6 significant digits, a
-village's with its township's 9. Region scope (accounts.scope) relies on that: "inside
+village's with its township's 9. Region scope (core.scope) relies on that: "inside
 my region" is a prefix match on a code column, one indexed comparison with no join,
 whether the user is a township clerk or a province's leader.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from youfu.accounts.scope import RegionScoped, ScopedManager
+from youfu.core.scope import RegionScoped, ScopedManager
 
 
 class RegionLevel(models.TextChoices):

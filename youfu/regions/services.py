@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
-from youfu.accounts.roles import Capability
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
 from youfu.core.csvio import CsvRow, read_csv
 from youfu.core.imports import ImportRejected, RowError
 from youfu.core.messages import Message
+from youfu.core.roles import Capability, require
 from youfu.regions.models import LEVEL_ORDER, SIGNIFICANT_DIGITS, Region, RegionLevel, code_fits_level
 
 if TYPE_CHECKING:
@@ -194,8 +194,6 @@ def _check_tree(parsed: list[_Parsed], existing: dict[str, Region]) -> list[RowE
 
 def import_regions(data: bytes, *, acting_user: User | None, filename: str = "") -> RegionImportResult:
     """Create or rename regions from a CSV file. One bad row rejects the whole file."""
-    from youfu.accounts.services import require
-
     require(acting_user, Capability.MANAGE_SETTINGS)
     rows = read_csv(data, COLUMNS)
     parsed, errors = _parse(rows)

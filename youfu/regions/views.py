@@ -6,10 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
+from youfu.core.authed import acting_user
 from youfu.core.errors import InvalidInput
 from youfu.core.imports import ImportRejected
+from youfu.core.roles import Capability
+from youfu.core.scope import get_visible_or_404
 from youfu.core.views import capability_required
 from youfu.regions.forms import RegionImportForm
 from youfu.regions.models import Region
@@ -19,18 +20,18 @@ from youfu.regions.services import import_regions
 
 @login_required
 def region_list_view(request: HttpRequest) -> HttpResponse:
-    regions = region_tree_for(request.user).exclude(level="village")
+    user = acting_user(request)
+    regions = region_tree_for(user).exclude(level="village")
     return render(
-        request,
-        "regions/list.html",
-        {"regions": regions, "can_import": request.user.can(Capability.MANAGE_SETTINGS)},  # type: ignore[union-attr]
+        request, "regions/list.html", {"regions": regions, "can_import": user.can(Capability.MANAGE_SETTINGS)}
     )
 
 
 @login_required
 def region_detail_view(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_visible_or_404(Region, request.user, code=code)
-    children = regions_for(request.user).filter(parent=region)
+    user = acting_user(request)
+    region = get_visible_or_404(Region, user, code=code)
+    children = regions_for(user).filter(parent=region)
     return render(request, "regions/detail.html", {"region": region, "children": children})
 
 
@@ -41,7 +42,7 @@ def region_import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = import_regions(upload.read(), acting_user=request.user, filename=upload.name)  # type: ignore[arg-type]
+            result = import_regions(upload.read(), acting_user=acting_user(request), filename=upload.name)
         except ImportRejected as exc:
             errors = exc.errors
             form.add_error(None, str(exc.message))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 
 from youfu.accounts.models import Department, User
-from youfu.accounts.roles import Role
+from youfu.core.roles import Role
 from youfu.regions.tests.factories import RegionFactory
 
 PASSWORD = "correct-horse-42"

@@ -10,9 +10,9 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Role
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
+from youfu.core.roles import Role
 from youfu.regions.models import Region, RegionLevel
 from youfu.testing import COUNTY, TOWNSHIP_A, World
 

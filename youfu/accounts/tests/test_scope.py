@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from youfu.accounts.models import Department
-from youfu.accounts.scope import RegionScoped, get_visible_or_404
 from youfu.accounts.tests.factories import DepartmentFactory
+from youfu.core.scope import RegionScoped, get_visible_or_404
 from youfu.testing import World
 
 

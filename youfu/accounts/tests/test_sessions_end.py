@@ -10,10 +10,10 @@ from django.conf import LazySettings
 from django.test import Client
 
 from youfu.accounts.models import ApiToken, User
-from youfu.accounts.roles import Role
 from youfu.accounts.services import do_issue_token, do_set_password, do_update_user
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
+from youfu.core.roles import Role
 from youfu.testing import PASSWORD, World, log_in
 
 NEW_PASSWORD = "another-horse-77"

@@ -6,12 +6,12 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from youfu.accounts.models import Department
-from youfu.accounts.roles import Role
+from youfu.accounts.models import Department, User
 from youfu.accounts.services import do_create_user
 from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
+from youfu.core.roles import Role
 
 
 class Command(YoufuCommand):
@@ -28,7 +28,7 @@ class Command(YoufuCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--department", default="", help="department name (liaisons)")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User | None, **options: Any) -> dict[str, Any]:
         password = sys.stdin.readline().rstrip("\r\n")
         department = None
         if options["department"]:

@@ -11,7 +11,7 @@ class Command(YoufuCommand):
     help = "Recompute the audit log's hash chain; exit 1 naming the first broken event."
     changes_state = False
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: None, **options: Any) -> dict[str, Any]:
         result = verify_chain()
         if not result.ok:
             raise Conflict(

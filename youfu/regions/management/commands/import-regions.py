@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from argparse import ArgumentParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
 
@@ -10,6 +10,9 @@ from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
 from youfu.regions.services import import_regions
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
 
 
 class Command(YoufuCommand):
@@ -19,7 +22,7 @@ class Command(YoufuCommand):
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", help="CSV file: UTF-8, UTF-8 with BOM, or GBK")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User | None, **options: Any) -> dict[str, Any]:
         path = Path(options["file"])
         try:
             data = path.read_bytes()
