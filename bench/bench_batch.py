@@ -306,7 +306,6 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
 
     from youfu.accounts.models import User
-    from youfu.accounts.roles import Role
     from youfu.benefits.models import Batch, BatchLine, BatchState, LineStatus, StandardImport
     from youfu.benefits.services import (
         do_approve_standards,
@@ -317,6 +316,7 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
         do_update_benefit_settings,
     )
     from youfu.core.crypto import encrypt
+    from youfu.core.roles import Role
     from youfu.regions.models import Region, RegionLevel
     from youfu.registry.services import name_keys
 

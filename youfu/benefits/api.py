@@ -8,7 +8,7 @@ township's lines and totals); a person, line or recovery outside the region is a
 
 import io
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,10 +19,6 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
-from youfu.accounts.services import require
-from youfu.api.pagination import PageNumberPagination
 from youfu.benefits import selectors
 from youfu.benefits.models import (
     Batch,
@@ -58,6 +54,7 @@ from youfu.benefits.services import (
     payments_start,
     settings_for,
 )
+from youfu.core.authed import acting_user
 from youfu.core.bounds import (
     AccountText,
     BoundedDate,
@@ -73,6 +70,9 @@ from youfu.core.bounds import (
 from youfu.core.errors import InvalidInput, NotFound, PermissionDenied
 from youfu.core.idnumber import InvalidIdNumber, parse_id_number
 from youfu.core.messages import Message
+from youfu.core.pagination import PageNumberPagination
+from youfu.core.roles import Capability, require
+from youfu.core.scope import get_visible_or_404
 from youfu.registry.models import Beneficiary
 from youfu.registry.services import Payee
 from youfu.registry.validation import Invalid, parse_account, parse_bank, parse_name
@@ -82,19 +82,15 @@ router = Router(tags=["benefits"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _reader(request: HttpRequest) -> User:
-    user = _user(request)
+    user = acting_user(request)
     require(user, Capability.READ_PERSONAL_DATA)
     return user
 
 
 def _settings_reader(request: HttpRequest) -> User:
     """Standards and top-ups are reference data: readers of payments and the admin see them."""
-    user = _user(request)
+    user = acting_user(request)
     if not (user.can(Capability.READ_PERSONAL_DATA) or user.can(Capability.MANAGE_SETTINGS)):
         raise PermissionDenied()
     return user
@@ -145,12 +141,6 @@ class StandardOut(Schema):
     @staticmethod
     def resolve_description(obj: Standard) -> str:
         return selectors.describe_standard(obj)
-
-
-class RowErrorOut(Schema):
-    row: int
-    column: str
-    message: str
 
 
 class StandardsImportOut(Schema):
@@ -372,7 +362,7 @@ class BatchDetailOut(BatchOut):
                 "amount": money(t.amount_fen),
                 "arrears": money(t.arrears_fen),
             }
-            for t in selectors.totals_for(obj, _user(context["request"]))
+            for t in selectors.totals_for(obj, acting_user(context["request"]))
         ]
 
 
@@ -535,7 +525,7 @@ def import_standards(request: HttpRequest, file: File[UploadedFile]) -> dict[str
     """A county clerk imports the columns 优抚类别, 伤残性质, 伤残等级, 户籍性质, 年标准(元),
     生效日期, 计发方式; all or nothing (400 with ``error.rows`` naming each bad row). The new
     version is ``pending`` until a leader approves it."""
-    result = do_import_standards(file.read(), acting_user=_user(request), filename=file.name or "")
+    result = do_import_standards(file.read(), acting_user=acting_user(request), filename=file.name or "")
     return result.as_dict()
 
 
@@ -566,13 +556,13 @@ def _version(version_id: int) -> StandardImport:
 def approve_standards(request: HttpRequest, version_id: int) -> StandardImport:
     """A county leader who did not import the version puts it in force (403 otherwise; 409 when
     it is not pending, or when standards approved since overlap it)."""
-    return do_approve_standards(_version(version_id), acting_user=_user(request))
+    return do_approve_standards(_version(version_id), acting_user=acting_user(request))
 
 
 @router.post("/standards/{version_id}/refuse", response=StandardVersionOut)
 def refuse_standards(request: HttpRequest, version_id: int, payload: RefuseIn) -> StandardImport:
     """A county leader who did not import the version refuses it, with a reason."""
-    return do_refuse_standards(_version(version_id), acting_user=_user(request), reason=payload.reason)
+    return do_refuse_standards(_version(version_id), acting_user=acting_user(request), reason=payload.reason)
 
 
 @router.get("/topups", response=list[TopUpOut])
@@ -584,7 +574,7 @@ def list_topups(request: HttpRequest) -> QuerySet[LocalTopUp]:
 
 @router.post("/topups", response={201: TopUpOut})
 def set_topup(request: HttpRequest, payload: TopUpIn) -> Status[LocalTopUp]:
-    user = _user(request)
+    user = acting_user(request)
     topup = do_set_topup(parse_topup(str(payload.percent)), payload.effective_on, acting_user=user)
     return Status(201, topup)
 
@@ -593,7 +583,7 @@ def set_topup(request: HttpRequest, payload: TopUpIn) -> Status[LocalTopUp]:
 def approve_topup(request: HttpRequest, topup_id: int) -> LocalTopUp:
     """A county leader who did not enter the top-up puts it in force (one approved for the same
     date is replaced); 403 otherwise, 409 when it is not pending."""
-    user = _user(request)
+    user = acting_user(request)
     topup = get_visible_or_404(selectors.topups_for(user), user, pk=topup_id)
     return do_approve_topup(topup, acting_user=user)
 
@@ -601,7 +591,7 @@ def approve_topup(request: HttpRequest, topup_id: int) -> LocalTopUp:
 @router.post("/topups/{topup_id}/refuse", response=TopUpOut)
 def refuse_topup(request: HttpRequest, topup_id: int, payload: RefuseIn) -> LocalTopUp:
     """A county leader who did not enter the top-up refuses it, with a reason."""
-    user = _user(request)
+    user = acting_user(request)
     topup = get_visible_or_404(selectors.topups_for(user), user, pk=topup_id)
     return do_refuse_topup(topup, acting_user=user, reason=payload.reason)
 
@@ -620,7 +610,7 @@ def get_settings(request: HttpRequest) -> dict[str, Any]:
 
 @router.put("/benefit-settings", response=SettingsOut)
 def put_settings(request: HttpRequest, payload: SettingsIn) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     changes: dict[str, Any] = {}
     fields = payload.model_fields_set
     if "payments_start" in fields:
@@ -643,7 +633,7 @@ def list_batches(request: HttpRequest) -> QuerySet[Batch]:
 @router.post("/batches", response={201: BatchOut})
 def create_batch(request: HttpRequest, payload: BatchIn) -> Status[Batch]:
     """Compute the month's batch. 409 while another batch is open or one exists for the period."""
-    user = _user(request)
+    user = acting_user(request)
     batch = do_create_batch(_month(payload.period, "period"), acting_user=user)
     return Status(201, batch)
 
@@ -684,7 +674,7 @@ def list_line_items(request: HttpRequest, batch_id: int, seq: int) -> list[dict[
 
 
 def _step(request: HttpRequest, batch_id: int, step: Any, note: str = "") -> Batch:
-    user = _user(request)
+    user = acting_user(request)
     result: Batch = step(_batch(user, batch_id), acting_user=user, note=note)
     return result
 
@@ -720,7 +710,7 @@ def close_batch(request: HttpRequest, batch_id: int, note: Note = "") -> Batch:
 def export_batch(request: HttpRequest, batch_id: int, options: Query[ExportIn]) -> HttpResponse:
     """The whole batch's file, or one bank's (``bank=``). Only the county clerk who sends
     the files (403 for a leader: the approver is not given the full numbers)."""
-    user = _user(request)
+    user = acting_user(request)
     # The right first, so a role without it learns nothing of which batches exist.
     if not may_send_bank_files(user):
         raise PermissionDenied(code="bank_file_forbidden")
@@ -751,7 +741,7 @@ def export_batch(request: HttpRequest, batch_id: int, options: Query[ExportIn]) 
 def import_returns(request: HttpRequest, batch_id: int, file: File[UploadedFile]) -> dict[str, Any]:
     """The exported file with 状态 (成功|失败) and 原因; every line must match by 序号, 银行账号
     and 金额, or nothing is imported (400 with ``error.rows``)."""
-    user = _user(request)
+    user = acting_user(request)
     batch = _batch(user, batch_id)
     return do_import_bank_returns(batch, file.read(), acting_user=user, filename=file.name or "").as_dict()
 

@@ -5,20 +5,20 @@ missing and batches to close; for a leader, batches to approve. Nothing for othe
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from youfu.accounts.roles import Capability
+from youfu.accounts.models import User
 from youfu.benefits.models import Batch, BatchState
 from youfu.benefits.selectors import unlisted_bank_holders
 from youfu.benefits.services import bank_statuses, may_send_bank_files
+from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 from youfu.regions.models import RegionLevel
 
 
-def _county_user(user: Any) -> bool:
+def _county_user(user: User) -> bool:
     region = getattr(user, "region", None)
     return region is not None and region.level == RegionLevel.COUNTY
 
@@ -27,7 +27,7 @@ def _url(batch: Batch, anchor: str = "") -> str:
     return reverse("benefits:batch", kwargs={"batch_id": batch.pk}) + anchor
 
 
-def batches_waiting(user: Any) -> Iterable[WorkItem]:
+def batches_waiting(user: User) -> Iterable[WorkItem]:
     can = getattr(user, "can", None)
     if can is None or not _county_user(user):
         return []
@@ -82,7 +82,7 @@ def batches_waiting(user: Any) -> Iterable[WorkItem]:
     return items
 
 
-def unlisted_banks_waiting(user: Any) -> Iterable[WorkItem]:
+def unlisted_banks_waiting(user: User) -> Iterable[WorkItem]:
     """People in the clerk's region whose 开户银行 is not on the bank list (old records kept as
     written): to correct with a bank change, so that each bank gets its own file."""
     can = getattr(user, "can", None)

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from youfu.accounts.models import User
 from youfu.benefits.models import Batch, LocalTopUp, StandardImport
 from youfu.core.errors import InvalidInput, NotFound
 from youfu.core.messages import Message
 
 
-def batch_for(actor: Any, batch_id: int) -> Batch:
+def batch_for(actor: User, batch_id: int) -> Batch:
     batch: Batch | None = Batch.objects.visible_to(actor).filter(pk=batch_id).first()
     if batch is None:
         raise NotFound(Message(gettext_noop("No batch %(id)s in your region."), {"id": batch_id}))
@@ -27,7 +28,7 @@ def standards_version(version_id: int) -> StandardImport:
     return version
 
 
-def topup_for(actor: Any, topup_id: int) -> LocalTopUp:
+def topup_for(actor: User, topup_id: int) -> LocalTopUp:
     topup: LocalTopUp | None = LocalTopUp.objects.visible_to(actor).filter(pk=topup_id).first()
     if topup is None:
         raise NotFound(Message(gettext_noop("No top-up %(id)s in your region."), {"id": topup_id}))

@@ -7,7 +7,7 @@ other step is one SQL statement over the whole county:
 
 1. ``tmp_lump``: death lump sums falling due in the window (a handful of rows);
 2. ``tmp_diff``: one row per (person, benefit, month) with the amount due (the regular
-   benefits by the same rule as ``registry.selectors.payable_in_month``, the allowance,
+   benefits by ``_payable``, the payable rule that production runs, the allowance,
    the lump sums), what the bank confirmed as paid, and the recoveries already raised —
    a single ``CREATE TABLE … AS SELECT … GROUP BY`` over a ``UNION ALL``;
 3. ``tmp_per_benefit`` and ``tmp_pays``: what each person is paid per benefit and in all,
@@ -59,6 +59,12 @@ from youfu.registry.models import (
     LifeEventKind,
     Qualification,
     Suspension,
+)
+
+# Queries personal-data models without visible_to(user), and says why (scripts/check-scope.py):
+SCOPE_TRUSTED = (
+    "the payment engine computes a whole county's batch for a clerk whose create/approve was "
+    "checked by the batch services"
 )
 
 SQLITE_SORT_THREADS = 4
@@ -142,9 +148,10 @@ def _assessed(month: str) -> str:
 
 
 def _payable(month: str) -> str:
-    """``registry.selectors.payable_in_month`` as SQL, for the months in ``month``: from the
-    month of approval, through the month of death and of the end, not in a month whose
-    first day falls in a suspension. A test holds the two to the same answers."""
+    """The payable rule, as production runs it, for the months in ``month``: from the month
+    of approval, through the month of death and of the end, not in a month whose first day
+    falls in a suspension. ``registry.selectors.payable_in_month`` is the same rule as a
+    Django query: the oracle the tests hold this SQL to (test_agreement.py, test_engine.py)."""
     return (
         f"q.approved_on <= {month}.last_day "
         f"AND (b.death_date IS NULL OR b.death_date >= {month}.first_day) "
@@ -189,7 +196,9 @@ def _lump_source(person_filter: str) -> str:
 
 
 _UNITS = "CASE WHEN r.per_year = 1 THEN COALESCE(x.service_years, 0) ELSE 1 END"
-# annual × units × (1 + top-up) / divisor, half-up to the fen, in integers (money.amount_fen).
+# annual × units × (1 + top-up) / divisor, half-up to the fen, in integers: the amount rule that
+# pays. money.amount_fen is its one-row form and money.monthly_amount (DESIGN.md's words) the
+# oracle; test_engine.py runs this SQL over a generated county against monthly_amount.
 AMOUNT_SQL = (
     f"((2 * r.annual_fen * {_UNITS} * (10000 + r.topup_bp) + r.divisor * 10000) / (2 * r.divisor * 10000))"
 )

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from youfu.accounts.scope import RegionScoped, ScopedQuerySet
 from youfu.benefits.money import month_label, ym_label, yuan
+from youfu.core.scope import RegionScoped, ScopedQuerySet
 from youfu.registry.categories import Category, DisabilityCause
 
 

@@ -83,17 +83,9 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def month_index(month: date) -> int:
-    return month.year * 12 + month.month - 1
-
-
 def ym(month: date) -> int:
     """2026-11 → 202611, the engine's month key."""
     return month.year * 100 + month.month
-
-
-def from_ym(value: int) -> date:
-    return date(value // 100, value % 100, 1)
 
 
 def ym_label(value: int) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
-from youfu.accounts.scope import region_prefix
+from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.selectors import events_about
 from youfu.benefits import engine
@@ -37,6 +37,7 @@ from youfu.benefits.money import add_months, ym, ym_label, yuan
 from youfu.benefits.rates import StandardRow, approved_standards
 from youfu.benefits.services import describe_standard_key, payments_start, settings_for
 from youfu.core.banks import normalize_bank
+from youfu.core.scope import region_prefix
 from youfu.registry.categories import PRIORITY_CATEGORIES, Category
 from youfu.registry.models import (
     Beneficiary,
@@ -54,7 +55,7 @@ def county_code_of(region_code: str) -> str:
 # --- lists ----------------------------------------------------------------------------------
 
 
-def batches_for(user: Any) -> QuerySet[Batch]:
+def batches_for(user: User) -> QuerySet[Batch]:
     qs: QuerySet[Batch] = Batch.objects.visible_to(user).select_related("created_by", "approved_by")
     return qs
 
@@ -72,7 +73,7 @@ def next_period(county: str) -> date | None:
     return add_months(latest, 1) if latest else None
 
 
-def unlisted_bank_holders(user: Any) -> QuerySet[Beneficiary]:
+def unlisted_bank_holders(user: User) -> QuerySet[Beneficiary]:
     """People in the user's region whose 开户银行 is not on the bank list: names recorded before
     the list that could not be folded onto it, kept as written for a clerk to correct. Found by
     the distinct names written (a handful), never person by person."""
@@ -87,7 +88,7 @@ def unlisted_bank_holders(user: Any) -> QuerySet[Beneficiary]:
     return qs
 
 
-def lines_for(batch: Batch, user: Any, *, status: str = "", township: str = "") -> QuerySet[BatchLine]:
+def lines_for(batch: Batch, user: User, *, status: str = "", township: str = "") -> QuerySet[BatchLine]:
     qs: QuerySet[BatchLine] = (
         BatchLine.objects.visible_to(user)
         .filter(batch=batch)
@@ -101,7 +102,7 @@ def lines_for(batch: Batch, user: Any, *, status: str = "", township: str = "") 
     return qs
 
 
-def totals_for(batch: Batch, user: Any) -> QuerySet[BatchTotal]:
+def totals_for(batch: Batch, user: User) -> QuerySet[BatchTotal]:
     qs: QuerySet[BatchTotal] = (
         BatchTotal.objects.visible_to(user)
         .filter(batch=batch)
@@ -175,7 +176,7 @@ def batch_timeline(batch: Batch) -> list[TimelineEntry]:
     )
 
 
-def line_counts(batch: Batch, user: Any) -> dict[str, tuple[int, Decimal]]:
+def line_counts(batch: Batch, user: User) -> dict[str, tuple[int, Decimal]]:
     rows = (
         BatchLine.objects.visible_to(user)
         .filter(batch=batch)
@@ -193,7 +194,7 @@ def items_of_line(line: BatchLine) -> QuerySet[BatchItem]:
     return qs.order_by("month", "benefit")
 
 
-def recoveries_for(user: Any, *, status: str = RecoveryStatus.OPEN) -> QuerySet[Recovery]:
+def recoveries_for(user: User, *, status: str = RecoveryStatus.OPEN) -> QuerySet[Recovery]:
     qs: QuerySet[Recovery] = (
         Recovery.objects.visible_to(user)
         .exclude(batch__state__in=[BatchState.DRAFT, BatchState.DISCARDED])
@@ -205,7 +206,7 @@ def recoveries_for(user: Any, *, status: str = RecoveryStatus.OPEN) -> QuerySet[
     return qs
 
 
-def pending_lump_sums_for(user: Any, *, waiting_only: bool = True) -> QuerySet[PendingLumpSum]:
+def pending_lump_sums_for(user: User, *, waiting_only: bool = True) -> QuerySet[PendingLumpSum]:
     qs: QuerySet[PendingLumpSum] = (
         PendingLumpSum.objects.visible_to(user)
         .select_related("beneficiary__township", "life_event", "named_by")
@@ -283,7 +284,7 @@ def standard_versions(*, state: str = "") -> QuerySet[StandardImport]:
     return qs
 
 
-def topups_for(user: Any, *, state: str = "") -> QuerySet[LocalTopUp]:
+def topups_for(user: User, *, state: str = "") -> QuerySet[LocalTopUp]:
     qs: QuerySet[LocalTopUp] = LocalTopUp.objects.visible_to(user).select_related(
         "created_by", "decided_by", "region"
     )
@@ -342,7 +343,7 @@ class PendingTopUp:
     corrects: bool  # an approved top-up from the very same date is replaced
 
 
-def pending_topups(user: Any) -> list[PendingTopUp]:
+def pending_topups(user: User) -> list[PendingTopUp]:
     approved = list(topups_for(user, state=ParameterState.APPROVED))
     out = []
     for t in topups_for(user, state=ParameterState.PENDING).order_by("created_at", "pk"):
@@ -528,7 +529,7 @@ def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explan
     return explanation
 
 
-def payment_history(person: Beneficiary, user: Any) -> QuerySet[BatchLine]:
+def payment_history(person: Beneficiary, user: User) -> QuerySet[BatchLine]:
     """The person's bank lines, newest first (the person page's payment history)."""
     qs: QuerySet[BatchLine] = (
         BatchLine.objects.visible_to(user)
@@ -578,7 +579,7 @@ def _last_closed(county: str, count: int = 3) -> list[Batch]:
     return list(Batch.objects.filter(county_id=county, state=BatchState.CLOSED).order_by("-period")[:count])
 
 
-def reconciliation_for(user: Any, *, limit: int = 200) -> Reconciliation:
+def reconciliation_for(user: User, *, limit: int = 200) -> Reconciliation:
     """Three checks a county runs after closing a batch:
 
     1. active regular-benefit holders paid nothing in the last three closed batches;
@@ -587,7 +588,8 @@ def reconciliation_for(user: Any, *, limit: int = 200) -> Reconciliation:
     3. per closed batch, totals by benefit of the confirmed lines, which must add up to
        what the bank's returns said was paid, to the fen.
     """
-    county = county_code_of(user.region.code)
+    # A user without a region sees an empty report (no batches, no people), not an error.
+    county = county_code_of(user.region.code) if user.region else ""
     closed = _last_closed(county)
     visible = Beneficiary.objects.visible_to(user)
     unpaid: QuerySet[Beneficiary] = visible.none()
@@ -644,7 +646,7 @@ def _benefit_totals(batch: Batch) -> list[BenefitTotal]:
         ]
 
 
-def _paid_without_qualification(user: Any, county: str, limit: int) -> list[dict[str, Any]]:
+def _paid_without_qualification(user: User, county: str, limit: int) -> list[dict[str, Any]]:
     """Confirmed regular payments for a month with no payable qualification behind them,
     by the engine's own rule (the months from the payments start to the last closed batch)."""
     start = payments_start(county)

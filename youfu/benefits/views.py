@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -22,8 +22,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
 from youfu.benefits import selectors
 from youfu.benefits.api import clean_payee
 from youfu.benefits.models import (
@@ -63,9 +61,12 @@ from youfu.benefits.services import (
     payments_start,
     settings_for,
 )
+from youfu.core.authed import acting_user
 from youfu.core.banks import banks
 from youfu.core.errors import YoufuError
 from youfu.core.imports import ImportRejected
+from youfu.core.roles import Capability
+from youfu.core.scope import get_visible_or_404
 from youfu.core.views import capability_required
 from youfu.registry.models import Beneficiary
 
@@ -73,10 +74,6 @@ if TYPE_CHECKING:
     from youfu.accounts.models import User
 
 PAGE_SIZE = 100
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 def _is_county_user(user: User) -> bool:
@@ -89,7 +86,7 @@ def _report(request: HttpRequest, exc: YoufuError) -> None:
 
 
 def _batch(request: HttpRequest, batch_id: int) -> Batch:
-    user = _actor(request)
+    user = acting_user(request)
     return get_visible_or_404(selectors.batches_for(user), user, pk=batch_id)
 
 
@@ -98,7 +95,7 @@ def _batch(request: HttpRequest, batch_id: int) -> Batch:
 
 @capability_required(Capability.READ_PERSONAL_DATA)
 def batch_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     if request.method == "POST":
         period = parse_month(request.POST.get("period", ""))
         if period is None:
@@ -133,7 +130,7 @@ def batch_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     status = request.GET.get("status", "")
     township = request.GET.get("township", "")
     totals = list(selectors.totals_for(batch, user))
@@ -262,7 +259,7 @@ def batch_detail_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 def _step(request: HttpRequest, batch_id: int, step: Callable[..., Batch], done: str) -> HttpResponse:
     batch = _batch(request, batch_id)
     try:
-        step(batch, acting_user=_actor(request), note=request.POST.get("note", ""))
+        step(batch, acting_user=acting_user(request), note=request.POST.get("note", ""))
     except YoufuError as exc:
         _report(request, exc)
     else:
@@ -294,7 +291,7 @@ def batch_export_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The bank file of the whole batch or of one bank, downloaded: full ID numbers and
     accounts, so a POST, audited, and only for the county clerk who sends it (403 for the
     leader, whose page does not offer it)."""
-    if not may_send_bank_files(_actor(request)):
+    if not may_send_bank_files(acting_user(request)):
         raise DjangoPermissionDenied
     batch = _batch(request, batch_id)
     fmt = request.POST.get("format", "csv")
@@ -303,7 +300,7 @@ def batch_export_view(request: HttpRequest, batch_id: int) -> HttpResponse:
     out = io.BytesIO()
     try:
         result = do_export_batch(
-            batch, out, fmt=fmt, encoding=encoding, acting_user=_actor(request), bank=bank
+            batch, out, fmt=fmt, encoding=encoding, acting_user=acting_user(request), bank=bank
         )
     except YoufuError as exc:
         _report(request, exc)
@@ -333,7 +330,9 @@ def batch_returns_view(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect("benefits:batch", batch_id=batch_id)
     filename = upload.name or ""
     try:
-        result = do_import_bank_returns(batch, upload.read(), acting_user=_actor(request), filename=filename)
+        result = do_import_bank_returns(
+            batch, upload.read(), acting_user=acting_user(request), filename=filename
+        )
     except ImportRejected as exc:
         # Nothing was changed: the lines that do not match, on the batch's page.
         return _batch_page(request, batch, rejected=exc, errors=exc.errors, filename=filename)
@@ -361,7 +360,7 @@ def batch_returns_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 def banks_view(request: HttpRequest) -> HttpResponse:
     """The bank list (one bank file each), and the people whose 开户银行 is not on it: old
     records kept as written, to correct with a bank change before the next batch."""
-    user = _actor(request)
+    user = acting_user(request)
     people = Paginator(selectors.unlisted_bank_holders(user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -378,7 +377,7 @@ def _settings_page_allowed(user: User) -> bool:
 
 
 def _standards_page(request: HttpRequest, **extra: Any) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     county = selectors.county_code_of(user.region_id or "")
     configured = settings_for(county)
     start = payments_start(county)
@@ -407,7 +406,7 @@ def standards_view(request: HttpRequest) -> HttpResponse:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    if not _settings_page_allowed(_actor(request)):
+    if not _settings_page_allowed(acting_user(request)):
         raise DjangoPermissionDenied
     return _standards_page(request)
 
@@ -421,7 +420,7 @@ def standards_import_view(request: HttpRequest) -> HttpResponse:
         return redirect("benefits:standards")
     filename = upload.name or ""
     try:
-        result = do_import_standards(upload.read(), acting_user=_actor(request), filename=filename)
+        result = do_import_standards(upload.read(), acting_user=acting_user(request), filename=filename)
     except ImportRejected as exc:
         # Every row error on the page, in both languages, next to the form to try again.
         return _standards_page(request, rejected=exc, errors=exc.errors, filename=filename)
@@ -458,7 +457,7 @@ def topup_view(request: HttpRequest) -> HttpResponse:
         _report(request, exc)
         return redirect("benefits:standards")
     try:
-        topup = do_set_topup(percent, effective_on, acting_user=_actor(request))
+        topup = do_set_topup(percent, effective_on, acting_user=acting_user(request))
     except YoufuError as exc:
         _report(request, exc)
     else:
@@ -475,10 +474,12 @@ def standards_decide_view(request: HttpRequest, version_id: int, action: str) ->
     version = get_object_or_404(StandardImport, pk=version_id)
     try:
         if action == "approve":
-            do_approve_standards(version, acting_user=_actor(request))
+            do_approve_standards(version, acting_user=acting_user(request))
             messages.success(request, _("The standards are approved and in force."))
         else:
-            do_refuse_standards(version, acting_user=_actor(request), reason=request.POST.get("reason", ""))
+            do_refuse_standards(
+                version, acting_user=acting_user(request), reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("The standards were refused; the clerk sees your reason."))
     except YoufuError as exc:
         _report(request, exc)
@@ -488,7 +489,7 @@ def standards_decide_view(request: HttpRequest, version_id: int, action: str) ->
 @require_POST
 @capability_required(Capability.APPROVE)
 def topup_decide_view(request: HttpRequest, topup_id: int, action: str) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     topup = get_visible_or_404(selectors.topups_for(user), user, pk=topup_id)
     try:
         if action == "approve":
@@ -517,7 +518,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     if month.isdigit():
         changes["allowance_month"] = int(month)
     try:
-        do_update_benefit_settings(acting_user=_actor(request), **changes)
+        do_update_benefit_settings(acting_user=acting_user(request), **changes)
     except YoufuError as exc:
         _report(request, exc)
     else:
@@ -531,7 +532,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
 def recoveries_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     status = request.GET.get("status", RecoveryStatus.OPEN)
     recoveries = selectors.recoveries_for(user, status=status)
     page = Paginator(recoveries, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -551,7 +552,7 @@ def recoveries_view(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
 def recoveries_export_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     status = request.GET.get("status", RecoveryStatus.OPEN)
     data = do_export_recoveries(selectors.recoveries_for(user, status=status), acting_user=user)
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
@@ -563,7 +564,7 @@ def recoveries_export_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.READ_PERSONAL_DATA)
 def recovery_settle_view(request: HttpRequest, recovery_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     recovery = get_visible_or_404(selectors.recoveries_for(user, status=""), user, pk=recovery_id)
     try:
         do_settle_recovery(
@@ -579,7 +580,7 @@ def recovery_settle_view(request: HttpRequest, recovery_id: int) -> HttpResponse
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
 def lump_sums_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     waiting = request.GET.get("all") != "1"
     page = Paginator(selectors.pending_lump_sums_for(user, waiting_only=waiting), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -593,7 +594,7 @@ def lump_sums_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.READ_PERSONAL_DATA)
 def lump_sum_payee_view(request: HttpRequest, lump_sum_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     pending = get_visible_or_404(
         selectors.pending_lump_sums_for(user, waiting_only=False), user, pk=lump_sum_id
     )
@@ -628,7 +629,7 @@ def lump_sum_payee_view(request: HttpRequest, lump_sum_id: int) -> HttpResponse:
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
 def reconciliation_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     report = selectors.reconciliation_for(user)
     return render(
         request,
@@ -682,7 +683,7 @@ def person_payments_context(
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
 def person_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     person = get_visible_or_404(Beneficiary.objects.select_related("township"), user, pk=beneficiary_id)
     last = parse_month(request.GET.get("to", ""))
     first = parse_month(request.GET.get("from", ""))
@@ -698,7 +699,7 @@ def person_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
 @require_GET
 def person_section_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
     """The payments section of the registry's person page, loaded into it by htmx."""
-    user = _actor(request)
+    user = acting_user(request)
     person = get_visible_or_404(Beneficiary.objects.select_related("township"), user, pk=beneficiary_id)
     context = person_payments_context(person, user, transfers=SECTION_TRANSFERS)
     return render(request, "benefits/_person_payments.html", {**context, "section": True})

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from youfu.accounts.roles import Capability
+from youfu.accounts.models import User
 from youfu.benefits import selectors
 from youfu.benefits.models import ParameterState
+from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 
 
-def money_parameters_to_approve(user: Any) -> Iterable[WorkItem]:
+def money_parameters_to_approve(user: User) -> Iterable[WorkItem]:
     """Standards versions and top-ups a county clerk entered, waiting for a leader: only a
     county-level leader decides on them, and never on what they entered themselves."""
     can = getattr(user, "can", None)

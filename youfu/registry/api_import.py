@@ -11,8 +11,10 @@ from django.utils.translation import gettext_noop
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
+from youfu.core.authed import acting_user
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
+from youfu.core.roles import Capability, require
 from youfu.regions.models import RegionLevel
 from youfu.regions.selectors import regions_for
 from youfu.registry.importing import MAX_UPLOAD_BYTES, import_registry
@@ -59,7 +61,7 @@ def import_registry_file(
     result = import_registry(
         file.read(),
         file.name or "",
-        acting_user=request.user,  # type: ignore[arg-type]
+        acting_user=acting_user(request),
         dry_run=_flag(request, "dry_run", dry_run),
         update=_flag(request, "update", update),
     )
@@ -69,10 +71,9 @@ def import_registry_file(
 @router.get("/imports/template")
 def import_template(request: HttpRequest) -> FileResponse:
     """The .xlsx template: the canonical columns, text-formatted ID and account columns, lists."""
-    from youfu.accounts.roles import Capability
-    from youfu.accounts.services import require
-
-    require(request.user, Capability.WRITE_REGISTRY)  # type: ignore[arg-type]
-    townships = regions_for(request.user).filter(level=RegionLevel.TOWNSHIP).values_list("name", flat=True)
+    require(acting_user(request), Capability.WRITE_REGISTRY)
+    townships = (
+        regions_for(acting_user(request)).filter(level=RegionLevel.TOWNSHIP).values_list("name", flat=True)
+    )
     content = registry_template(list(townships))
     return FileResponse(io.BytesIO(content), as_attachment=True, filename=FILENAME, content_type=CONTENT_TYPE)

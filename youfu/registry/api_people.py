@@ -3,7 +3,7 @@ the audited ID-number reveal and the export. Region-scoped: a person outside the
 region is a 404. Field keys are ``registry.validation``'s, as in the import template."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,10 +13,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
-from youfu.accounts.services import require
-from youfu.api.pagination import PageNumberPagination
+from youfu.core.authed import acting_user
 from youfu.core.bounds import (
     MAX_QUALIFICATIONS,
     AccountText,
@@ -33,6 +30,9 @@ from youfu.core.bounds import (
     ShortText,
     Text200,
 )
+from youfu.core.pagination import PageNumberPagination
+from youfu.core.roles import Capability, require
+from youfu.core.scope import get_visible_or_404
 from youfu.regions.models import Region, RegionLevel
 from youfu.registry import exporting
 from youfu.registry.forms import (
@@ -216,27 +216,26 @@ class RevealOut(Schema):
     id_number: str
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _reader(request: HttpRequest) -> User:
-    user = _actor(request)
+    user = acting_user(request)
     require(user, Capability.READ_PERSONAL_DATA)
     return user
 
 
 def _writer(request: HttpRequest) -> User:
-    user = _actor(request)
+    user = acting_user(request)
     require(user, Capability.WRITE_REGISTRY)
     return user
 
 
 def _detail(user: User, beneficiary_id: int) -> Beneficiary:
-    queryset = Beneficiary.objects.select_related("township", "region").prefetch_related(
-        "qualifications__suspensions", "life_events__recorded_by"
+    return get_visible_or_404(
+        Beneficiary.objects.select_related("township", "region").prefetch_related(
+            "qualifications__suspensions", "life_events__recorded_by"
+        ),
+        user,
+        pk=beneficiary_id,
     )
-    return get_visible_or_404(queryset, user, pk=beneficiary_id)
 
 
 @router.get("", response=list[BeneficiaryBrief])
@@ -350,7 +349,7 @@ def record_life_event(request: HttpRequest, beneficiary_id: int, payload: LifeEv
 @router.post("/{beneficiary_id}/reveal-id-number", response=RevealOut)
 def reveal_beneficiary_id_number(request: HttpRequest, beneficiary_id: int) -> RevealOut:
     """The full ID number, for roles that may see it (403 otherwise). Recorded in the audit log."""
-    user = _actor(request)
+    user = acting_user(request)
     # The capability first, so a role without it learns nothing of which ids exist.
     require(user, Capability.REVEAL_ID_NUMBER)
     person = get_visible_or_404(Beneficiary, user, pk=beneficiary_id)

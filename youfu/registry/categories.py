@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from youfu.core.messages import Message
 
 
 class Category(models.TextChoices):
@@ -78,5 +81,19 @@ CAUSE_BY_CHINESE_NAME = {
     "因病": DisabilityCause.ILLNESS,
 }
 CHINESE_CAUSE = {v: k for k, v in CAUSE_BY_CHINESE_NAME.items()}
-# 因病 disability is recognised for levels 1–6 only.
+# 因病 disability is recognised for levels 1–6 only; in combat or on duty, 1–10. This is the
+# one place of that rule: the registry import, the person forms and the API (through
+# ``registry.validation``), the level-change service and the standards import ask
+# ``level_refusal``, and the standards table offers a row per level up to ``MAX_LEVEL``.
+LEVELS = range(1, 11)
 MAX_LEVEL = {DisabilityCause.COMBAT: 10, DisabilityCause.DUTY: 10, DisabilityCause.ILLNESS: 6}
+
+
+def level_refusal(cause: str | None, level: int) -> Message | None:
+    """Why ``level`` cannot be a disability level for ``cause`` (any cause when it is not
+    known yet), or None when it can."""
+    if level not in LEVELS:
+        return Message(gettext_noop("A disability level is 1 to 10, not %(value)s."), {"value": level})
+    if cause and level > MAX_LEVEL[DisabilityCause(cause)]:
+        return Message(gettext_noop("Disability from illness is recognised at levels 1 to 6 only."))
+    return None

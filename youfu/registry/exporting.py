@@ -30,8 +30,6 @@ from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped, unused-i
 from openpyxl.styles import Font  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 
-from youfu.accounts.roles import Capability
-from youfu.accounts.services import require
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
 from youfu.core.crypto import decrypt
@@ -39,6 +37,7 @@ from youfu.core.csvio import SafeCsvWriter, xlsx_cells
 from youfu.core.errors import InvalidInput
 from youfu.core.idnumber import mask_id_number, normalize_id_number
 from youfu.core.messages import Message
+from youfu.core.roles import Capability, require
 from youfu.regions.models import Region, RegionLevel
 from youfu.registry.categories import CHINESE_CAUSE, CHINESE_NAMES, Category, DisabilityCause
 from youfu.registry.columns import COLUMNS, HEADERS

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
+from youfu.accounts.models import User
 from youfu.core.errors import InvalidInput
 from youfu.core.forms import CHOOSE
 from youfu.core.idnumber import InvalidIdNumber, parse_id_number
@@ -25,7 +26,7 @@ from youfu.core.messages import Message
 from youfu.core.text import compact, normalize_text
 from youfu.regions.models import Region, RegionLevel
 from youfu.regions.selectors import regions_for
-from youfu.registry.categories import Category, DisabilityCause
+from youfu.registry.categories import Category, DisabilityCause, level_refusal
 from youfu.registry.models import (
     Beneficiary,
     LifeEventKind,
@@ -74,7 +75,7 @@ class RegionChoices:
     ``registry.validation`` resolves names and codes with. One query (two for a village
     assistant, whose township is above their region)."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: User) -> None:
         regions = list(
             regions_for(user).filter(level__in=[RegionLevel.TOWNSHIP, RegionLevel.VILLAGE]).order_by("code")
         )
@@ -475,7 +476,7 @@ def _level_of(code: str) -> str:
     return RegionLevel.VILLAGE
 
 
-def resolve_destination(value: Any, beneficiary: Beneficiary, user: Any) -> Region:
+def resolve_destination(value: Any, beneficiary: Beneficiary, user: User) -> Region:
     """Where a person moved: a township or village of the county, or any place outside it
     by its code (another county's regions need not be in our tree: the file leaves)."""
     code = compact(value)
@@ -565,7 +566,7 @@ def _optional_payee(raw: Mapping[str, Any] | None, errors: FieldErrors) -> Payee
 
 
 def clean_life_event(
-    raw: Mapping[str, Any], beneficiary: Beneficiary, user: Any, *, today: date | None = None
+    raw: Mapping[str, Any], beneficiary: Beneficiary, user: User, *, today: date | None = None
 ) -> tuple[LifeEventInput | None, FieldErrors]:
     """A life event as the API sends it (``qualification_id``, ``to_region``, ``payee`` …)."""
     errors: FieldErrors = []
@@ -634,19 +635,8 @@ def clean_life_event(
                             Message(gettext_noop("Only a disabled veteran's level can change.")),
                         )
                     )
-                elif (
-                    data.level
-                    and qualification.disability_cause == DisabilityCause.ILLNESS
-                    and data.level > 6
-                ):
-                    errors.append(
-                        (
-                            "level",
-                            Message(
-                                gettext_noop("Disability from illness is recognised at levels 1 to 6 only.")
-                            ),
-                        )
-                    )
+                elif data.level and (refusal := level_refusal(qualification.disability_cause, data.level)):
+                    errors.append(("level", refusal))
                 elif data.level == qualification.disability_level:
                     errors.append(("level", Message(gettext_noop("This is the current level."))))
         case LifeEventKind.SUSPENSION | LifeEventKind.CANCELLATION:
@@ -740,7 +730,7 @@ class LifeEventForm(_ValidatedForm):
     }
 
     def __init__(
-        self, data: Any = None, *, beneficiary: Beneficiary, user: Any, regions: RegionChoices
+        self, data: Any = None, *, beneficiary: Beneficiary, user: User, regions: RegionChoices
     ) -> None:
         super().__init__(data, initial={"effective_on": timezone.localdate().isoformat()})
         self.beneficiary = beneficiary

@@ -14,8 +14,8 @@ from django.db.models.functions import Right
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from youfu.accounts.scope import RegionScoped, ScopedQuerySet
-from youfu.registry.categories import Category, DisabilityCause
+from youfu.core.scope import RegionScoped, ScopedQuerySet
+from youfu.registry.categories import MAX_LEVEL, Category, DisabilityCause
 
 
 class Sex(models.TextChoices):
@@ -152,8 +152,10 @@ class Qualification(models.Model):
                 | ~Q(category="disabled_veteran") & Q(disability_level__isnull=True, disability_cause=""),
                 name="qualification_disability_fields",
             ),
+            # The database's guard of categories.level_refusal: 因病 levels 1–6 only.
             models.CheckConstraint(
-                condition=~Q(disability_cause="illness") | Q(disability_level__lte=6),
+                condition=~Q(disability_cause=DisabilityCause.ILLNESS.value)
+                | Q(disability_level__lte=MAX_LEVEL[DisabilityCause.ILLNESS]),
                 name="qualification_illness_levels_1_6",
             ),
             models.CheckConstraint(

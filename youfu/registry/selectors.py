@@ -1,13 +1,14 @@
-"""Reads of the registry, region-scoped, and the one rule of "payable in month M"."""
+"""Reads of the registry, region-scoped, and "payable in month M" as a Django query: the
+oracle that the payment engine's SQL (``benefits/engine.py``, the rule that pays) is held to."""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from youfu.accounts.models import User
 from youfu.registry.categories import PRIORITY_CATEGORIES
 from youfu.registry.models import Beneficiary, Qualification, Suspension
 
@@ -17,7 +18,7 @@ def month_bounds(month: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def beneficiaries_for(user: Any) -> QuerySet[Beneficiary]:
+def beneficiaries_for(user: User) -> QuerySet[Beneficiary]:
     qs: QuerySet[Beneficiary] = Beneficiary.objects.visible_to(user)
     return qs
 
@@ -31,7 +32,9 @@ def payable_in_month(month: date) -> Q:
       ended after it or not yet ended): a suspension from 15 March stops April onwards,
       and one ended on 10 July pays again from August.
 
-    As a ``Q`` it composes into the payment engine's set-based queries.
+    The engine pays by its own SQL copy of this condition (``engine._payable``), written for
+    a whole county in one statement; ``benefits/tests/test_agreement.py`` and
+    ``test_engine.py`` hold the two to the same answers over generated counties.
     """
     first, last = month_bounds(month)
     suspended = Suspension.objects.filter(qualification=OuterRef("pk"), started_on__lte=first).filter(

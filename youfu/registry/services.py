@@ -11,16 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from pypinyin import Style, lazy_pinyin
 
-from youfu.accounts.roles import Capability
-from youfu.accounts.services import require
 from youfu.audit.events import EventType
 from youfu.audit.services import diff, record_event
 from youfu.core.crypto import blind_index, decrypt, encrypt
 from youfu.core.errors import Conflict, InvalidInput
 from youfu.core.idnumber import IdNumber, mask_id_number
 from youfu.core.messages import Message
+from youfu.core.roles import Capability, require
 from youfu.regions.models import Region
-from youfu.registry.categories import Category
+from youfu.registry.categories import Category, level_refusal
 from youfu.registry.models import (
     Beneficiary,
     DeathPayee,
@@ -345,10 +344,9 @@ def do_record_life_event(
                 if qualification.category != Category.DISABLED_VETERAN or level is None:
                     raise InvalidInput(Message(gettext_noop("Only a disabled veteran's level can change.")))
                 cause = qualification.disability_cause
-                if not 1 <= level <= (6 if cause == "illness" else 10):
-                    raise InvalidInput(
-                        Message(gettext_noop("Disability from illness is recognised at levels 1 to 6 only."))
-                    )
+                refusal = level_refusal(cause, level)
+                if refusal:
+                    raise InvalidInput(refusal)
                 details = {"old_level": qualification.disability_level, "new_level": level}
                 DisabilityAssessment.objects.update_or_create(
                     qualification=qualification,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,9 +25,9 @@ from youfu.regions.models import Region, RegionLevel
 from youfu.registry.categories import (
     CATEGORY_BY_CHINESE_NAME,
     CAUSE_BY_CHINESE_NAME,
-    MAX_LEVEL,
     Category,
     DisabilityCause,
+    level_refusal,
 )
 from youfu.registry.models import Residence, Sex
 
@@ -140,10 +140,9 @@ def parse_level(value: Any) -> int | None:
             return None
         else:
             raise Invalid(Message(gettext_noop("%(value)s is not a disability level."), {"value": value}))
-    if not 1 <= level <= 10:
-        raise Invalid(
-            Message(gettext_noop("A disability level is 1 to 10, not %(value)s."), {"value": level})
-        )
+    refusal = level_refusal(None, level)
+    if refusal:
+        raise Invalid(refusal)
     return level
 
 
@@ -327,13 +326,6 @@ class QualificationData:
     notes: str = ""
 
 
-@dataclass
-class Cleaned:
-    person: PersonData | None = None
-    qualification: QualificationData | None = None
-    errors: FieldErrors = field(default_factory=list)
-
-
 def _take(errors: FieldErrors, key: str, parse: Any, *args: Any) -> Any:
     try:
         return parse(*args)
@@ -454,13 +446,8 @@ def clean_qualification(
             errors.append(
                 ("disability_level", Message(gettext_noop("A disabled veteran needs the disability level.")))
             )
-        if cause and level and level > MAX_LEVEL[cause]:
-            errors.append(
-                (
-                    "disability_level",
-                    Message(gettext_noop("Disability from illness is recognised at levels 1 to 6 only.")),
-                )
-            )
+        if cause and level and (refusal := level_refusal(cause, level)):
+            errors.append(("disability_level", refusal))
     elif category is not None:
         if cause:
             errors.append(

@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from youfu.accounts.roles import Capability
+from youfu.core.authed import acting_user
 from youfu.core.errors import NotFound, YoufuError
 from youfu.core.imports import ImportRejected
+from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.regions.models import RegionLevel
 from youfu.regions.selectors import regions_for
@@ -53,12 +54,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
             result = import_registry(
                 data,
                 name,
-                acting_user=request.user,  # type: ignore[arg-type]
+                acting_user=acting_user(request),
                 dry_run=form.cleaned_data["dry_run"],
                 update=form.cleaned_data["update"],
             )
         except ImportRejected as exc:
-            token = store_error_report(data, name, exc, acting_user=request.user)  # type: ignore[arg-type]
+            token = store_error_report(data, name, exc, acting_user=acting_user(request))
             context.update(
                 rejected=exc,
                 rows=getattr(exc, "rows", None),
@@ -77,7 +78,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.WRITE_REGISTRY)
 def template_view(request: HttpRequest) -> FileResponse:
-    townships = regions_for(request.user).filter(level=RegionLevel.TOWNSHIP).values_list("name", flat=True)
+    townships = (
+        regions_for(acting_user(request)).filter(level=RegionLevel.TOWNSHIP).values_list("name", flat=True)
+    )
     content = registry_template(list(townships))
     return FileResponse(io.BytesIO(content), as_attachment=True, filename=FILENAME, content_type=CONTENT_TYPE)
 
@@ -87,7 +90,7 @@ def template_view(request: HttpRequest) -> FileResponse:
 def error_file_view(request: HttpRequest, token: str) -> FileResponse:
     """Only the user who uploaded the file gets it back; for anyone else it does not exist."""
     try:
-        report = open_error_report(token, acting_user=request.user)  # type: ignore[arg-type]
+        report = open_error_report(token, acting_user=acting_user(request))
     except NotFound:
         raise Http404 from None
     return FileResponse(

@@ -3,7 +3,7 @@ record. Views validate and call a service; every read goes through the region sc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,9 +15,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
+from youfu.core.authed import acting_user
 from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.roles import Capability
+from youfu.core.scope import get_visible_or_404
 from youfu.core.sections import person_sections
 from youfu.core.views import capability_required, form_error
 from youfu.regions.models import Region
@@ -42,13 +43,9 @@ from youfu.registry.services import (
 )
 
 if TYPE_CHECKING:
-    from youfu.accounts.models import User
+    pass
 
 PAGE_SIZE = 50
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast("User", request.user)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -56,8 +53,11 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _person(request: HttpRequest, beneficiary_id: int) -> Beneficiary:
-    queryset = Beneficiary.objects.select_related("township", "region", "household")
-    return get_visible_or_404(queryset, request.user, pk=beneficiary_id)
+    return get_visible_or_404(
+        Beneficiary.objects.select_related("township", "region", "household"),
+        acting_user(request),
+        pk=beneficiary_id,
+    )
 
 
 # --- list and export --------------------------------------------------------------------
@@ -68,7 +68,7 @@ def _person(request: HttpRequest, beneficiary_id: int) -> Beneficiary:
 def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
     """One search box and the filters; htmx asks for the results table alone as you type.
     A fixed number of queries whatever the page holds (pinned in test_people_list)."""
-    user = _actor(request)
+    user = acting_user(request)
     form = SearchForm(request.GET or None, regions=RegionChoices(user))
     query, filters = form.search()
     people = (
@@ -95,7 +95,7 @@ def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_view(request: HttpRequest) -> HttpResponseBase:
     """The list's current search and filters as .xlsx or .csv (?format=); audited."""
-    user = _actor(request)
+    user = acting_user(request)
     form = SearchForm(request.GET or None, regions=RegionChoices(user))
     query, filters = form.search()
     fmt = request.GET.get("format", "xlsx")
@@ -148,9 +148,10 @@ def _history(events: list[LifeEvent], region_names: dict[str, str]) -> list[tupl
 
 
 def _detail_context(request: HttpRequest, person: Beneficiary) -> dict[str, Any]:
-    user = _actor(request)
+    user = acting_user(request)
     qualifications = list(
-        Qualification.objects.filter(beneficiary=person)
+        Qualification.objects.visible_to(user)
+        .filter(beneficiary=person)
         .prefetch_related("suspensions")
         .order_by("approved_on")
     )
@@ -193,7 +194,7 @@ def reveal_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
     """The full ID number, audited. htmx swaps it into the page; without JavaScript the
     form post shows the person's page with the number."""
     person = _person(request, beneficiary_id)
-    number = reveal_id_number(person, acting_user=_actor(request))
+    number = reveal_id_number(person, acting_user=acting_user(request))
     if _is_htmx(request):
         response = render(request, "registry/_id_number.html", {"person": person, "number": number})
     else:
@@ -208,7 +209,7 @@ def reveal_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
 
 @capability_required(Capability.WRITE_REGISTRY)
 def beneficiary_create_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     form = PersonCreateForm(request.POST or None, regions=RegionChoices(user))
     if request.method == "POST" and form.is_valid():
         assert form.person is not None and form.qualification is not None
@@ -232,7 +233,7 @@ def beneficiary_edit_view(request: HttpRequest, beneficiary_id: int) -> HttpResp
     form = PersonEditForm(request.POST or None, beneficiary=person)
     if request.method == "POST" and form.is_valid():
         try:
-            do_update_beneficiary(person, acting_user=_actor(request), **form.changes)
+            do_update_beneficiary(person, acting_user=acting_user(request), **form.changes)
         except (InvalidInput, Conflict) as exc:
             form_error(form, exc)
         else:
@@ -258,7 +259,7 @@ def add_qualification_view(request: HttpRequest, beneficiary_id: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         assert form.qualification is not None
         try:
-            do_add_qualification(person, form.qualification, acting_user=_actor(request))
+            do_add_qualification(person, form.qualification, acting_user=acting_user(request))
         except (InvalidInput, Conflict) as exc:
             form_error(form, exc)
         else:
@@ -273,7 +274,7 @@ def add_qualification_view(request: HttpRequest, beneficiary_id: int) -> HttpRes
 
 @capability_required(Capability.WRITE_REGISTRY)
 def life_event_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = acting_user(request)
     person = _person(request, beneficiary_id)
     form = LifeEventForm(request.POST or None, beneficiary=person, user=user, regions=RegionChoices(user))
     if request.method == "POST" and form.is_valid():

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from youfu.accounts.models import User
-from youfu.accounts.roles import Capability
-from youfu.accounts.scope import get_visible_or_404
+from youfu.core.authed import acting_user
 from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.roles import Capability
+from youfu.core.scope import get_visible_or_404
 from youfu.core.views import capability_required
 from youfu.registry.models import ReviewItem, ReviewStatus
 from youfu.registry.reviews import (
@@ -28,7 +28,7 @@ from youfu.registry.reviews import (
 
 @capability_required(Capability.READ_PERSONAL_DATA)
 def review_list_view(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if request.method == "POST":
         if not user.can(Capability.WRITE_REGISTRY):
             return HttpResponse(status=403)
@@ -56,7 +56,7 @@ def review_list_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.READ_PERSONAL_DATA)
 def review_detail_view(request: HttpRequest, review_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     review = get_visible_or_404(reviews_for(user), user, pk=review_id)
     status = request.GET.get("status", ReviewStatus.PENDING)
     township = request.GET.get("township", "")
@@ -90,7 +90,7 @@ def review_detail_view(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.WRITE_REGISTRY)
 def review_suspend_view(request: HttpRequest, review_id: int, item_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     item = get_visible_or_404(
         ReviewItem.objects.select_related("review", "qualification__beneficiary"),
         user,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from youfu.accounts.roles import Capability
+from youfu.accounts.models import User
+from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 from youfu.registry.models import ReviewItem, ReviewStatus
 
 
-def annual_confirmations_outstanding(user: Any) -> Iterable[WorkItem]:
+def annual_confirmations_outstanding(user: User) -> Iterable[WorkItem]:
     """People not yet confirmed in each open 年审, counted within the user's scope: a township
     clerk sees their township's, a county clerk the county's. Only those who confirm (the
     registry's clerks) get the item; a leader or a liaison has nothing to do here."""

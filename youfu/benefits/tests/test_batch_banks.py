@@ -27,6 +27,7 @@ from youfu.audit.models import AuditEvent
 from youfu.benefits.models import Batch, BatchLine, BatchState, BenefitSettings, LineStatus
 from youfu.benefits.services import (
     RETURN_COLUMNS,
+    bank_files,
     do_approve_batch,
     do_create_batch,
     do_export_batch,
@@ -498,9 +499,7 @@ def test_a_racing_import_of_the_same_lines_keeps_nothing(
     data = returns_of(bank_file(batch, county, ABC))
     BatchLine.objects.filter(batch=batch, beneficiary__name="乙").update(status=LineStatus.PAID)
     # The check read the line as pending before the other import committed.
-    from youfu.benefits import services
-
-    real = services._check_returns
+    real = bank_files._check_returns
 
     def stale(b: Batch, rows: object) -> object:
         BatchLine.objects.filter(batch=batch, beneficiary__name="乙").update(status=LineStatus.PENDING)
@@ -508,7 +507,7 @@ def test_a_racing_import_of_the_same_lines_keeps_nothing(
         BatchLine.objects.filter(batch=batch, beneficiary__name="乙").update(status=LineStatus.PAID)
         return found
 
-    monkeypatch.setattr(services, "_check_returns", stale)
+    monkeypatch.setattr(bank_files, "_check_returns", stale)
     with pytest.raises(Conflict) as refused:
         do_import_bank_returns(batch, data, acting_user=county.county_clerk)
     assert refused.value.code == "returned_already"

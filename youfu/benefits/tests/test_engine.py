@@ -11,14 +11,16 @@ in September 2026. A monthly amount is annual × 1.08 / 12, rounded half-up to t
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.db import connection
 
+from youfu.benefits.engine import Window, due_rows_for
 from youfu.benefits.models import (
     BatchLine,
     BatchState,
@@ -26,8 +28,10 @@ from youfu.benefits.models import (
     PendingLumpSum,
     Recovery,
     RecoveryStatus,
+    StandardBasis,
 )
-from youfu.benefits.money import amount_fen, monthly_amount
+from youfu.benefits.money import amount_fen, monthly_amount, months, ym
+from youfu.benefits.rates import RateKey, StandardTable
 from youfu.benefits.selectors import explain_entitlements
 from youfu.benefits.services import (
     do_create_batch,
@@ -49,8 +53,17 @@ from youfu.benefits.tests.helpers import (
 from youfu.core.crypto import decrypt
 from youfu.core.errors import Conflict
 from youfu.core.idnumber import IdNumber
-from youfu.registry.categories import Category
-from youfu.registry.models import LifeEventKind
+from youfu.registry.categories import (
+    CHINESE_CAUSE,
+    CHINESE_NAMES,
+    MAX_LEVEL,
+    MONTHLY_BENEFITS,
+    PRIORITY_CATEGORIES,
+    Category,
+    DisabilityCause,
+)
+from youfu.registry.models import Beneficiary, LifeEventKind, Qualification
+from youfu.registry.selectors import payable_qualifications
 from youfu.registry.services import Payee, do_record_life_event
 from youfu.registry.tests.factories import id_number_for
 from youfu.testing import World
@@ -76,7 +89,7 @@ def county(world: World) -> Iterator[World]:
         yield world
 
 
-def test_the_rounding_rule_in_python_and_in_sql_agree() -> None:
+def test_the_one_row_rule_rounds_as_design_md_says() -> None:
     for annual, topup in [
         ("7000.50", "8"),
         ("6000", "8"),
@@ -87,6 +100,145 @@ def test_the_rounding_rule_in_python_and_in_sql_agree() -> None:
         expected = monthly_amount(Decimal(annual), Decimal(topup))
         assert Decimal(amount_fen(int(Decimal(annual) * 100), int(Decimal(topup) * 100))) / 100 == expected
     assert monthly_amount(Decimal("7000.50"), Decimal("8")) == Decimal("630.05")  # 630.045, half-up
+
+
+# The top-ups of the generated county: odd, negative for a while, changing inside the window.
+GENERATED_TOPUPS = [(date(2020, 1, 1), "8.37"), (date(2026, 4, 1), "-3.5"), (date(2026, 9, 1), "12.34")]
+WINDOW_FIRST, WINDOW_LAST = date(2026, 1, 1), date(2026, 12, 1)
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _generated_standards(rng: random.Random) -> list[list[str]]:
+    """Every monthly key with an odd amount in fen, and a second version in force from
+    July 2026 for about half of them (some rows per residence, some for either)."""
+    rows = []
+    for category in sorted(PRIORITY_CATEGORIES):
+        name = CHINESE_NAMES[Category(category)]
+        basis = "每服役年" if category == Category.ELDERLY_RURAL_VETERAN else ""
+        if category == Category.DISABLED_VETERAN:
+            keys = [
+                (CHINESE_CAUSE[c], str(n), "") for c in DisabilityCause for n in range(1, MAX_LEVEL[c] + 1)
+            ]
+        elif rng.random() < 0.5:
+            keys = [("", "", "城镇"), ("", "", "农村")]
+        else:
+            keys = [("", "", "")]
+        for cause, level, residence in keys:
+            low, high = (3_000, 20_000) if basis else (50_000, 12_000_000)
+            for since in ["2020-01-01"] if rng.random() < 0.5 else ["2020-01-01", "2026-07-01"]:
+                rows.append([name, cause, level, residence, _yuan(rng.randint(low, high)), since, basis])
+    return rows
+
+
+def _by(day: date) -> date:
+    """Not after the day the generated events are recorded."""
+    return min(day, date(2026, 12, 15))
+
+
+def _generated_people(world: World, rng: random.Random) -> None:
+    """Varied people: every monthly category, both residences, each cause and level, years of
+    service, approvals, level changes, suspensions and deaths inside the window."""
+    categories = sorted(PRIORITY_CATEGORIES)
+    for n in range(48):
+        category = Category(categories[n % len(categories)])
+        approved = date(2025, 1, 1) + timedelta(days=rng.randrange(690))
+        qual: dict[str, object] = {"category": category, "approved_on": approved}
+        if category == Category.DISABLED_VETERAN:
+            cause = rng.choice(list(DisabilityCause))
+            qual.update(disability_cause=cause.value, disability_level=rng.randint(1, MAX_LEVEL[cause]))
+        if category == Category.ELDERLY_RURAL_VETERAN:
+            qual.update(service_years=rng.randint(1, 40))
+        p = person(
+            world,
+            qual,
+            region=world.village_a if n % 2 else world.village_b,
+            name=f"人{n}",
+            residence=rng.choice(["urban", "rural"]),
+        )
+        q = p.qualifications.get()
+        if category == Category.DISABLED_VETERAN and rng.random() < 0.6:
+            cause = DisabilityCause(q.disability_cause)
+            do_record_life_event(
+                p,
+                LifeEventKind.LEVEL_CHANGE,
+                _by(max(approved, date(2026, 1, 1)) + timedelta(days=rng.randrange(200))),
+                acting_user=world.county_clerk,
+                qualification=q,
+                level=rng.randint(1, MAX_LEVEL[cause]),
+            )
+        fate = rng.random()
+        if fate < 0.2:
+            started = _by(max(approved, date(2026, 1, 1)) + timedelta(days=rng.randrange(150)))
+            do_record_life_event(
+                p,
+                LifeEventKind.SUSPENSION,
+                started,
+                acting_user=world.county_clerk,
+                qualification=q,
+                reason="x",
+            )
+            do_record_life_event(
+                p,
+                LifeEventKind.SUSPENSION_END,
+                _by(started + timedelta(days=rng.randrange(20, 120))),
+                acting_user=world.county_clerk,
+                qualification=q,
+            )
+        elif fate < 0.35:
+            died = _by(max(approved, date(2026, 2, 1)) + timedelta(days=rng.randrange(250)))
+            do_record_life_event(p, LifeEventKind.DEATH, died, acting_user=world.county_clerk)
+
+
+def _cause_and_level(q: Qualification, month: date) -> tuple[str, int]:
+    """The assessment in force on the month's first day, else the first one, else the
+    qualification's own: how DESIGN.md §5 pays a level change."""
+    if q.category != Category.DISABLED_VETERAN:
+        return "", 0
+    assessments = sorted(q.assessments.all(), key=lambda a: a.effective_on)
+    in_force = [a for a in assessments if a.effective_on <= month]
+    chosen = in_force[-1] if in_force else (assessments[0] if assessments else None)
+    if chosen is None:
+        return q.disability_cause, q.disability_level or 0
+    return chosen.cause, chosen.level
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_the_engine_sql_pays_what_monthly_amount_says_in_a_generated_county(world: World, seed: int) -> None:
+    """The SQL engine (``engine.AMOUNT_SQL`` over the rates table, the payable rule in SQL) is
+    the rule production runs; ``money.monthly_amount`` and ``registry.selectors`` are the
+    oracle. Over a generated county every (qualification, month) the selector calls payable
+    is due exactly the oracle's amount, and the engine names no other."""
+    rng = random.Random(seed)  # noqa: S311
+    with time_machine.travel(at(2026, 12, 20), tick=False):
+        standards_in_force(world, csv_bytes(_generated_standards(rng)))
+        for effective_on, percent in GENERATED_TOPUPS:
+            topup_in_force(world, percent, effective_on)
+        _generated_people(world, rng)
+        window = Window(world.county.code, WINDOW_FIRST, WINDOW_LAST, 12)
+        engine_due = {
+            (row.qualification_id, row.ym): row.due_fen
+            for p in Beneficiary.objects.all()
+            for row in due_rows_for(window, p.pk)
+            if not row.life_event_id and row.benefit in MONTHLY_BENEFITS
+        }
+    table = StandardTable.load()
+    oracle_due = {}
+    for month in months(WINDOW_FIRST, WINDOW_LAST):
+        topup = next(Decimal(pct) for since, pct in reversed(GENERATED_TOPUPS) if since <= month)
+        payable = payable_qualifications(month).filter(category__in=PRIORITY_CATEGORIES)
+        for q in payable.select_related("beneficiary").prefetch_related("assessments"):
+            cause, level = _cause_and_level(q, month)
+            standard = table.applicable(RateKey(q.category, cause, level, q.beneficiary.residence), month)
+            assert standard is not None
+            units = (q.service_years or 0) if standard.basis == StandardBasis.PER_SERVICE_YEAR else 1
+            amount = monthly_amount(Decimal(standard.annual_fen) / 100, topup, units)
+            oracle_due[(q.pk, ym(month))] = int(amount * 100)
+    assert engine_due == oracle_due
+    assert len(oracle_due) > 250  # the county really varies
+    assert len(set(oracle_due.values())) > 40  # and so do the amounts
 
 
 def test_rounding_is_half_up_to_the_fen(county: World) -> None:

@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.template import Context, Template
-from django.test import Client, RequestFactory
+from django.test import Client
 
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
@@ -175,19 +174,3 @@ def test_recoveries_lump_sums_person_and_reconciliation_pages(county: World, cli
     assert "4,800.00" in person_page and "432.00" in person_page
     report = client.get("/benefits/reconciliation/")
     assert report.status_code == 200 and 'data-testid="by-benefit"' in text(report)
-
-
-def test_the_person_page_snippet_renders_through_its_template_tag(county: World) -> None:
-    pay_month(county, "2026-10")
-    jia = Beneficiary.objects.get(name="甲")
-    request = RequestFactory().get("/")
-    request.user = county.county_clerk
-    html = Template("{% load benefits %}{% person_payments person %}").render(
-        Context({"request": request, "person": jia})
-    )
-    assert 'data-testid="entitlements"' in html and "540.00" in html
-    request.user = county.other_township_clerk
-    hidden = Template("{% load benefits %}{% person_payments person %}").render(
-        Context({"request": request, "person": jia})
-    )
-    assert hidden.strip() == ""

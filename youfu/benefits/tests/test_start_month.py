@@ -15,6 +15,7 @@ from youfu.benefits.services import (
     do_create_batch,
     do_update_benefit_settings,
     payments_start,
+    settings_for,
 )
 from youfu.benefits.tests.helpers import at, pay_month, person, setup_county
 from youfu.core.errors import Conflict, InvalidInput
@@ -101,7 +102,11 @@ def test_not_while_a_batch_is_open(county: World) -> None:
 def test_the_allowance_month_is_not_held_up_by_open_months(county: World) -> None:
     someone = person(county, WAR)
     pay_month(county, "2026-09", failed={someone.pk: "账户已销户"})
+    before = changes()
     do_update_benefit_settings(acting_user=county.admin, allowance_month=10)
+    assert settings_for(county.county).allowance_month == 10
+    assert payments_start(county.county) == date(2026, 9, 1)  # only the allowance month changed
+    assert changes() == before + 1
 
 
 def test_months_with_money_to_claim_back_cannot_be_settled(county: World) -> None:

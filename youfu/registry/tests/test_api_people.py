@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Role
 from youfu.accounts.services import do_issue_token
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.crypto import decrypt
+from youfu.core.roles import Role
 from youfu.regions.models import Region, RegionLevel
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary, DeathPayee, Qualification

@@ -15,14 +15,16 @@ from youfu.core.crypto import decrypt
 from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
 from youfu.core.idnumber import IdNumber, make_id_number
 from youfu.core.imports import ImportRejected
+from youfu.registry import importing
 from youfu.registry.categories import Category
 from youfu.registry.importing import (
     ERROR_HEADER,
     RegistryImportRejected,
-    _NameKeys,
+    annotate,
     annotated_copy,
     import_registry,
 )
+from youfu.registry.importing.write import _NameKeys
 from youfu.registry.models import Beneficiary, DisabilityAssessment, Qualification
 from youfu.registry.services import id_number_index, person_columns
 from youfu.registry.tests.factories import id_number_for, person_data, register
@@ -584,17 +586,15 @@ class TestAllOrNothing:
     def test_someone_registered_meanwhile_rolls_everything_back(
         self, world: World, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import youfu.registry.importing as importing
-
         rows = [person_row(姓名="甲"), person_row(姓名="乙")]
-        checked = importing._check_database
+        checked = importing.check_database
 
         def racing(*args: Any, **kwargs: Any) -> Any:
             updates = checked(*args, **kwargs)
             register(world.county_clerk, world.village_a, id_number=rows[1]["公民身份号码"], name="乙")
             return updates
 
-        monkeypatch.setattr(importing, "_check_database", racing)
+        monkeypatch.setattr(importing, "check_database", racing)
         with pytest.raises(Conflict):
             run(world, xlsx(table(rows)))
         assert list(Beneficiary.objects.values_list("name", flat=True)) == ["乙"]
@@ -622,8 +622,6 @@ class TestAnnotatedCopy:
     def test_a_large_workbook_gets_its_error_column_streamed_into_the_sheet(
         self, world: World, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import youfu.registry.importing as importing
-
         rows = [person_row(), person_row(公民身份号码="123"), person_row(备注="<&>"), person_row(性别="女")]
         book = openpyxl.Workbook()
         book.active.title = "名册"
@@ -639,7 +637,7 @@ class TestAnnotatedCopy:
         data = out.getvalue()
         exc = rejected(world, data)
         slow, _ = annotated_copy(data, "名册.xlsx", exc)
-        monkeypatch.setattr(importing, "STREAM_ANNOTATION_ROWS", 0)
+        monkeypatch.setattr(annotate, "STREAM_ANNOTATION_ROWS", 0)
         fast, ext = annotated_copy(data, "名册.xlsx", exc)
         assert ext == "xlsx" and fast != slow
         assert read_xlsx(fast) == read_xlsx(slow)
@@ -654,8 +652,6 @@ class TestAnnotatedCopy:
     def test_streaming_also_works_without_a_dimension_element(
         self, world: World, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import youfu.registry.importing as importing
-
         book = openpyxl.Workbook(write_only=True)  # writes no <dimension>
         ws = book.create_sheet("名册")
         for line in table([person_row(), person_row(优抚类别="残疾军人")]):
@@ -664,7 +660,7 @@ class TestAnnotatedCopy:
         book.save(out)
         data = out.getvalue()
         exc = rejected(world, data)
-        monkeypatch.setattr(importing, "STREAM_ANNOTATION_ROWS", 0)
+        monkeypatch.setattr(annotate, "STREAM_ANNOTATION_ROWS", 0)
         fast, _ = annotated_copy(data, "名册.xlsx", exc)
         cells = read_xlsx(fast)
         width = len(table([])[0])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from youfu.accounts.models import User
 from youfu.benefits.commanding import batch_for
 from youfu.benefits.services import do_approve_batch
 from youfu.core.commands import YoufuCommand
@@ -15,7 +16,7 @@ class Command(YoufuCommand):
         parser.add_argument("batch_id", type=int, metavar="ID")
         parser.add_argument("--note", default="")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         batch = do_approve_batch(
             batch_for(actor, options["batch_id"]), acting_user=actor, note=options["note"]
         )

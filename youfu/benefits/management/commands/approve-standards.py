@@ -3,6 +3,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from youfu.accounts.models import User
 from youfu.benefits.commanding import standards_version, standards_version_summary
 from youfu.benefits.services import do_approve_standards
 from youfu.core.commands import YoufuCommand
@@ -14,6 +15,6 @@ class Command(YoufuCommand):
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("version_id", type=int, metavar="ID")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         found = standards_version(options["version_id"])
         return standards_version_summary(do_approve_standards(found, acting_user=actor))

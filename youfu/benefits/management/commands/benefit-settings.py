@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from youfu.accounts.models import User
 from youfu.benefits.money import month_label, parse_month
 from youfu.benefits.services import do_update_benefit_settings, payments_start
 from youfu.core.commands import YoufuCommand
@@ -23,7 +24,7 @@ class Command(YoufuCommand):
         parser.add_argument("--start-month", metavar="YYYY-MM")
         parser.add_argument("--allowance-month", type=int, metavar="1-12")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if options["start_month"] is not None:
             month = parse_month(options["start_month"])

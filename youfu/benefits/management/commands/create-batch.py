@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from youfu.accounts.models import User
 from youfu.benefits.money import parse_month
 from youfu.benefits.services import batch_summary, do_create_batch
 from youfu.core.commands import YoufuCommand
@@ -21,7 +22,7 @@ class Command(YoufuCommand):
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--period", required=True, metavar="YYYY-MM")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         period = parse_month(options["period"])
         if period is None:
             raise InvalidInput(

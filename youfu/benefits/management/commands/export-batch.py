@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext_noop
 
+from youfu.accounts.models import User
 from youfu.benefits.commanding import batch_for
 from youfu.benefits.money import money
 from youfu.benefits.services import bank_file_name, do_export_batch, do_export_batch_per_bank
@@ -35,7 +36,7 @@ class Command(YoufuCommand):
             "--format", choices=["csv", "xlsx"], default="csv", help="with --per-bank (default csv)"
         )
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         if options["per_bank"]:
             return self._per_bank(actor, **options)
         target = Path(options["output"])
@@ -56,7 +57,7 @@ class Command(YoufuCommand):
                 os.unlink(temporary)
         return {**result.as_dict(), "id": batch.pk, "file": str(target)}
 
-    def _per_bank(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def _per_bank(self, actor: User, **options: Any) -> dict[str, Any]:
         directory = Path(options["output"])
         if directory.exists() and not directory.is_dir():
             raise InvalidInput(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from youfu.accounts.models import User
 from youfu.benefits.commanding import batch_for, read_file
 from youfu.benefits.services import do_import_bank_returns
 from youfu.core.commands import YoufuCommand
@@ -19,7 +20,7 @@ class Command(YoufuCommand):
         parser.add_argument("batch_id", type=int, metavar="ID")
         parser.add_argument("file", help=".xlsx or .csv")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         data, name = read_file(options["file"])
         batch = batch_for(actor, options["batch_id"])
         result = do_import_bank_returns(batch, data, acting_user=actor, filename=name)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from youfu.accounts.models import User
 from youfu.benefits.commanding import read_file
 from youfu.benefits.services import do_import_standards
 from youfu.core.commands import YoufuCommand
@@ -18,6 +19,6 @@ class Command(YoufuCommand):
     def add_command_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", help=".xlsx, or CSV in UTF-8, UTF-8 with BOM or GBK")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         data, name = read_file(options["file"])
         return do_import_standards(data, acting_user=actor, filename=name).as_dict()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from youfu.accounts.models import User
 from youfu.benefits.commanding import standards_version, standards_version_summary
 from youfu.benefits.services import do_refuse_standards
 from youfu.core.commands import YoufuCommand
@@ -17,7 +18,7 @@ class Command(YoufuCommand):
         parser.add_argument("version_id", type=int, metavar="ID")
         parser.add_argument("--reason", required=True, help="why: the clerk reads it to correct the entry")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         found = standards_version(options["version_id"])
         return standards_version_summary(
             do_refuse_standards(found, acting_user=actor, reason=options["reason"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from youfu.accounts.models import User
 from youfu.benefits.services import do_set_topup, parse_topup
 from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput
@@ -22,7 +23,7 @@ class Command(YoufuCommand):
         parser.add_argument("percent", help="e.g. 8 or 8.5 (between -100 and 100)")
         parser.add_argument("--from", dest="effective_on", required=True, metavar="YYYY-MM-DD")
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         percent = parse_topup(options["percent"])
         try:
             effective_on = date.fromisoformat(options["effective_on"])

@@ -4,6 +4,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from youfu.accounts.models import User
 from youfu.core.commands import YoufuCommand
 from youfu.registry.exporting import ExportRequest, export_to_file, region_for_export
 
@@ -20,7 +21,7 @@ class Command(YoufuCommand):
             "--region", metavar="CODE", help="only this township or village (default: the user's region)"
         )
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         region = region_for_export(actor, options["region"]) if options.get("region") else None
         path = Path(options["output"])
         result = export_to_file(actor, path, ExportRequest(region=region))

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.utils.translation import gettext, gettext_noop
 
+from youfu.accounts.models import User
 from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput, YoufuError
 from youfu.core.messages import Message
@@ -29,7 +30,7 @@ class Command(YoufuCommand):
             help="update phone and bank details of people already registered; add their new qualifications",
         )
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
         path = Path(options["file"])
         try:
             data = path.read_bytes()

@@ -1,0 +1,157 @@
+"""The county's benefit settings and the month its payments start."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from youfu.audit.events import EventType
+from youfu.audit.services import record_event
+from youfu.benefits import engine
+from youfu.benefits.models import (
+    OPEN_STATES,
+    Batch,
+    BatchState,
+    BenefitSettings,
+)
+from youfu.benefits.money import (
+    add_months,
+    money,
+    month_label,
+)
+from youfu.benefits.services.common import county_of
+from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.messages import Message
+from youfu.core.roles import Capability, require
+from youfu.regions.models import Region
+
+if TYPE_CHECKING:
+    from youfu.accounts.models import User
+
+
+def settings_for(county: Region | str) -> BenefitSettings:
+    code = county if isinstance(county, str) else county.code
+    found = BenefitSettings.objects.filter(region_id=code).first()
+    return found or BenefitSettings(region_id=code)
+
+
+_UNSET: Any = object()
+
+
+def do_update_benefit_settings(
+    *, acting_user: User, payments_start: date = _UNSET, allowance_month: int = _UNSET
+) -> BenefitSettings:
+    """The admin's settings of the county's payments. The start month is a month, never
+    "unset": once set, it stays set (it may only move as ``_check_start_move`` allows)."""
+    require(acting_user, Capability.MANAGE_SETTINGS)
+    county = county_of(acting_user)
+    if payments_start is None:
+        raise InvalidInput(
+            Message(gettext_noop("Give the payments start month, like 2026-01.")),
+            fields={"payments_start": gettext_noop("YYYY-MM")},
+        )
+    if allowance_month is not _UNSET and not 1 <= allowance_month <= 12:
+        raise InvalidInput(
+            Message(gettext_noop("The allowance month is 1 to 12.")),
+            fields={"allowance_month": gettext_noop("1 to 12")},
+        )
+    with transaction.atomic():
+        current, _ = BenefitSettings.objects.select_for_update().get_or_create(region=county)
+        before = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
+        if payments_start is not _UNSET:
+            _check_start_move(county, payments_start.replace(day=1))
+            current.payments_start = payments_start.replace(day=1)
+        if allowance_month is not _UNSET:
+            current.allowance_month = allowance_month
+        after = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
+        if after == before:
+            return current
+        current.updated_at = timezone.now()
+        current.updated_by = acting_user
+        current.save()
+        record_event(
+            EventType.BENEFIT_SETTINGS_CHANGED,
+            actor=acting_user,
+            region=county,
+            obj=current,
+            old=before,
+            new=after,
+        )
+    return current
+
+
+def _check_start_move(county: Region, new: date) -> None:
+    """Months before the start month are settled history, never due. Once the county has
+    paid through youfu the start may only move forward, over months in which nothing is
+    left to pay or to claim back, and not while a batch is open: otherwise settled months
+    would be paid again, or money owed in them lost."""
+    batches = Batch.objects.filter(county=county).exclude(state=BatchState.DISCARDED)
+    if not batches.exists():
+        return  # nothing paid yet: the start is the county's to choose
+    if batches.filter(state__in=OPEN_STATES).exists():
+        raise Conflict(
+            Message(
+                gettext_noop("A batch is open: close or discard it before moving the payments start month.")
+            )
+        )
+    first = batches.order_by("period").values_list("period", flat=True).first()
+    # Batches made before the start month had to be set began at the first one's period.
+    current = payments_start(county) or first
+    target = new
+    if current is None or target == current:
+        return
+    if target < current:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "Months before %(start)s are settled history: moving the start back to %(month)s "
+                    "would pay them again."
+                ),
+                {"start": month_label(current), "month": month_label(target)},
+            ),
+            fields={"payments_start": gettext_noop("later than the current start month")},
+        )
+    window = engine.Window(county.code, current, add_months(target, -1), settings_for(county).allowance_month)
+    left = engine.outstanding(window)
+    if not left.settled:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "Months %(from)s to %(to)s are not settled: %(persons)d people are still owed "
+                    "%(to_pay)s yuan or owe %(to_recover)s yuan back, and %(waiting)d death lump sums "
+                    "wait for a payee. Pay them in a batch (or recover or waive the claims) first."
+                ),
+                {
+                    "from": month_label(current),
+                    "to": month_label(window.period),
+                    "persons": left.persons,
+                    "to_pay": money(left.to_pay_fen),
+                    "to_recover": money(left.to_recover_fen),
+                    "waiting": left.lump_sums_waiting,
+                },
+            ),
+            fields={"payments_start": gettext_noop("months before it are not settled")},
+        )
+
+
+def payments_start(county: Region | str) -> date | None:
+    """The county's payments start month, None until the admin sets it. It is never taken
+    from a batch: a first batch made for the current month would silently have made every
+    earlier month settled history, never paid."""
+    code = county if isinstance(county, str) else county.code
+    return settings_for(code).payments_start
+
+
+def start_month_missing_message() -> Message:
+    return Message(
+        gettext_noop(
+            "The payments start month is not set, so youfu cannot know from which month to pay "
+            "(months before it are never paid). The county admin sets it first, on the standards "
+            "page (/benefits/standards/) or with: youfu benefit-settings --start-month YYYY-MM "
+            "--as ADMIN. Choose the first month the bureau pays through youfu."
+        )
+    )
