@@ -93,6 +93,6 @@ def rate(request: HttpRequest, receipt_code: str, payload: RatingIn) -> dict[str
         comment=clean_text(payload.comment, "comment", max_length=2000, required=False),
         acting_user=None,
     )
-    return public_status(
+    return public_status(  # scope: re-reads the petition shown_for() found by code and phone tail
         Petition.objects.select_related("handling_unit", "repeat_of").get(pk=petition.pk), payload.phone_tail
     )

@@ -22,7 +22,6 @@ REVIEW_DAYS = 30
 REREVIEW_REQUEST_DAYS = 30  # Art. 36
 REREVIEW_DAYS = 30
 MAX_REPRESENTATIVES = 5  # Art. 20
-COLLECTIVE_SIZE = 5
 
 
 def working_day_kinds() -> frozenset[str]:

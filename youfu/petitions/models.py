@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from youfu.accounts.scope import RegionScoped, ScopedQuerySet
+from youfu.core.scope import RegionScoped, ScopedQuerySet
+from youfu.petitions.codes import format_code
 
 
 class Channel(models.TextChoices):
@@ -122,6 +123,10 @@ class ReceptionDay(models.Model):
         return self.cancelled_at is not None
 
 
+# Five or more people petitioning together make a collective petition (集体访).
+COLLECTIVE_SIZE = 5
+
+
 class Petition(models.Model):
     # The place the matter belongs to: a township, or the county for matters without one.
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
@@ -225,7 +230,7 @@ class Petition(models.Model):
 
     @property
     def is_collective(self) -> bool:
-        return self.group_size >= 5
+        return self.group_size >= COLLECTIVE_SIZE
 
     @property
     def is_open(self) -> bool:
@@ -233,8 +238,6 @@ class Petition(models.Model):
 
     @property
     def receipt_code_display(self) -> str:
-        from youfu.petitions.codes import format_code
-
         return format_code(self.receipt_code)
 
     def current_due(self) -> tuple[str, object] | None:

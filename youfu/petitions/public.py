@@ -20,7 +20,13 @@ from youfu.core.messages import Message
 from youfu.petitions.codes import CodeShape, format_code, normalize_code
 from youfu.petitions.models import DeadlineKind, Petition, Satisfaction, State
 from youfu.petitions.ratelimit import lookup_refused, record_failure
-from youfu.petitions.services import RATEABLE
+from youfu.petitions.services import Action, from_states
+
+# Queries personal-data models without visible_to(user), and says why (scripts/check-scope.py):
+SCOPE_TRUSTED = (
+    "the petitioner's own lookup has no user: the receipt code and the phone tail together are "
+    "the key, and failed tries are limited"
+)
 
 NO_MATCH = Message(gettext_noop("No matter matches this receipt code and phone number."))
 TYPO = Message(
@@ -190,7 +196,7 @@ def public_status(petition: Petition, phone_tail: str | None = None) -> dict[str
         "deadlines": applicable_deadlines(p),
         "calendar_complete": p.calendar_complete,
         "satisfaction": p.satisfaction,
-        "can_rate": p.state in RATEABLE,
+        "can_rate": p.state in from_states(Action.RATE),
         "review_advice": review_advice(p) if p.satisfaction == Satisfaction.DISSATISFIED else "",
         "timeline": events,
     }

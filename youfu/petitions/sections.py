@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from youfu.accounts.roles import Capability
+from youfu.accounts.models import User
+from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 from youfu.core.workdays import WorkCalendar
 from youfu.petitions.selectors import (
@@ -23,20 +24,21 @@ from youfu.petitions.selectors import (
     petitions_for,
     running_due,
 )
+from youfu.registry.models import Beneficiary
 
 PERSON_CARD_ROWS = 20
 
 
-def _can(user: Any, capability: Capability) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.can(capability))
+def _can(user: User | AnonymousUser, capability: Capability) -> bool:
+    return isinstance(user, User) and user.is_authenticated and user.can(capability)
 
 
-def person_petitions_card(request: HttpRequest, person: Any) -> str | None:
+def person_petitions_card(request: HttpRequest, person: Beneficiary) -> str | None:
     """The matters linked to the person, as the petitions app links them: the person link
     (``Petition.beneficiary``) or a petitioner with the person's ID number (blind index).
     Only what the viewer's scope holds; nothing (the card is left out) when there is none."""
     user = request.user
-    if not _can(user, Capability.READ_PERSONAL_DATA):
+    if not isinstance(user, User) or not _can(user, Capability.READ_PERSONAL_DATA):
         return None
     linked = Q(beneficiary_id=person.pk)
     if person.id_number_index:
@@ -54,7 +56,7 @@ def person_petitions_card(request: HttpRequest, person: Any) -> str | None:
     )
 
 
-def deadlines_work(user: Any) -> Iterable[WorkItem]:
+def deadlines_work(user: User) -> Iterable[WorkItem]:
     """For the clerks who handle petitions: matters whose running deadline has passed, and
     those due within the next 3 working days, in their scope."""
     if not _can(user, Capability.WRITE_RECORDS):
@@ -76,7 +78,7 @@ def deadlines_work(user: Any) -> Iterable[WorkItem]:
     ]
 
 
-def extensions_work(user: Any) -> Iterable[WorkItem]:
+def extensions_work(user: User) -> Iterable[WorkItem]:
     """For leaders: extension requests waiting for their approval (Art. 34)."""
     if not _can(user, Capability.APPROVE):
         return []

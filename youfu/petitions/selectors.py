@@ -6,14 +6,14 @@ import difflib
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from youfu.accounts.models import Department, User
-from youfu.accounts.roles import Capability, Role
-from youfu.accounts.scope import get_visible_or_404
 from youfu.core.errors import PermissionDenied
+from youfu.core.roles import Capability, Role
+from youfu.core.scope import get_visible_or_404
 from youfu.petitions.models import (
     HANDLING_STATES,
     OPEN_STATES,
@@ -26,6 +26,7 @@ from youfu.petitions.models import (
     State,
 )
 from youfu.regions.models import Region, RegionLevel
+from youfu.registry.services import id_number_index
 
 if TYPE_CHECKING:
     from youfu.petitions.validation import PetitionerData
@@ -35,18 +36,18 @@ RECENT_DAYS = 365
 SOON_WORKING_DAYS = 3  # "due soon": within this many working days
 
 
-def petitions_for(user: User | Any) -> QuerySet[Petition]:
+def petitions_for(user: User) -> QuerySet[Petition]:
     qs: QuerySet[Petition] = Petition.objects.visible_to(user).select_related(
         "region", "handling_unit", "lead"
     )
     return qs
 
 
-def get_petition(user: User | Any, petition_id: int) -> Petition:
+def get_petition(user: User, petition_id: int) -> Petition:
     return get_visible_or_404(petitions_for(user), user, pk=petition_id)
 
 
-def require_petition_reader(user: User | Any) -> None:
+def require_petition_reader(user: User) -> None:
     if not (getattr(user, "is_authenticated", False) and user.can(Capability.READ_PERSONAL_DATA)):
         raise PermissionDenied()
 
@@ -76,8 +77,6 @@ class RepeatCandidate:
 
 def person_keys(petitioners: list[PetitionerData]) -> tuple[list[str], list[str]]:
     """(ID-number blind indexes, phone numbers) of the people named."""
-    from youfu.registry.services import id_number_index
-
     indexes = [id_number_index(p.id_number) for p in petitioners if p.id_number]
     phones = [p.phone for p in petitioners if p.phone]
     return indexes, phones
@@ -103,7 +102,7 @@ def share_a_petitioner(a: Petition, b: Petition) -> bool:
 
 
 def possible_repeats(
-    user: User | Any,
+    user: User,
     petitioners: list[PetitionerData] | None = None,
     subject: str = "",
     *,
@@ -247,7 +246,7 @@ def latest_extension(petition: Petition) -> Extension | None:
 _DECIDABLE = (State.ACCEPTED, State.ASSIGNED, State.IN_PROGRESS)
 
 
-def extensions_to_decide(user: User | Any) -> QuerySet[Extension]:
+def extensions_to_decide(user: User) -> QuerySet[Extension]:
     """Extension requests waiting for a leader's decision, within the user's scope, oldest
     first (the nearest deadline first among those)."""
     qs: QuerySet[Extension] = (
@@ -273,11 +272,11 @@ def upcoming_reception_days(today: date, *, region: Region | None = None) -> Que
     return qs
 
 
-def reception_days_for(user: User | Any) -> QuerySet[ReceptionDay]:
+def reception_days_for(user: User) -> QuerySet[ReceptionDay]:
     qs: QuerySet[ReceptionDay] = ReceptionDay.objects.visible_to(user).order_by("-date", "-pk")
     return qs
 
 
-def reception_days_for_intake(user: User | Any) -> QuerySet[ReceptionDay]:
+def reception_days_for_intake(user: User) -> QuerySet[ReceptionDay]:
     """The days a visit can be registered at: cancelled days are left out."""
     return reception_days_for(user).filter(cancelled_at__isnull=True)

@@ -19,22 +19,6 @@ from youfu.core.csvio import xlsx_cells
 from youfu.petitions.models import Category, Channel, Petition
 from youfu.regions.models import Region
 
-METRIC_NAMES = (
-    "received",
-    "new",
-    "repeats",
-    "accepted",
-    "accepted_on_time",
-    "replied",
-    "concluded_on_time",
-    "average_days",
-    "rated",
-    "satisfied",
-    "basically_satisfied",
-    "dissatisfied",
-    "satisfaction_rate",
-)
-
 
 def _metrics() -> dict[str, Any]:
     return {

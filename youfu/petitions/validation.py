@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from youfu.registry.models import Beneficiary
 
 _PHONE = re.compile(r"^\+?\d{5,20}$")
-REQUIRED = gettext_noop("required")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,12 @@ from youfu.petitions.validation import (
     clean_text,
 )
 
+# Queries personal-data models without visible_to(user), and says why (scripts/check-scope.py):
+SCOPE_TRUSTED = (
+    "the petitioner's pages have no user: they read only the petition this session submitted or"
+    " looked up with its code and phone tail"
+)
+
 RECEIPT = "petitions.public.receipt"
 LOOKUP = "petitions.public.lookup"
 LOOKUP_MINUTES = 20

@@ -8,15 +8,17 @@ from typing import Any
 
 from django import template
 
-from youfu.accounts.roles import Capability, Role
+from youfu.accounts.models import User
+from youfu.core.roles import Capability, Role
 
 register = template.Library()
 
 
-def may_register(user: Any) -> bool:
+def may_register(user: object) -> bool:
     """Registering is the petition office's work; a department liaison works on what is assigned."""
-    return bool(
-        getattr(user, "is_authenticated", False)
+    return (
+        isinstance(user, User)
+        and user.is_authenticated
         and user.can(Capability.WRITE_RECORDS)
         and user.role != Role.DEPARTMENT_LIAISON
     )
@@ -26,8 +28,8 @@ def may_register(user: Any) -> bool:
 def petitions_menu(context: dict[str, Any]) -> dict[str, bool]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    authenticated = bool(getattr(user, "is_authenticated", False))
+    signed_in = isinstance(user, User) and user.is_authenticated
     return {
         "register": may_register(user),
-        "extensions": authenticated and user.can(Capability.APPROVE),  # type: ignore[union-attr]
+        "extensions": signed_in and isinstance(user, User) and user.can(Capability.APPROVE),
     }

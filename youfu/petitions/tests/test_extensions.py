@@ -14,11 +14,11 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from youfu.accounts.models import User
 from youfu.accounts.services import do_issue_token
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
-from youfu.petitions import services
 from youfu.petitions.models import Extension, ExtensionState, Petition, PetitionEvent, State
 from youfu.petitions.services import (
     do_approve_extension,
@@ -26,6 +26,7 @@ from youfu.petitions.services import (
     do_reply_petition,
     do_request_extension,
 )
+from youfu.petitions.services import extensions as extension_services
 from youfu.petitions.tests.factories import accepted
 from youfu.testing import World, log_in
 
@@ -167,7 +168,9 @@ class TestTheLeadersDecision:
         extension = do_request_extension(p, days=20, reason="调档", acting_user=world.township_clerk)
         Extension.objects.filter(pk=extension.pk).update(state=ExtensionState.REFUSED)  # another leader
         with pytest.raises(Conflict):
-            services._decide_extension(extension, ExtensionState.PENDING, {"state": ExtensionState.APPROVED})
+            extension_services._decide_extension(
+                extension, ExtensionState.PENDING, {"state": ExtensionState.APPROVED}
+            )
         assert Extension.objects.get(pk=extension.pk).state == ExtensionState.REFUSED
 
     def test_the_outsider_cannot_see_it(self, world: World) -> None:
@@ -194,7 +197,7 @@ class TestTheMigration:
             do_request_extension(p, days=5, reason="再要", acting_user=world.township_clerk)
 
 
-def _api(client: Client, user: Any, url: str, body: dict[str, Any] | None = None) -> Any:
+def _api(client: Client, user: User, url: str, body: dict[str, Any] | None = None) -> Any:
     key, _token = do_issue_token(user, acting_user=user)
     return client.post(url, body or {}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
 

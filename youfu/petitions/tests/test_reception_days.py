@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from youfu.accounts.roles import Role
+from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from youfu.core.roles import Role
 from youfu.petitions.models import ReceptionDay
 from youfu.petitions.selectors import reception_days_for_intake, upcoming_reception_days
 from youfu.petitions.services import (
@@ -43,7 +44,7 @@ def reception_day(
     )
 
 
-def change(day: ReceptionDay, user: Any, **overrides: Any) -> ReceptionDay:
+def change(day: ReceptionDay, user: User, **overrides: Any) -> ReceptionDay:
     values: dict[str, Any] = {
         "on": day.date,
         "time": day.time,
@@ -238,9 +239,7 @@ class TestThePages:
         assert response.status_code == 200 and 'data-action="edit" open' in html and "errorlist" in html
         assert ReceptionDay.objects.get(pk=day.pk).date == date(2025, 6, 20)
 
-    def test_changing_a_past_day_is_refused_in_the_pages_language(
-        self, world: World, client: Client
-    ) -> None:
+    def test_changing_a_past_day_is_refused_in_the_pages_language(self, world: World, client: Client) -> None:
         past = reception_day(world, on=date(2025, 6, 2))
         log_in(client, world.county_clerk)
         response = client.post(

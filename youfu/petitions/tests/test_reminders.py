@@ -12,7 +12,7 @@ from django.test import Client
 from time_machine import TimeMachineFixture
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Role
+from youfu.core.roles import Role
 from youfu.petitions.models import Notification, NotificationKind
 from youfu.petitions.reminders import send_deadline_reminders
 from youfu.petitions.tasks import daily_deadline_reminders

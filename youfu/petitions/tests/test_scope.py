@@ -47,7 +47,7 @@ class TestTheOutsider:
     def test_the_walk_would_see_a_leak(
         self, township_a_data: World, client: Client, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import youfu.accounts.scope as scope
+        import youfu.core.scope as scope
 
         monkeypatch.setattr(scope, "apply_scope", lambda queryset, user: queryset)
         found = walk.leaks(township_a_data, client, {})

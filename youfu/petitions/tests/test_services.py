@@ -302,7 +302,7 @@ class TestWhatIsNotAllowed:
 
     def test_a_liaison_of_another_department_does_not_see_the_matter(self, world: World) -> None:
         from youfu.accounts.models import Department
-        from youfu.accounts.roles import Role
+        from youfu.core.roles import Role
 
         other = Department.objects.create(region=world.county, name="县住建局")
         stranger = make_user("stranger", Role.DEPARTMENT_LIAISON, world.county, department=other)

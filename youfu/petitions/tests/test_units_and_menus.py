@@ -10,7 +10,7 @@ from youfu.core.errors import InvalidInput
 from youfu.petitions.models import Petition
 from youfu.petitions.services import do_route_petition
 from youfu.petitions.tests.factories import accepted, register
-from youfu.petitions.views import labelled_timeline
+from youfu.petitions.views_detail import labelled_timeline
 from youfu.testing import World, log_in
 
 pytestmark = pytest.mark.django_db
