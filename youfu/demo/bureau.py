@@ -55,6 +55,7 @@ from youfu.benefits.models import (
     StandardImport,
 )
 from youfu.benefits.money import add_months, money
+from youfu.benefits.services.bank_files import FAILED_MARK, PAID_MARK
 from youfu.core.crypto import decrypt
 from youfu.core.idnumber import make_id_number, parse_id_number
 from youfu.petitions import services as petitions
@@ -74,6 +75,9 @@ from youfu.registry.models import (
 )
 from youfu.registry.reviews import do_confirm_review_items, do_open_annual_review
 from youfu.registry.services import Payee, do_record_life_event, do_update_beneficiary
+
+# Queries personal-data models without visible_to(user), and says why (scripts/check-scope.py):
+SCOPE_TRUSTED = "the demo county's generator fills a fictitious database; it never serves a request"
 
 COUNTY = "341199000000"
 BUREAU = "县退役军人事务局"
@@ -444,7 +448,7 @@ def _pay(batch: Batch, staff: Staff, failed: dict[str, str]) -> None:
                 body.append([*row, "", ""])
                 continue
             reason = failed.get(row[2])
-            body.append([*row, benefits.FAILED_MARK, reason] if reason else [*row, benefits.PAID_MARK, ""])
+            body.append([*row, FAILED_MARK, reason] if reason else [*row, PAID_MARK, ""])
         benefits.do_import_bank_returns(
             batch,
             _csv(benefits.RETURN_COLUMNS, body),

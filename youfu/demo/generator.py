@@ -63,6 +63,9 @@ from youfu.registry.models import (
 )
 from youfu.registry.services import id_number_index, mask_account, name_keys
 
+# Queries personal-data models without visible_to(user), and says why (scripts/check-scope.py):
+SCOPE_TRUSTED = "the demo county's generator fills a fictitious database; it never serves a request"
+
 AS_OF = date(2026, 6, 30)  # the demo's "today": nothing happens after it
 BASE_PERSONS = 14_000
 DEFAULT_SEED = 2026

@@ -9,9 +9,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Role
 from youfu.audit.models import AuditEvent
 from youfu.audit.verify import verify_chain
+from youfu.core.roles import Role
 from youfu.demo import generator
 from youfu.demo.generator import load_county, records_not_from_the_demo
 from youfu.regions.models import Region

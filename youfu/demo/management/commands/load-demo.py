@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import User
-from youfu.accounts.roles import Role
 from youfu.accounts.services import do_create_user
 from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
+from youfu.core.roles import Role
 from youfu.demo.bureau import BureauLoad, build_bureau
 from youfu.demo.generator import BASE_PERSONS, DEFAULT_SEED, load_county
 from youfu.regions.services import import_regions
@@ -73,7 +73,7 @@ class Command(YoufuCommand):
             return super().resolve_actor(username)
         return User.objects.filter(username="admin").first()
 
-    def run(self, actor: Any, **options: Any) -> dict[str, Any]:
+    def run(self, actor: User | None, **options: Any) -> dict[str, Any]:
         if not settings.DEBUG and not options["not_production"]:
             # Synthetic people, accounts with a published password and a fabricated history
             # have no place in a bureau's real database.
