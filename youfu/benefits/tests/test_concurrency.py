@@ -21,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from youfu.benefits.models import Batch, BatchState
+from youfu.benefits.services import do_update_benefit_settings
 from youfu.benefits.tests.helpers import person, setup_county
 from youfu.testing import World
 
@@ -75,6 +76,7 @@ def test_two_processes_creating_the_same_batch_one_wins(world: World) -> None:
     setup_county(world)
     person(world)
     period = timezone.localdate().strftime("%Y-%m")
+    do_update_benefit_settings(acting_user=world.admin, payments_start=timezone.localdate().replace(day=1))
     command = [str(YOUFU), "create-batch", "--period", period, "--as", "clerk", "--json"]
     with psycopg.connect(_conninfo()) as gate, gate.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {Batch._meta.db_table} IN SHARE MODE")
