@@ -158,7 +158,12 @@ def status_view(request: HttpRequest) -> HttpResponse:
     if petition is None:
         return redirect("public:lookup")
     tail = str(request.session.get(LOOKUP, {}).get("tail", ""))
-    form = PublicRateForm(request.POST or None)
+    rated = shown_for(petition, tail).petition
+    # A rating already given shows in the form, so "you may change it" starts from what was said.
+    given = (
+        {"rating": rated.satisfaction, "comment": rated.satisfaction_comment} if rated.satisfaction else None
+    )
+    form = PublicRateForm(request.POST or None, initial=given)
     if request.method == "POST" and form.is_valid():
         try:
             do_rate_petition(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -295,6 +296,9 @@ class TestLookup:
         assert p.satisfaction == "dissatisfied"
         html = client.get("/p/status/").content.decode()
         assert 'data-testid="review-advice"' in html and "2025-04-21" in html  # 30 days → Sat → Monday
+        # The form starts from the rating and comment given, to be changed if the petitioner wishes.
+        assert re.search(r'value="dissatisfied"[^>]*checked', html)
+        assert "金额不对</textarea>" in html
 
     def test_the_extension_reason_is_shown(self, world: World, client: Client) -> None:
         p = accepted(world, received_on=date(2025, 6, 2))
