@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.conf import LazySettings
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from youfu.testing import World, make_world
+from youfu.testing_browser import CHROMIUM, CHROMIUM_ARGS, new_context
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +27,50 @@ def _files_in_a_temporary_folder(settings: LazySettings, tmp_path_factory: pytes
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
+
+
+# --- browser tests (``-m browser``): Debian's chromium through Playwright ----------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        reason = (
+            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install it with "
+            "`apt-get install --no-install-recommends chromium fonts-noto-cjk` !!!"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # Playwright's sync API runs an asyncio event loop in the test thread; without this the ORM
+    # calls made from a browser test (building data, reading it back) are refused. Only while a
+    # browser runs: other tests keep Django's async-safety check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = new_context(browser)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def base_url(live_server: Any) -> str:
+    return str(live_server.url)

@@ -6,75 +6,24 @@ from Debian (``apt-get install chromium fonts-noto-cjk``), never from ``playwrig
 
 from __future__ import annotations
 
-import base64
-import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import translation
-from django_otp.oath import hotp
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-import youfu
 from youfu.accounts.models import User
 from youfu.testing import PASSWORD, World, make_world
-
-# Playwright's sync API runs an asyncio event loop in the test thread; without this the
-# ORM calls made from the test (building the world, reading the user back) are refused.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(youfu.__file__).resolve().parent.parent / "artifacts" / "screenshots"
-TOTP_STEP = 30
-TIMEOUT_MS = 10_000
-
+from youfu.testing_browser import SCREENSHOTS
+from youfu.testing_browser import enrol as _enrol
+from youfu.testing_browser import enter_password as _enter_password
+from youfu.testing_browser import log_in as _log_in
+from youfu.testing_browser import step_now as _step_now
+from youfu.testing_browser import submit as _submit
+from youfu.testing_browser import totp_code as _code
 
 # --- fixtures --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = (
-            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install it with "
-            "`apt-get install --no-install-recommends chromium fonts-noto-cjk` !!!"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    playwright = sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # zh-CN makes chromium send Accept-Language: zh-CN, which Django maps to zh-hans, the
-    # site's default; a headless chromium would otherwise ask for en-US.
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -83,62 +32,13 @@ def world(transactional_db: None, live_server: Any) -> World:
     return make_world()
 
 
-@pytest.fixture
-def base_url(live_server: Any) -> str:
-    return str(live_server.url)
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _key(secret: str) -> bytes:
-    return base64.b32decode(secret + "=" * (-len(secret) % 8))
-
-
-def _step_now() -> int:
-    return int(time.time()) // TOTP_STEP
-
-
-def _code(secret: str, step: int) -> str:
-    """The TOTP code of ``step`` (the same as django_otp's ``TOTP(key).token()`` at that step)."""
-    return f"{hotp(_key(secret), step):06d}"
 
 
 def _wrong_code(secret: str) -> str:
     now = _step_now()
     taken = {_code(secret, s) for s in range(now - 3, now + 4)}
     return next(c for c in (f"{n:06d}" for n in range(1_000_000)) if c not in taken)
-
-
-def _submit(page: Page) -> None:
-    # The header holds the language and log-out forms; the page's own form is in <main>.
-    page.locator("main form button[type=submit]").click()
-
-
-def _enter_password(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    _submit(page)
-
-
-def _enrol(page: Page, base_url: str) -> tuple[str, int]:
-    """On the enrolment page: read the key, answer with the current code, land on home."""
-    expect(page).to_have_url(f"{base_url}/accounts/login/enrol/")
-    secret = page.get_by_test_id("totp-secret").inner_text().strip()
-    assert secret
-    step = _step_now()
-    page.fill("input[name=otp]", _code(secret, step))
-    _submit(page)
-    expect(page).to_have_url(f"{base_url}/")
-    return secret, step
-
-
-def _log_in(page: Page, base_url: str, user: User) -> None:
-    _enter_password(page, base_url, user.username)
-    if user.requires_two_factor:
-        _enrol(page, base_url)
-    expect(page).to_have_url(f"{base_url}/")
 
 
 # --- tests -----------------------------------------------------------------------------------

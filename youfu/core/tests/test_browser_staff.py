@@ -8,49 +8,24 @@ Every test here is marked ``browser``; run them with ``pytest -m browser`` (set-
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone, translation
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from youfu.accounts.models import User
-from youfu.accounts.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS, _log_in
 from youfu.benefits.models import LocalTopUp, ParameterState
 from youfu.core.workdays import WorkCalendar, deadline
 from youfu.petitions.deadlines import HANDLE_DAYS
 from youfu.petitions.models import Extension, ExtensionState, Petition
 from youfu.petitions.tests.factories import accepted
 from youfu.testing import World, make_world
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made from the
-# test (building the data, reading it back) are refused without this.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = (
-            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk) !!!"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    playwright = sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
+from youfu.testing_browser import SCREENSHOTS, new_context
+from youfu.testing_browser import log_in as _log_in
 
 
 @pytest.fixture
@@ -59,8 +34,7 @@ def pages(browser: Browser) -> Iterator[Any]:
     contexts = []
 
     def new_page() -> Page:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
+        context = new_context(browser, height=900)
         contexts.append(context)
         return context.new_page()
 
@@ -75,11 +49,6 @@ def pages(browser: Browser) -> Iterator[Any]:
 def world(transactional_db: None, live_server: Any) -> World:
     # The live server thread only sees committed rows.
     return make_world()
-
-
-@pytest.fixture
-def base_url(live_server: Any) -> str:
-    return str(live_server.url)
 
 
 def _shot(page: Page, name: str) -> None:

@@ -7,59 +7,22 @@ Every test here is marked ``browser``; run them with ``pytest -m browser`` (set-
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone, translation
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from youfu.accounts.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, TIMEOUT_MS
 from youfu.petitions.codes import format_code, new_code
 from youfu.petitions.models import Petition, Satisfaction, State
 from youfu.petitions.services import do_conclude_petition, do_reply_petition
 from youfu.petitions.tests.factories import accepted, petitioner
 from youfu.testing import World, make_world
+from youfu.testing_browser import SCREENSHOTS
+from youfu.testing_browser import submit as _submit
 
 PHONE = "13900004321"
-
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls made from the
-# test (building the data, reading it back) are refused without this.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        reason = (
-            f"!!! BROWSER TESTS NOT RUN: {CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk) !!!"
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    playwright = sync_playwright().start()
-    try:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    # zh-CN: chromium asks for Chinese as a petitioner's phone would (Django maps it to zh-hans).
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -73,15 +36,6 @@ def _today() -> Iterator[None]:
 def world(transactional_db: None, live_server: Any) -> World:
     # The live server thread only sees committed rows.
     return make_world()
-
-
-@pytest.fixture
-def base_url(live_server: Any) -> str:
-    return str(live_server.url)
-
-
-def _submit(page: Page) -> None:
-    page.locator("main form button[type=submit]").click()
 
 
 def _shot(page: Page, name: str) -> None:
