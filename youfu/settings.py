@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "youfu.registry",
     "youfu.benefits",
     "youfu.petitions",
+    "youfu.relief",
+    "youfu.outreach",
     "youfu.api",
     "youfu.demo",
 ]

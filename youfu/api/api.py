@@ -24,11 +24,18 @@ from youfu.api.validation import field_message
 from youfu.audit.api import router as audit_router
 from youfu.benefits.api import router as benefits_router
 from youfu.core.errors import YoufuError
+from youfu.outreach.needs.api import router as needs_router
+from youfu.outreach.pairing.api import router as pairing_router
+from youfu.outreach.visits.api import router as visits_router
 from youfu.petitions.api import router as petitions_router
 from youfu.petitions.api_public import router as public_router
 from youfu.regions.api import router as regions_router
 from youfu.registry.api_import import router as registry_import_router
 from youfu.registry.api_people import router as beneficiaries_router
+from youfu.relief.discoveries.api import router as discoveries_router
+from youfu.relief.grants.api import router as relief_router
+from youfu.relief.housing.api import router as housing_router
+from youfu.relief.medical.api import router as medical_router
 
 
 class YoufuAPI(NinjaAPI):
@@ -137,3 +144,10 @@ api.add_router("/departments", departments_router)
 api.add_router("/", benefits_router)
 api.add_router("/petitions", petitions_router)
 api.add_router("/public", public_router)
+api.add_router("/relief", relief_router)
+api.add_router("/medical", medical_router)
+api.add_router("/housing", housing_router)
+api.add_router("/discoveries", discoveries_router)
+api.add_router("/pairings", pairing_router)
+api.add_router("/visits", visits_router)
+api.add_router("/needs-checks", needs_router)

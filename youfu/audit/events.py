@@ -41,6 +41,32 @@ class EventType(enum.IntEnum):
     BATCH_CLOSED = 215
     RECOVERY_SETTLED = 220
     LUMP_SUM_PAYEE_NAMED = 230
+    ONE_OFF_SCHEDULED = 240  # a relief grant or medical claim to pay in the next batch
+    ONE_OFF_WITHDRAWN = 241  # taken back before it was paid
+
+    # 3xx relief: temporary relief 30x-31x, medical 32x-33x, housing 34x-35x, discoveries 36x
+    RELIEF_APPLIED = 301
+    RELIEF_STEP_APPROVED = 302
+    RELIEF_RETURNED = 303
+    RELIEF_CANCELLED = 304
+    RELIEF_RESUBMITTED = 305
+    RELIEF_APPROVED = 306  # the last step: the grant is to be paid
+    RELIEF_SETTINGS_CHANGED = 310
+    MEDICAL_CLAIM_ENTERED = 321
+    MEDICAL_CLAIM_APPROVED = 322
+    MEDICAL_CLAIM_REFUSED = 323
+    MEDICAL_SETTINGS_CHANGED = 324
+    MEDICAL_PREMIUM_RECORDED = 325
+    MEDICAL_OUTPATIENT_RECORDED = 326
+    HOUSING_SURVEYED = 341
+    HOUSING_CASE_OPENED = 342
+    HOUSING_CASE_APPROVED = 343
+    HOUSING_CASE_REFUSED = 344
+    HOUSING_DISBURSED = 345
+    HOUSING_COMPLETED = 346
+    HOUSING_BUDGET_CHANGED = 347
+    DISCOVERY_RESOLVED = 361
+    DISCOVERIES_REFRESHED = 362
 
     # 4xx petitions
     PETITION_REGISTERED = 401
@@ -68,6 +94,18 @@ class EventType(enum.IntEnum):
     RECEPTION_DAY_CREATED = 430
     RECEPTION_DAY_CHANGED = 431
     RECEPTION_DAY_CANCELLED = 432
+
+    # 5xx outreach: pairing 50x, visits 52x, needs checks 54x
+    PAIRING_STARTED = 501
+    PAIRING_ENDED = 502
+    PAIRING_ACTIVITY_RECORDED = 503
+    VISIT_CAMPAIGN_CREATED = 521
+    VISIT_CAMPAIGN_CHANGED = 522
+    VISIT_RECORDED = 523
+    NEEDS_ROUND_OPENED = 541
+    NEEDS_FINDING_RECORDED = 542
+    NEEDS_FINDING_SOLVED = 543
+    NEEDS_FINDING_REASSIGNED = 544
 
     # 8xx reference data and settings
     REGIONS_IMPORTED = 801
@@ -127,6 +165,30 @@ EVENT_LABELS = {
     EventType.BATCH_CLOSED: _("payment batch closed"),
     EventType.RECOVERY_SETTLED: _("recovery settled"),
     EventType.LUMP_SUM_PAYEE_NAMED: _("lump-sum payee named"),
+    EventType.ONE_OFF_SCHEDULED: _("one-off payment scheduled"),
+    EventType.ONE_OFF_WITHDRAWN: _("one-off payment withdrawn"),
+    EventType.RELIEF_APPLIED: _("temporary relief applied for"),
+    EventType.RELIEF_STEP_APPROVED: _("temporary relief step approved"),
+    EventType.RELIEF_RETURNED: _("temporary relief returned"),
+    EventType.RELIEF_CANCELLED: _("temporary relief cancelled"),
+    EventType.RELIEF_RESUBMITTED: _("temporary relief resubmitted"),
+    EventType.RELIEF_APPROVED: _("temporary relief approved"),
+    EventType.RELIEF_SETTINGS_CHANGED: _("temporary relief settings changed"),
+    EventType.MEDICAL_CLAIM_ENTERED: _("medical claim entered"),
+    EventType.MEDICAL_CLAIM_APPROVED: _("medical claim approved"),
+    EventType.MEDICAL_CLAIM_REFUSED: _("medical claim refused"),
+    EventType.MEDICAL_SETTINGS_CHANGED: _("medical top-up settings changed"),
+    EventType.MEDICAL_PREMIUM_RECORDED: _("medical insurance premium recorded"),
+    EventType.MEDICAL_OUTPATIENT_RECORDED: _("outpatient subsidy recorded"),
+    EventType.HOUSING_SURVEYED: _("home surveyed"),
+    EventType.HOUSING_CASE_OPENED: _("housing case opened"),
+    EventType.HOUSING_CASE_APPROVED: _("housing budget approved"),
+    EventType.HOUSING_CASE_REFUSED: _("housing budget refused"),
+    EventType.HOUSING_DISBURSED: _("housing money paid"),
+    EventType.HOUSING_COMPLETED: _("housing case completed"),
+    EventType.HOUSING_BUDGET_CHANGED: _("housing budget changed"),
+    EventType.DISCOVERY_RESOLVED: _("entitlement finding resolved"),
+    EventType.DISCOVERIES_REFRESHED: _("entitlement findings refreshed"),
     EventType.PETITION_REGISTERED: _("petition registered"),
     EventType.PETITION_ACCEPTED: _("petition accepted"),
     EventType.PETITION_DECLINED: _("petition declined"),
@@ -152,6 +214,16 @@ EVENT_LABELS = {
     EventType.RECEPTION_DAY_CREATED: _("reception day created"),
     EventType.RECEPTION_DAY_CHANGED: _("reception day changed"),
     EventType.RECEPTION_DAY_CANCELLED: _("reception day cancelled"),
+    EventType.PAIRING_STARTED: _("pairing started"),
+    EventType.PAIRING_ENDED: _("pairing ended"),
+    EventType.PAIRING_ACTIVITY_RECORDED: _("pairing activity recorded"),
+    EventType.VISIT_CAMPAIGN_CREATED: _("visit campaign created"),
+    EventType.VISIT_CAMPAIGN_CHANGED: _("visit campaign changed"),
+    EventType.VISIT_RECORDED: _("visit recorded"),
+    EventType.NEEDS_ROUND_OPENED: _("needs check round opened"),
+    EventType.NEEDS_FINDING_RECORDED: _("needs check finding recorded"),
+    EventType.NEEDS_FINDING_SOLVED: _("needs check finding solved"),
+    EventType.NEEDS_FINDING_REASSIGNED: _("needs check finding reassigned"),
     EventType.REGIONS_IMPORTED: _("regions imported"),
     EventType.REGION_CREATED: _("region created"),
     EventType.REGION_CHANGED: _("region changed"),

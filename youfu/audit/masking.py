@@ -115,7 +115,7 @@ def _mask_field(key: str, value: Any, *, changed: bool, texts: bool = True) -> A
 # (3xx), outreach (5xx), a recovery's settlement and a lump sum's payee. Their names, phones,
 # accounts, ID numbers and birth dates are masked and their free texts (notes, reasons, bank
 # names) reduced to "(given)" / "(changed)".
-_PERSON_EVENTS = frozenset({220, 230})
+_PERSON_EVENTS = frozenset({220, 230, 240, 241})
 
 
 def _policy(event_type: int) -> str:

@@ -58,6 +58,7 @@ from youfu.benefits.money import add_months, money
 from youfu.benefits.services.bank_files import FAILED_MARK, PAID_MARK
 from youfu.core.crypto import decrypt
 from youfu.core.idnumber import make_id_number, parse_id_number
+from youfu.demo import care
 from youfu.petitions import services as petitions
 from youfu.petitions.models import Category as Topic
 from youfu.petitions.models import Channel, Petition, ReceptionDay, Satisfaction, State
@@ -175,6 +176,7 @@ class BureauLoad:
     failed_transfer: dict[str, Any] = field(default_factory=dict)
     petitions: dict[str, int] = field(default_factory=dict)
     review: dict[str, int] = field(default_factory=dict)
+    care: dict[str, dict[str, int]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -216,11 +218,13 @@ def build_bureau(*, seed: int, progress: Callable[[str], None] | None = None) ->
         result.departments = _departments(staff)
         if demo_registry_loaded() and Beneficiary.objects.exists():
             say("standards, top-up and batches")
-            _money(staff, today, result)
+            _money(staff, today, seed, result)
             say("annual confirmation")
             _annual_confirmation(staff, today, seed, result)
             say("petitions")
             _petitions(staff, today, seed, result)
+            say("relief and care")
+            result.care = care.fill(today, seed=seed)
         else:
             # Payments, confirmations and petitions about people the demo did not make would
             # mix fiction into someone's records.
@@ -277,18 +281,18 @@ def _periods(today: date) -> list[date]:
     return months
 
 
-def _money(staff: Staff, today: date, result: BureauLoad) -> None:
+def _money(staff: Staff, today: date, seed: int, result: BureauLoad) -> None:
     county = Region.objects.get(code=COUNTY)
     if not LocalTopUp.objects.filter(region=county, state=ParameterState.APPROVED).exists():
         _set_topup(staff)
     if Batch.objects.filter(county=county).exists():
         result.skipped.append("batches: the county has batches already")
     else:
-        _pay_two_years(staff, county, today)
+        _pay_two_years(staff, county, today, seed)
     _summarise_money(county, result)
 
 
-def _pay_two_years(staff: Staff, county: Region, today: date) -> None:
+def _pay_two_years(staff: Staff, county: Region, today: date, seed: int) -> None:
     periods = _periods(today)
     start = periods[0]
     # Each table is entered when its notice arrives: the one in force at the start before the
@@ -305,6 +309,7 @@ def _pay_two_years(staff: Staff, county: Region, today: date) -> None:
             _import_standards(staff, effective_on)
         if period == periods[-1] and len(periods) >= 4:
             _late_death(staff, add_months(period, -3))
+        care.before_batch(period, seed=seed)
         batch = benefits.do_create_batch(period, acting_user=staff.clerk)
         benefits.do_approve_batch(batch, acting_user=staff.leader, note="同意发放")
         failed_person = _person_to_fail(batch) if period == failing else None

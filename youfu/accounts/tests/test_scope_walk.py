@@ -18,7 +18,6 @@ region, linking A's person to B's petition) are in ``NAMES_A_IN_PAYLOAD``.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -38,24 +37,16 @@ from youfu.benefits.tests import samples as benefit_samples
 from youfu.benefits.tests.helpers import RETURN_COLUMNS, csv_bytes
 from youfu.core.imports import ImportRejected, RowError
 from youfu.core.messages import Message
+from youfu.outreach.tests import walk_needs, walk_pairing, walk_visits
 from youfu.petitions.tests import factories as petition_samples
 from youfu.registry.importing import store_error_report
 from youfu.registry.models import AnnualReview, Beneficiary, ReviewItem
 from youfu.registry.reviews import do_open_annual_review
 from youfu.registry.tests.factories import id_number_for, register
+from youfu.relief.tests import walk_discoveries, walk_grants, walk_housing, walk_medical
 from youfu.testing import World
 
-
-class Shared:
-    """A sample that is not township A's own (a county-wide campaign): the outsider may
-    open it, but must still see none of township A's records inside it."""
-
-    def __init__(self, sample: Callable[[World], Any]) -> None:
-        self.sample = sample
-
-    def __call__(self, world: World) -> Any:
-        return self.sample(world)
-
+from .walking import DAY, Shared, Write, api, nothing, page, person_a, upload
 
 # Path parameter name → a value identifying a record that lives in township A.
 SAMPLES: dict[str, Callable[[World], Any]] = {
@@ -189,37 +180,6 @@ def leaks(world: World, client: Client, auth: dict[str, str]) -> list[str]:
 # --- writes ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Write:
-    """A valid payload for one write route, naming township A's records. ``build`` may give
-    several (the petition page takes one form per action)."""
-
-    build: Callable[[World], dict[str, Any] | list[dict[str, Any]]]
-    as_json: bool = False  # the API takes JSON; pages and uploads take a multipart form
-
-
-def page(build: Callable[[World], dict[str, Any] | list[dict[str, Any]]]) -> Write:
-    return Write(build)
-
-
-def api(build: Callable[[World], dict[str, Any] | list[dict[str, Any]]]) -> Write:
-    return Write(build, as_json=True)
-
-
-def nothing(world: World) -> dict[str, Any]:
-    return {}
-
-
-def person_a(world: World) -> int:
-    return int(Beneficiary.objects.get(name="柳湾张三").pk)
-
-
-def upload(name: str, content: bytes) -> io.BytesIO:
-    handle = io.BytesIO(content)
-    handle.name = name
-    return handle
-
-
 def returns_file(world: World) -> dict[str, Any]:
     # A bank's returns for the county's batch (a county clerk's upload: refused by role here).
     return {"file": upload("returns.csv", csv_bytes([], RETURN_COLUMNS))}
@@ -233,8 +193,6 @@ def payee(world: World) -> dict[str, Any]:
         "bank_account": "6210000000000000123",
     }
 
-
-DAY = "2025-03-20"
 
 # The petition page's actions (POST petitions/<id>/ with ``action``), one valid form each.
 PETITION_ACTIONS: dict[str, Callable[[World], dict[str, Any]]] = {
@@ -453,6 +411,22 @@ READ_ONLY = {
     "petitions/<int:petition_id>/reply.pdf",
     "petitions/<int:petition_id>/attachments/<int:attachment_id>/",
 }
+
+# Each area of the care apps describes its own routes beside its tests.
+AREA_WALKS = [
+    walk_grants,
+    walk_medical,
+    walk_housing,
+    walk_discoveries,
+    walk_pairing,
+    walk_visits,
+    walk_needs,
+]
+for _area in AREA_WALKS:
+    SAMPLES.update(_area.SAMPLES)
+    WRITES.update(_area.WRITES)
+    NAMES_A_IN_PAYLOAD.update(_area.NAMES_A_IN_PAYLOAD)
+    READ_ONLY.update(_area.READ_ONLY)
 
 # Rows that may change while a refused request is served: sessions, the login time, a
 # token's last use, and the audit log (a refusal may itself be a security event; what the

@@ -18,7 +18,7 @@ from youfu.regions.models import Region
 from youfu.registry.models import Beneficiary
 from youfu.testing import make_user
 
-DEMO_USERS = ("admin", "clerk", "township", "leader", "auditor")
+DEMO_USERS = ("admin", "clerk", "clerk2", "township", "village", "leader", "liaison", "auditor")
 
 
 @pytest.mark.django_db
@@ -28,15 +28,20 @@ def test_it_loads_the_demo_county_and_can_run_again() -> None:
     call_command("load-demo", *args, stdout=out)
     assert "township" in out.getvalue() and "auditor" in out.getvalue()
     counts = (User.objects.count(), Region.objects.count(), AuditEvent.objects.count())
-    assert counts[0] == 5
+    assert counts[0] == 8
     assert set(User.objects.values_list("username", "role")) == {
         ("admin", "county_admin"),
         ("clerk", "county_clerk"),
+        ("clerk2", "county_clerk"),
         ("township", "township_clerk"),
+        ("village", "village_assistant"),
         ("leader", "leader"),
+        ("liaison", "department_liaison"),
         ("auditor", "auditor"),
     }
     assert User.objects.get(username="township").region.name == "城关镇"
+    assert User.objects.get(username="village").region.parent == User.objects.get(username="township").region
+    assert User.objects.get(username="liaison").department.name == "县民政局"
     call_command("load-demo", *args, stdout=StringIO())
     assert (User.objects.count(), Region.objects.count(), AuditEvent.objects.count()) == counts
     assert User.objects.get(username="clerk").check_password("youfu-demo-2026")

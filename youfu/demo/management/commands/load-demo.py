@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import User
-from youfu.accounts.services import do_create_user
+from youfu.accounts.services import do_create_department, do_create_user
 from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
@@ -23,13 +23,21 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 COUNTY = "341199000000"
 FIRST_TOWNSHIP = "341199100000"
 
-# (username, role, region, full name)
+FIRST_VILLAGE = "341199100001"
+LIAISON_DEPARTMENT = "县民政局"
+
+# (username, role, region, full name, department). A second county clerk, because a county
+# clerk's own relief application is approved by another; the village assistant enters care
+# records for a township clerk to approve; the liaison works for one paired department.
 ACCOUNTS = [
-    ("admin", Role.COUNTY_ADMIN, COUNTY, "系统管理员"),
-    ("clerk", Role.COUNTY_CLERK, COUNTY, "王优抚"),
-    ("township", Role.TOWNSHIP_CLERK, FIRST_TOWNSHIP, "李乡干"),
-    ("leader", Role.LEADER, COUNTY, "张局长"),
-    ("auditor", Role.AUDITOR, COUNTY, "赵审计"),
+    ("admin", Role.COUNTY_ADMIN, COUNTY, "系统管理员", ""),
+    ("clerk", Role.COUNTY_CLERK, COUNTY, "王优抚", ""),
+    ("clerk2", Role.COUNTY_CLERK, COUNTY, "孙经办", ""),
+    ("township", Role.TOWNSHIP_CLERK, FIRST_TOWNSHIP, "李乡干", ""),
+    ("village", Role.VILLAGE_ASSISTANT, FIRST_VILLAGE, "周协理", ""),
+    ("leader", Role.LEADER, COUNTY, "张局长", ""),
+    ("liaison", Role.DEPARTMENT_LIAISON, COUNTY, "吴联络", LIAISON_DEPARTMENT),
+    ("auditor", Role.AUDITOR, COUNTY, "赵审计", ""),
 ]
 
 
@@ -93,9 +101,14 @@ class Command(YoufuCommand):
             regions = import_regions(
                 (DATA / "regions.csv").read_bytes(), acting_user=actor, filename="regions.csv"
             )
-            for username, role, region, full_name in ACCOUNTS:
+            for username, role, region, full_name, department_name in ACCOUNTS:
                 if User.objects.filter(username=username).exists():
                     continue
+                department = (
+                    do_create_department(department_name, region_code=region, acting_user=actor)
+                    if department_name
+                    else None
+                )
                 user = do_create_user(
                     username,
                     role=role,
@@ -103,6 +116,7 @@ class Command(YoufuCommand):
                     password=password,
                     acting_user=actor,
                     full_name=full_name,
+                    department=department,
                 )
                 created.append(username)
                 if actor is None:
@@ -138,8 +152,8 @@ class Command(YoufuCommand):
 
     def describe(self, result: dict[str, Any]) -> str:
         lines = ["演示账号 / demo accounts (password from $YOUFU_DEMO_PASSWORD, default youfu-demo-2026):"]
-        for username, role, region, full_name in ACCOUNTS:
-            lines.append(f"  {username:<9} {role.value:<16} {region}  {full_name}")
+        for username, role, region, full_name, department in ACCOUNTS:
+            lines.append(f"  {username:<9} {role.value:<18} {region}  {full_name} {department}".rstrip())
         lines.append("  admin and leader enrol two-factor authentication at first login.")
         registry = result["registry"]
         if registry["skipped"]:
@@ -170,6 +184,10 @@ class Command(YoufuCommand):
             )
         petitions = ", ".join(f"{state} {n}" for state, n in bureau["petitions"].items())
         lines.append(f"信访 / petitions: {petitions or '-'}; {bureau['departments']} handling units.")
+        for area, counts in bureau.get("care", {}).items():
+            if counts:
+                made = ", ".join(f"{what} {n:,}" for what, n in counts.items())
+                lines.append(f"关爱 / care, {area}: {made}.")
         if bureau["seconds"]:
             lines.append(f"  (the bureau's history: {bureau['seconds']} s)")
         lines.extend(f"  ({note})" for note in bureau["skipped"])

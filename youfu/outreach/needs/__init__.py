@@ -1,0 +1,1 @@
+"""困难排查 needs-check rounds and their findings."""

@@ -1,0 +1,1 @@
+"""结对帮扶 departments paired with households."""

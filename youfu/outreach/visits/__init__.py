@@ -1,0 +1,1 @@
+"""走访慰问 visit campaigns."""

@@ -1,0 +1,3 @@
+"""走访慰问 visit campaigns: models."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""应享未享 people who appear to qualify for something they do not get."""

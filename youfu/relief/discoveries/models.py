@@ -1,0 +1,3 @@
+"""应享未享 people who appear to qualify for something they do not get: models."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""临时救助 temporary relief."""

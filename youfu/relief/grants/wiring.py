@@ -1,0 +1,5 @@
+"""What grants adds to the shared pages: person card, work items, menu."""
+
+
+def register() -> None:
+    pass

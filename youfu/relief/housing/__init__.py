@@ -1,0 +1,1 @@
+"""住房改造 housing surveys and cases."""

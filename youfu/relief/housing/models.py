@@ -1,0 +1,3 @@
+"""housing: models."""
+
+__all__: list[str] = []

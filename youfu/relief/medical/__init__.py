@@ -1,0 +1,1 @@
+"""医疗补助 medical top-ups, premiums, outpatient subsidies."""

@@ -1,0 +1,3 @@
+"""medical: models."""
+
+__all__: list[str] = []
