@@ -2,9 +2,11 @@ from django.urls import include, path
 
 from youfu.accounts.views import home_view
 from youfu.api.api import api
+from youfu.core.views import area_view
 
 urlpatterns = [
     path("", home_view, name="home"),
+    path("areas/<slug:key>/", area_view, name="area"),
     path("accounts/", include("youfu.accounts.urls")),
     path("regions/", include("youfu.regions.urls")),
     path("registry/", include("youfu.registry.urls")),

@@ -12,6 +12,9 @@ filled them, so dependencies keep running one way (core → … → registry →
 - A **nav entry** is one link of the menu and of the home page's list of areas, shown to the roles
   with its capability. Several entries may share a URL (one per capability, each with the
   description that role reads): a user sees the first one, by order, that their role may use.
+- A **nav group** gathers the entries of one line of work that several apps share (relief and care:
+  relief, medical, housing, pairing, visits …) under one menu link, which opens a page listing them.
+  A user who may open only one entry of a group gets that entry itself.
 
 Sources receive the request (or user) as given by the page; they do their own permission checks
 through their app's selectors, so a section never widens what a user may see.
@@ -76,15 +79,29 @@ class NavEntry:
     url_name: str
     capability: Capability
     description: str | Promise
+    group: str | None = None
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    key: str
+    order: int
+    label: str | Promise
+    description: str | Promise
+
+    @property
+    def url(self) -> str:
+        return reverse("area", args=[self.key])
+
+
 _person_sections: dict[str, PersonSection] = {}
 _work_sources: dict[str, WorkSource] = {}
 _nav_entries: dict[str, NavEntry] = {}
+_nav_groups: dict[str, NavGroup] = {}
 
 
 def register_person_section(key: str, render: PersonRenderer, *, order: int) -> None:
@@ -104,8 +121,14 @@ def register_nav(
     description: str | Promise,
     *,
     order: int,
+    group: str | None = None,
 ) -> None:
-    _nav_entries[key] = NavEntry(key, order, label, url_name, capability, description)
+    _nav_entries[key] = NavEntry(key, order, label, url_name, capability, description, group)
+
+
+def register_nav_group(key: str, label: str | Promise, description: str | Promise, *, order: int) -> None:
+    """A menu link for a line of work; the apps that share it each register it (the same values)."""
+    _nav_groups[key] = NavGroup(key, order, label, description)
 
 
 def person_sections(request: HttpRequest, person: Any) -> list[tuple[str, SafeString]]:
@@ -128,9 +151,8 @@ def work_for(user: User) -> list[WorkGroup]:
     return groups
 
 
-def nav_for(user: User | None) -> list[NavEntry]:
-    """The areas ``user`` may open, in menu order, each URL once (none before signing in:
-    the page may pass ``None`` or Django's anonymous user)."""
+def _entries_for(user: User | None) -> list[NavEntry]:
+    """The entries ``user`` may open, in order, each URL once."""
     if user is None or not user.is_authenticated:
         return []
     seen: set[str] = set()
@@ -140,3 +162,29 @@ def nav_for(user: User | None) -> list[NavEntry]:
             seen.add(entry.url_name)
             entries.append(entry)
     return entries
+
+
+def nav_for(user: User | None) -> list[NavEntry | NavGroup]:
+    """The areas ``user`` may open, in menu order, each URL once (none before signing in:
+    the page may pass ``None`` or Django's anonymous user); a group's entries as the group."""
+    entries = _entries_for(user)
+    grouped: dict[str, list[NavEntry]] = {}
+    for entry in entries:
+        if entry.group in _nav_groups:
+            grouped.setdefault(entry.group, []).append(entry)
+    shown: list[NavEntry | NavGroup] = []
+    for entry in entries:
+        members = grouped.get(entry.group or "", [])
+        if len(members) < 2:
+            shown.append(entry)
+        elif entry is members[0]:
+            shown.append(_nav_groups[members[0].group or ""])
+    return sorted(shown, key=lambda e: (e.order, e.key))
+
+
+def nav_group_for(user: User | None, key: str) -> tuple[NavGroup, list[NavEntry]] | None:
+    """A group and the entries of it ``user`` may open, or ``None`` when there is no such group."""
+    group = _nav_groups.get(key)
+    if group is None:
+        return None
+    return group, [e for e in _entries_for(user) if e.group == key]

@@ -8,11 +8,12 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from youfu.core.errors import YoufuError
+from youfu.core.sections import nav_group_for
 
 
 def capability_required(
@@ -61,3 +62,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     # folded so that the link can never read as another host ("//host/...").
     again = "/" + request.path.lstrip("/")
     return render(request, "core/csrf_failure.html", {"layout": layout, "again_url": again}, status=403)
+
+
+def area_view(request: HttpRequest, key: str) -> HttpResponse:
+    """A line of work that several apps share (see ``register_nav_group``): the pages of it the user
+    may open, each with what it is for. 404 for an unknown group or one the user has nothing in."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    found = nav_group_for(request.user, key)
+    if found is None or not found[1]:
+        raise Http404
+    group, entries = found
+    return render(request, "core/area.html", {"group": group, "entries": entries})

@@ -15,4 +15,4 @@ class OutreachConfig(AppConfig):
 
         pairing.register()
         visits.register()
-        needs.register()
+        needs.register()  # their menu entries join relief's "care" group

@@ -51,6 +51,7 @@ from .walking import DAY, Shared, Write, api, nothing, page, person_a, upload
 # Path parameter name → a value identifying a record that lives in township A.
 SAMPLES: dict[str, Callable[[World], Any]] = {
     "code": lambda w: w.village_a.code,
+    "key": Shared(lambda w: "care"),  # a menu group's page (areas/<key>/)
     "beneficiary_id": lambda w: Beneficiary.objects.get(name="柳湾张三").pk,
     "token": lambda w: store_error_report(
         b"a\n1\n", "x.csv", ImportRejected([RowError(2, "a", Message("x"))]), acting_user=w.township_clerk

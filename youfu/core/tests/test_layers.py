@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
@@ -18,9 +20,9 @@ from youfu.audit.receivers import on_calendar_imported
 from youfu.core import sections
 from youfu.core.models import CalendarYear
 from youfu.core.roles import Capability
-from youfu.core.sections import nav_for, register_nav
+from youfu.core.sections import nav_for, register_nav, register_nav_group
 from youfu.core.workdays import calendar_imported, import_calendar
-from youfu.testing import World
+from youfu.testing import World, log_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,11 +66,14 @@ def test_the_scan_finds_an_import_inside_a_function(tmp_path: Path, monkeypatch:
 
 @pytest.fixture
 def clean_nav() -> Iterator[None]:
-    saved = dict(sections._nav_entries)
+    saved, groups = dict(sections._nav_entries), dict(sections._nav_groups)
     sections._nav_entries.clear()
+    sections._nav_groups.clear()
     yield
     sections._nav_entries.clear()
     sections._nav_entries.update(saved)
+    sections._nav_groups.clear()
+    sections._nav_groups.update(groups)
 
 
 @pytest.mark.django_db
@@ -83,6 +88,31 @@ def test_the_menu_lists_each_page_once_in_order_with_the_first_description_the_r
     assert admin == [("regions_admin", "admin"), ("users", "accounts")]
     assert [(e.key, e.description) for e in nav_for(world.county_clerk)] == [("regions_read", "read")]
     assert nav_for(None) == []
+
+
+@pytest.mark.django_db
+def test_a_group_of_entries_is_one_menu_link_to_a_page_listing_them(
+    clean_nav: None, world: World, client: Client
+) -> None:
+    register_nav_group("care", "Care", "relief and visits", order=55)
+    register_nav(
+        "relief", "Relief", "registry:list", Capability.WRITE_RECORDS, "apply", order=60, group="care"
+    )
+    register_nav(
+        "visits", "Visits", "audit:search", Capability.READ_PERSONAL_DATA, "visit", order=61, group="care"
+    )
+    register_nav("approve", "Relief", "regions:list", Capability.APPROVE, "approve", order=62, group="care")
+    register_nav("audit", "Audit log", "audit:search", Capability.READ_AUDIT, "audit", order=90)
+    # Two entries of the group: one link, to the group's page, in the group's place.
+    assert [e.key for e in nav_for(world.county_clerk)] == ["care"]
+    log_in(client, world.county_clerk)
+    page = client.get(reverse("area", args=["care"])).content.decode()
+    assert "relief and visits" in page and "apply" in page and "visit" in page and "approve" not in page
+    # One entry of it: the entry itself, no page in between.
+    assert [e.key for e in nav_for(world.auditor)] == ["audit"]
+    log_in(client, world.auditor)
+    assert client.get(reverse("area", args=["care"])).status_code == 404
+    assert client.get(reverse("area", args=["nothing"])).status_code == 404
 
 
 @pytest.mark.django_db
