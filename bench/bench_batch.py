@@ -645,7 +645,7 @@ ITEM_COLUMNS = [
 LINE_COLUMNS = [
     "id", "batch_id", "beneficiary_id", "township_id", "seq", "amount_fen", "arrears_fen", "to_payee",
     "payee_name", "payee_id_number_encrypted", "payee_id_number_masked", "bank_name",
-    "bank_account_encrypted", "bank_account_masked", "status", "reason",
+    "bank_account_encrypted", "bank_account_masked", "status", "reason", "benefits", "one_off_fen",
 ]  # fmt: skip
 
 
@@ -664,7 +664,7 @@ def _floor_rows(items: int, lines: int) -> tuple[list[tuple[Any, ...]], list[tup
         return (
             i + 1, 1, i + 1, f"3411990{i % 20 + 1:02d}000", i + 1, 192456, 128304, False, "王建国",
             f"{i:012d}{token}"[:120], "341199********1234", "中国农业银行", f"{token}{i:012d}"[-120:],
-            "6228********4321", "pending", "",
+            "6228********4321", "pending", "", 4, 0,
         )
         # fmt: on
 

@@ -51,6 +51,8 @@ class EventType(enum.IntEnum):
     RELIEF_CANCELLED = 304
     RELIEF_RESUBMITTED = 305
     RELIEF_APPROVED = 306  # the last step: the grant is to be paid
+    RELIEF_PAID = 307  # the bank confirmed the one-off transfer
+    RELIEF_DOCUMENT_ADDED = 308
     RELIEF_SETTINGS_CHANGED = 310
     MEDICAL_CLAIM_ENTERED = 321
     MEDICAL_CLAIM_APPROVED = 322
@@ -65,6 +67,7 @@ class EventType(enum.IntEnum):
     HOUSING_DISBURSED = 345
     HOUSING_COMPLETED = 346
     HOUSING_BUDGET_CHANGED = 347
+    HOUSING_PHOTO_ADDED = 348
     DISCOVERY_RESOLVED = 361
     DISCOVERIES_REFRESHED = 362
 
@@ -106,6 +109,9 @@ class EventType(enum.IntEnum):
     NEEDS_FINDING_RECORDED = 542
     NEEDS_FINDING_SOLVED = 543
     NEEDS_FINDING_REASSIGNED = 544
+    NEEDS_HOUSEHOLD_CHECKED = 545  # a household checked: no difficulty (findings are 542)
+    NEEDS_FINDING_NOTE_ADDED = 546
+    NEEDS_SETTINGS_CHANGED = 547
 
     # 8xx reference data and settings
     REGIONS_IMPORTED = 801
@@ -173,6 +179,8 @@ EVENT_LABELS = {
     EventType.RELIEF_CANCELLED: _("temporary relief cancelled"),
     EventType.RELIEF_RESUBMITTED: _("temporary relief resubmitted"),
     EventType.RELIEF_APPROVED: _("temporary relief approved"),
+    EventType.RELIEF_PAID: _("temporary relief paid"),
+    EventType.RELIEF_DOCUMENT_ADDED: _("temporary relief document added"),
     EventType.RELIEF_SETTINGS_CHANGED: _("temporary relief settings changed"),
     EventType.MEDICAL_CLAIM_ENTERED: _("medical claim entered"),
     EventType.MEDICAL_CLAIM_APPROVED: _("medical claim approved"),
@@ -187,6 +195,7 @@ EVENT_LABELS = {
     EventType.HOUSING_DISBURSED: _("housing money paid"),
     EventType.HOUSING_COMPLETED: _("housing case completed"),
     EventType.HOUSING_BUDGET_CHANGED: _("housing budget changed"),
+    EventType.HOUSING_PHOTO_ADDED: _("housing survey photo added"),
     EventType.DISCOVERY_RESOLVED: _("entitlement finding resolved"),
     EventType.DISCOVERIES_REFRESHED: _("entitlement findings refreshed"),
     EventType.PETITION_REGISTERED: _("petition registered"),
@@ -224,6 +233,9 @@ EVENT_LABELS = {
     EventType.NEEDS_FINDING_RECORDED: _("needs check finding recorded"),
     EventType.NEEDS_FINDING_SOLVED: _("needs check finding solved"),
     EventType.NEEDS_FINDING_REASSIGNED: _("needs check finding reassigned"),
+    EventType.NEEDS_HOUSEHOLD_CHECKED: _("household checked, no difficulty"),
+    EventType.NEEDS_FINDING_NOTE_ADDED: _("needs check progress note added"),
+    EventType.NEEDS_SETTINGS_CHANGED: _("needs check settings changed"),
     EventType.REGIONS_IMPORTED: _("regions imported"),
     EventType.REGION_CREATED: _("region created"),
     EventType.REGION_CHANGED: _("region changed"),

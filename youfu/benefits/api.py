@@ -245,6 +245,7 @@ class BatchOut(Schema):
     lines: int
     total: str
     arrears_total: str
+    one_off_total: str = Field(description="of the total: one-off payments (relief grants, medical claims)")
     recoveries: int
     recoveries_total: str
     payments_start: str
@@ -272,6 +273,10 @@ class BatchOut(Schema):
     @staticmethod
     def resolve_arrears_total(obj: Batch) -> str:
         return money(obj.arrears_fen)
+
+    @staticmethod
+    def resolve_one_off_total(obj: Batch) -> str:
+        return money(obj.one_off_fen)
 
     @staticmethod
     def resolve_recoveries_total(obj: Batch) -> str:
@@ -319,13 +324,30 @@ class BankOut(Schema):
     returned: bool = Field(description="this bank's returns are in")
 
 
+class OneOffKindOut(Schema):
+    kind: str = Field(description="relief or medical")
+    persons: int
+    items: int
+    amount: str
+
+
 class BatchDetailOut(BatchOut):
     """A batch as ``BatchOut``, with its life, its totals per township and benefit (a
-    township clerk's own) and its banks: one bank file and one returns file each."""
+    township clerk's own), its one-off payments per kind (the reader's region's) and its
+    banks: one bank file and one returns file each."""
 
     transitions: list[TransitionOut]
     totals: list[TotalOut]
+    one_offs: list[OneOffKindOut]
     banks: list[BankOut]
+
+    @staticmethod
+    def resolve_one_offs(obj: Batch, context: dict[str, Any]) -> list[dict[str, Any]]:
+        summary = selectors.one_off_summary(obj, acting_user(context["request"]), limit=0)
+        return [
+            {"kind": k.kind, "persons": k.persons, "items": k.items, "amount": money(k.amount_fen)}
+            for k in summary.kinds
+        ]
 
     @staticmethod
     def resolve_banks(obj: Batch) -> list[dict[str, Any]]:
@@ -387,8 +409,18 @@ class LineOut(Schema):
     bank_account: str
     amount: str
     arrears: str
+    one_off: str = Field(description="of the amount: one-off payments")
+    pays: str = Field(description="the kinds the line pays, as its 摘要 names them: 抚恤金+临时救助")
     status: str
     reason: str
+
+    @staticmethod
+    def resolve_one_off(obj: BatchLine) -> str:
+        return money(obj.one_off_fen)
+
+    @staticmethod
+    def resolve_pays(obj: BatchLine) -> str:
+        return obj.kinds
 
     @staticmethod
     def resolve_name(obj: BatchLine) -> str:
@@ -649,10 +681,13 @@ def get_batch(request: HttpRequest, batch_id: int) -> Batch:
 @router.get("/batches/{batch_id}/lines", response=list[LineOut])
 @paginate(PageNumberPagination)
 def list_lines(
-    request: HttpRequest, batch_id: int, status: Choice = "", township: ShortText = ""
+    request: HttpRequest, batch_id: int, status: Choice = "", township: ShortText = "", one_off: bool = False
 ) -> QuerySet[BatchLine]:
+    """The batch's lines; ``one_off=true``: only those carrying one-off payments."""
     user = _reader(request)
-    return selectors.lines_for(_batch(user, batch_id), user, status=status, township=township)
+    return selectors.lines_for(
+        _batch(user, batch_id), user, status=status, township=township, one_off=one_off
+    )
 
 
 @router.get("/batches/{batch_id}/lines/{seq}/items", response=list[ItemOut])

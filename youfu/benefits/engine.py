@@ -5,19 +5,29 @@ The months to pay and the rate of every rate key in every month are computed in 
 (``rates.py``: a few thousand rows at most) and loaded into two temporary tables; every
 other step is one SQL statement over the whole county:
 
-1. ``tmp_lump``: death lump sums falling due in the window (a handful of rows);
+1. ``tmp_lump``: death lump sums falling due in the window (a handful of rows), and
+   ``tmp_one_off_due``: the one-off payments due, per person, kind and month (as few);
 2. ``tmp_diff``: one row per (person, benefit, month) with the amount due (the regular
    benefits by ``_payable``, the payable rule that production runs, the allowance,
-   the lump sums), what the bank confirmed as paid, and the recoveries already raised —
-   a single ``CREATE TABLE … AS SELECT … GROUP BY`` over a ``UNION ALL``;
-3. ``tmp_per_benefit`` and ``tmp_pays``: what each person is paid per benefit and in all,
-   their township, line number and whether they are held (no account);
+   the lump sums, the one-off payments), what the bank confirmed as paid, and the
+   recoveries already raised — a single ``CREATE TABLE … AS SELECT … GROUP BY`` over a
+   ``UNION ALL``;
+3. ``tmp_per_benefit`` and ``tmp_pays``: what each person is paid per benefit and in all
+   (and of it, in one-off payments), the benefits their line pays (its 摘要), their
+   township, line number and whether they are held (no account);
 4. bank lines, items, recoveries, pending lump sums and totals, each one
    ``INSERT … SELECT``.
 
-The SQL runs unchanged on SQLite and PostgreSQL: months are ``yyyymm`` integers, dates
-are bound through Django's adapters (ISO text on SQLite), money is integer fen, and
-inside the computation a benefit is a small number (``BENEFIT_CODES``).
+The SQL runs unchanged on SQLite and PostgreSQL (but for ``_ym_of``, which turns a one-off's
+month, a date column, into its ``yyyymm``): months are ``yyyymm`` integers, dates are bound
+through Django's adapters (ISO text on SQLite), money is integer fen, and inside the
+computation a benefit is a small number (``BENEFIT_CODES``).
+
+One-off payments (``OneOffPayment``: relief grants, medical claims) are due in their own
+month by the same rule as every other item — due minus bank-confirmed paid — so a failed
+transfer is paid by the next batch. They are never settled history: a one-off due before
+the payments start month is still paid (its due row and its paid items keep its own month,
+outside the window's months), and it is never arrears.
 """
 
 # All SQL here is assembled from table names and code constants; values are bound.
@@ -37,12 +47,15 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from youfu.benefits.models import (
+    BENEFIT_BIT,
+    ONE_OFF_BENEFITS,
     Batch,
     BatchItem,
     BatchLine,
     BatchState,
     BatchTotal,
     LineStatus,
+    OneOffPayment,
     PaymentBenefit,
     PendingLumpSum,
     Recovery,
@@ -75,6 +88,7 @@ LUMP = "benefits_tmp_lump"
 DIFF = "benefits_tmp_diff"
 PAYS = "benefits_tmp_pays"
 PER_BENEFIT = "benefits_tmp_per_benefit"
+ONE_OFF_DUE = "benefits_tmp_one_off_due"
 
 B = Beneficiary._meta.db_table
 Q = Qualification._meta.db_table
@@ -88,6 +102,7 @@ LINES = BatchLine._meta.db_table
 BATCHES = Batch._meta.db_table
 RECOVERIES = Recovery._meta.db_table
 TOTALS = BatchTotal._meta.db_table
+ONE_OFFS = OneOffPayment._meta.db_table
 
 
 def _literals(values: Sequence[str]) -> str:
@@ -111,6 +126,11 @@ def _benefit_sql(column: str) -> str:
 BENEFIT_CODES = {b.value: n for n, b in enumerate(PaymentBenefit, start=1)}
 BENEFIT_BY_CODE = {n: b for b, n in BENEFIT_CODES.items()}
 LUMP_OFFSET = BENEFIT_CODES["lump_sum_disability_pension"] - BENEFIT_CODES["disability_pension"]
+# The one-off kinds are the last codes: "a regular item or a lump sum" is a code below them.
+FIRST_ONE_OFF = min(BENEFIT_CODES[b.value] for b in ONE_OFF_BENEFITS)
+assert all(BENEFIT_CODES[b.value] >= FIRST_ONE_OFF for b in ONE_OFF_BENEFITS)
+assert max(BENEFIT_CODES.values()) == FIRST_ONE_OFF + len(ONE_OFF_BENEFITS) - 1
+ONE_OFF_SQL = _literals([b.value for b in ONE_OFF_BENEFITS])
 
 
 def _benefit_code_sql(category_column: str) -> str:
@@ -126,6 +146,36 @@ def _code_of(benefit_column: str) -> str:
 def _name_of(code_column: str) -> str:
     whens = " ".join(f"WHEN {n} THEN '{b}'" for b, n in BENEFIT_CODES.items())
     return f"CASE {code_column} {whens} END"
+
+
+def _bit_of(code_column: str) -> str:
+    """A benefit's ``BENEFIT_BIT``: a line's benefits are the sum of its benefits' bits."""
+    whens = " ".join(f"WHEN {BENEFIT_CODES[b.value]} THEN {bit}" for b, bit in BENEFIT_BIT.items())
+    return f"CASE {code_column} {whens} ELSE 0 END"
+
+
+def _ym_of(date_column: str) -> str:
+    """The ``yyyymm`` of a date column: the one expression that differs between the databases."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {date_column}) * 100 + EXTRACT(MONTH FROM {date_column}) AS INTEGER)"
+    # Doubled: the query is run with parameters ("%%" is a literal "%"; a bare "%Y" breaks
+    # the debug cursor's logging, which formats the SQL with its parameters).
+    return f"CAST(strftime('%%Y%%m', {date_column}) AS INTEGER)"
+
+
+def _one_off_due() -> str:
+    """The one-off payments due by the batch's period, summed per person, kind and month (two
+    grants of a kind in one month are one item), whatever the start month; withdrawn ones are
+    not due. Summed into their own small table first: an aggregate among the differences'
+    branches would keep SQLite from streaming them into the county-wide GROUP BY."""
+    whens = " ".join(f"WHEN '{b.value}' THEN {BENEFIT_CODES[b.value]}" for b in ONE_OFF_BENEFITS)
+    return (
+        f"SELECT o.beneficiary_id AS beneficiary_id, CASE o.kind {whens} END AS benefit, "
+        f"{_ym_of('o.month')} AS ym, CAST(SUM(o.amount_fen) AS BIGINT) AS due_fen "
+        f"FROM {ONE_OFFS} o JOIN {B} b ON b.id = o.beneficiary_id "
+        "WHERE o.withdrawn_at IS NULL AND o.month <= %s AND b.region_id LIKE %s "
+        "GROUP BY o.beneficiary_id, o.kind, o.month"
+    )
 
 
 def _cause_level(alias: str, cause: str = "cause", level: str = "level") -> str:
@@ -308,7 +358,7 @@ def _load_rates(cursor: CursorWrapper, rates: list[Rate]) -> None:
 
 
 def drop_scratch(cursor: CursorWrapper) -> None:
-    for table in (PAYS, PER_BENEFIT, DIFF, LUMP, RATES, MONTHS):
+    for table in (PAYS, PER_BENEFIT, DIFF, ONE_OFF_DUE, LUMP, RATES, MONTHS):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -344,6 +394,9 @@ PAY = "(d.due_fen - d.paid_fen + d.refunded_fen)"  # due minus what was paid and
 # What should still be claimed back: paid and kept beyond what is due, less what was waived.
 OWED = "(d.paid_fen - d.refunded_fen - d.due_fen - d.waived_fen)"
 TARGET = f"(CASE WHEN {OWED} > 0 THEN {OWED} ELSE 0 END)"
+# A month before the period, of a regular benefit or lump sum: a one-off paid after its month
+# (its transfer failed) is still a one-off, not arrears.
+_ARREARS = f"(d.ym < %s AND d.benefit < {FIRST_ONE_OFF})"
 
 
 @dataclass(frozen=True)
@@ -371,6 +424,7 @@ class Outcome:
     held_persons: int
     held_fen: int
     pending_lump_sums: int
+    one_off_fen: int = 0  # of ``total_fen``
 
 
 def _ids(values: Sequence[int]) -> str:
@@ -381,11 +435,13 @@ def _paid_branch(batch_ids: Sequence[int]) -> str:
     """What the bank confirmed as paid: the items of batches whose returns were imported
     (there is one open batch at a time), but for the few lines it did not pay. Those few
     are one uncorrelated set, read once through the partial index ``line_not_paid``, not
-    looked up again for each of millions of items."""
+    looked up again for each of millions of items. One-off items count whatever their month,
+    as their due rows do."""
     return (
         f"SELECT i.beneficiary_id, {_code_of('i.benefit')}, i.month, 0, CAST(i.amount_fen AS INTEGER), "
         "0, 0, 0, 0 "
-        f"FROM {ITEMS} i WHERE i.batch_id IN ({_ids(batch_ids)}) AND i.month >= %s AND i.month <= %s "
+        f"FROM {ITEMS} i WHERE i.batch_id IN ({_ids(batch_ids)}) "
+        f"AND (i.month >= %s OR i.benefit IN ({ONE_OFF_SQL})) AND i.month <= %s "
         f"AND (i.batch_id, i.beneficiary_id) NOT IN (SELECT l.batch_id, l.beneficiary_id FROM {LINES} l "
         f"WHERE l.batch_id IN ({_ids(batch_ids)}) "
         f"AND l.status IN ('{LineStatus.FAILED.value}', '{LineStatus.HELD.value}'))"
@@ -453,6 +509,10 @@ def _fill_differences(cursor: CursorWrapper, window: Window) -> None:
         f"CREATE TEMPORARY TABLE {LUMP} AS {_due_rows(_lump_source(''), lump=True)}",
         [window.like],
     )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {ONE_OFF_DUE} AS {_one_off_due()}",
+        [connection.ops.adapt_datefield_value(window.period), window.like],
+    )
     paid_batches = list(
         Batch.objects.filter(
             county_id=window.county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
@@ -477,6 +537,8 @@ def _fill_differences(cursor: CursorWrapper, window: Window) -> None:
             "UNION ALL "
             "SELECT t.beneficiary_id, t.benefit, t.ym, CAST(t.due_fen AS INTEGER), 0, 0, 0, 0, t.problem "
             f"FROM {LUMP} t WHERE t.has_payee = 1 "
+            "UNION ALL SELECT o.beneficiary_id, o.benefit, o.ym, CAST(o.due_fen AS INTEGER), 0, 0, 0, 0, 0 "
+            f"FROM {ONE_OFF_DUE} o "
             f"UNION ALL {_paid_branch(paid_batches)} "
             f"UNION ALL {_recovery_branch()}"
             ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
@@ -569,12 +631,13 @@ _ACCOUNT = "COALESCE(dp.bank_account_encrypted, pl.payee_bank_account_encrypted,
 
 def _sum_per_person(cursor: CursorWrapper, period_ym: int) -> None:
     """What each person is paid per benefit (one pass over the differences), then per
-    person: their total, township, whether they are held (no account to pay into) and their
-    line number, numbered on these narrow rows rather than on the wide lines."""
+    person: their total and its one-off part, the benefits paid (their bits' sum: one row
+    per benefit), township, whether they are held (no account to pay into) and their line
+    number, numbered on these narrow rows rather than on the wide lines."""
     cursor.execute(
         f"CREATE TEMPORARY TABLE {PER_BENEFIT} AS SELECT d.beneficiary_id AS beneficiary_id, "
         f"d.benefit AS benefit, COUNT(*) AS items, CAST(SUM({PAY}) AS BIGINT) AS amount_fen, "
-        f"CAST(SUM(CASE WHEN d.ym < %s THEN {PAY} ELSE 0 END) AS BIGINT) AS arrears_fen "
+        f"CAST(SUM(CASE WHEN {_ARREARS} THEN {PAY} ELSE 0 END) AS BIGINT) AS arrears_fen "
         f"FROM {DIFF} d WHERE {PAY} > 0 GROUP BY d.beneficiary_id, d.benefit",
         [period_ym],
     )
@@ -583,10 +646,13 @@ def _sum_per_person(cursor: CursorWrapper, period_ym: int) -> None:
     held = f"CASE WHEN {_ACCOUNT} = '' THEN 1 ELSE 0 END"
     cursor.execute(
         f"CREATE TEMPORARY TABLE {PAYS} AS SELECT p.beneficiary_id AS beneficiary_id, "
-        "p.amount_fen AS amount_fen, p.arrears_fen AS arrears_fen, b.township_id AS township_id, "
+        "p.amount_fen AS amount_fen, p.arrears_fen AS arrears_fen, p.one_off_fen AS one_off_fen, "
+        "p.benefits AS benefits, b.township_id AS township_id, "
         f"{held} AS held, ROW_NUMBER() OVER (ORDER BY {held}, b.township_id, b.id) AS seq "
         "FROM (SELECT x.beneficiary_id AS beneficiary_id, CAST(SUM(x.amount_fen) AS BIGINT) AS amount_fen, "
-        "CAST(SUM(x.arrears_fen) AS BIGINT) AS arrears_fen "
+        "CAST(SUM(x.arrears_fen) AS BIGINT) AS arrears_fen, "
+        f"CAST(SUM(CASE WHEN x.benefit >= {FIRST_ONE_OFF} THEN x.amount_fen ELSE 0 END) AS BIGINT) "
+        f"AS one_off_fen, CAST(SUM({_bit_of('x.benefit')}) AS BIGINT) AS benefits "
         f"FROM {PER_BENEFIT} x GROUP BY x.beneficiary_id) p "
         f"JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS}",
     )
@@ -608,7 +674,7 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
         LINES,
         "batch_id, beneficiary_id, township_id, seq, amount_fen, arrears_fen, to_payee, payee_name, "
         "payee_id_number_encrypted, payee_id_number_masked, bank_name, bank_account_encrypted, "
-        "bank_account_masked, status, reason",
+        "bank_account_masked, status, reason, benefits, one_off_fen",
         "SELECT %s, p.beneficiary_id, p.township_id, p.seq, p.amount_fen, p.arrears_fen, "
         "CASE WHEN dp.id IS NOT NULL OR pl.id IS NOT NULL THEN TRUE ELSE FALSE END, "
         "COALESCE(dp.name, pl.payee_name, b.name), "
@@ -617,7 +683,8 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
         "COALESCE(dp.bank_name, pl.payee_bank_name, b.bank_name), "
         f"{_ACCOUNT}, "
         "COALESCE(dp.bank_account_masked, pl.payee_bank_account_masked, b.bank_account_masked), "
-        f"CASE WHEN p.held = 1 THEN '{LineStatus.HELD.value}' ELSE '{LineStatus.PENDING.value}' END, '' "
+        f"CASE WHEN p.held = 1 THEN '{LineStatus.HELD.value}' ELSE '{LineStatus.PENDING.value}' END, '', "
+        "p.benefits, p.one_off_fen "
         f"FROM {PAYS} p JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS}",
         [batch.pk],
     )
@@ -638,7 +705,7 @@ def _insert_items(cursor: CursorWrapper, batch: Batch, period_ym: int) -> None:
         "batch_id, beneficiary_id, benefit, month, due_fen, paid_before_fen, amount_fen, arrears",
         f"SELECT %s, d.beneficiary_id, {_name_of('d.benefit')}, d.ym, d.due_fen, "
         f"d.paid_fen - d.refunded_fen, {PAY}, "
-        "CASE WHEN d.ym < %s THEN TRUE ELSE FALSE END "
+        f"CASE WHEN {_ARREARS} THEN TRUE ELSE FALSE END "
         f"FROM {DIFF} d WHERE {PAY} > 0{_IN_KEY_ORDER[connection.vendor == 'postgresql']}",
         [batch.pk, period_ym],
     )
@@ -702,11 +769,12 @@ def _outcome(cursor: CursorWrapper, batch: Batch, pending: int) -> Outcome:
         f"COALESCE(SUM(CASE WHEN status <> '{LineStatus.HELD.value}' THEN amount_fen ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN status <> '{LineStatus.HELD.value}' THEN arrears_fen ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN status = '{LineStatus.HELD.value}' THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN status = '{LineStatus.HELD.value}' THEN amount_fen ELSE 0 END), 0) "
+        f"COALESCE(SUM(CASE WHEN status = '{LineStatus.HELD.value}' THEN amount_fen ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN status <> '{LineStatus.HELD.value}' THEN one_off_fen ELSE 0 END), 0) "
         f"FROM {LINES} WHERE batch_id = %s",
         [batch.pk],
     )
-    persons, total, arrears, held, held_fen = (int(v) for v in cursor.fetchone())
+    persons, total, arrears, held, held_fen, one_off = (int(v) for v in cursor.fetchone())
     cursor.execute(f"SELECT COALESCE(SUM(items), 0) FROM {TOTALS} WHERE batch_id = %s", [batch.pk])
     items = int(cursor.fetchone()[0])
     cursor.execute(
@@ -714,7 +782,9 @@ def _outcome(cursor: CursorWrapper, batch: Batch, pending: int) -> Outcome:
         [batch.pk],
     )
     recoveries, recoveries_fen = (int(v) for v in cursor.fetchone())
-    return Outcome(persons, items, total, arrears, recoveries, recoveries_fen, held, held_fen, pending)
+    return Outcome(
+        persons, items, total, arrears, recoveries, recoveries_fen, held, held_fen, pending, one_off
+    )
 
 
 # --- one person, for the explanation ---------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from youfu.benefits.money import month_label, ym_label, yuan
-from youfu.core.scope import RegionScoped, ScopedQuerySet
+from youfu.core.scope import RegionScoped, ScopedManager, ScopedQuerySet
 from youfu.registry.categories import Category, DisabilityCause
 
 
@@ -184,7 +184,19 @@ class PaymentBenefit(models.TextChoices):
     LUMP_SUM_DISABILITY_PENSION = "lump_sum_disability_pension", _("death lump sum (disability pension)")
     LUMP_SUM_SURVIVOR_PENSION = "lump_sum_survivor_pension", _("death lump sum (survivor pension)")
     LUMP_SUM_LIVING_SUBSIDY = "lump_sum_living_subsidy", _("death lump sum (living subsidy)")
+    # One-off payments (``OneOffPayment``): their kinds are benefits of the batch too.
+    RELIEF = "relief", _("temporary relief")
+    MEDICAL = "medical", _("medical top-up")
 
+
+class OneOffKind(models.TextChoices):
+    """What a one-off payment pays; each kind is also a ``PaymentBenefit`` of the batch items."""
+
+    RELIEF = "relief", _("temporary relief")
+    MEDICAL = "medical", _("medical top-up")
+
+
+ONE_OFF_BENEFITS = (PaymentBenefit.RELIEF, PaymentBenefit.MEDICAL)
 
 CHINESE_BENEFIT = {
     PaymentBenefit.DISABILITY_PENSION: "残疾抚恤金",
@@ -194,7 +206,45 @@ CHINESE_BENEFIT = {
     PaymentBenefit.LUMP_SUM_DISABILITY_PENSION: "一次性抚恤(残疾抚恤金)",
     PaymentBenefit.LUMP_SUM_SURVIVOR_PENSION: "一次性抚恤(定期抚恤金)",
     PaymentBenefit.LUMP_SUM_LIVING_SUBSIDY: "一次性抚恤(定期生活补助)",
+    PaymentBenefit.RELIEF: "临时救助",
+    PaymentBenefit.MEDICAL: "医疗补助",
 }
+
+# The 摘要 of a bank line names the kinds of money it pays, in this order, joined by "+":
+# 抚恤金+临时救助. Each benefit has a fixed bit (never reused: lines keep them) in
+# ``BatchLine.benefits``; a kind is named when any of its benefits' bits is set.
+BENEFIT_BIT = {
+    PaymentBenefit.DISABILITY_PENSION: 1,
+    PaymentBenefit.SURVIVOR_PENSION: 2,
+    PaymentBenefit.LIVING_SUBSIDY: 4,
+    PaymentBenefit.CONSCRIPT_FAMILY_ALLOWANCE: 8,
+    PaymentBenefit.LUMP_SUM_DISABILITY_PENSION: 16,
+    PaymentBenefit.LUMP_SUM_SURVIVOR_PENSION: 32,
+    PaymentBenefit.LUMP_SUM_LIVING_SUBSIDY: 64,
+    PaymentBenefit.RELIEF: 128,
+    PaymentBenefit.MEDICAL: 256,
+}
+MEMO_KINDS: tuple[tuple[str, tuple[PaymentBenefit, ...]], ...] = (
+    ("抚恤金", (PaymentBenefit.DISABILITY_PENSION, PaymentBenefit.SURVIVOR_PENSION)),
+    ("定期生活补助", (PaymentBenefit.LIVING_SUBSIDY,)),
+    ("义务兵家属优待金", (PaymentBenefit.CONSCRIPT_FAMILY_ALLOWANCE,)),
+    (
+        "一次性抚恤金",
+        (
+            PaymentBenefit.LUMP_SUM_DISABILITY_PENSION,
+            PaymentBenefit.LUMP_SUM_SURVIVOR_PENSION,
+            PaymentBenefit.LUMP_SUM_LIVING_SUBSIDY,
+        ),
+    ),
+    ("临时救助", (PaymentBenefit.RELIEF,)),
+    ("医疗补助", (PaymentBenefit.MEDICAL,)),
+)
+
+
+def memo_kinds(benefits: int) -> str:
+    """The kinds a line pays, for its 摘要: 抚恤金+临时救助; "" for lines made before lines
+    kept their benefits."""
+    return "+".join(name for name, members in MEMO_KINDS if any(benefits & BENEFIT_BIT[b] for b in members))
 
 
 class BatchState(models.TextChoices):
@@ -231,6 +281,7 @@ class Batch(models.Model):
     arrears_fen = models.BigIntegerField(default=0)
     recoveries = models.PositiveIntegerField(default=0)
     recoveries_fen = models.BigIntegerField(default=0)
+    one_off_fen = models.BigIntegerField(default=0)  # of ``total_fen``: one-off payments
     # What the bank's returns file said, kept for the reconciliation.
     returned_paid = models.PositiveIntegerField(default=0)
     returned_paid_fen = models.BigIntegerField(default=0)
@@ -278,6 +329,10 @@ class Batch(models.Model):
     @property
     def recoveries_total(self) -> Decimal:
         return yuan(self.recoveries_fen)
+
+    @property
+    def one_off_total(self) -> Decimal:
+        return yuan(self.one_off_fen)
 
     @property
     def returned_paid_total(self) -> Decimal:
@@ -346,6 +401,10 @@ class BatchLine(models.Model):
         _("status"), max_length=8, choices=LineStatus.choices, default=LineStatus.PENDING
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # The benefits the line pays, as the sum of their ``BENEFIT_BIT``s (its 摘要), and the
+    # part of its amount that is one-off payments.
+    benefits = models.PositiveIntegerField(default=0)
+    one_off_fen = models.BigIntegerField(default=0)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scope = RegionScoped(code_path="beneficiary__region__code")
@@ -360,6 +419,8 @@ class BatchLine(models.Model):
                 condition=Q(status__in=["failed", "held"]),
                 name="line_not_paid",
             ),
+            # The few lines carrying one-off payments: the batch page's one-off section.
+            models.Index(fields=["batch", "seq"], condition=Q(one_off_fen__gt=0), name="line_one_off"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["batch", "beneficiary"], name="line_one_per_person"),
@@ -376,6 +437,14 @@ class BatchLine(models.Model):
     @property
     def arrears(self) -> Decimal:
         return yuan(self.arrears_fen)
+
+    @property
+    def one_off(self) -> Decimal:
+        return yuan(self.one_off_fen)
+
+    @property
+    def kinds(self) -> str:
+        return memo_kinds(self.benefits)
 
 
 class BatchItem(models.Model):
@@ -544,3 +613,58 @@ class BatchTotal(models.Model):
     @property
     def arrears(self) -> Decimal:
         return yuan(self.arrears_fen)
+
+
+class OneOffPayment(models.Model):
+    """A relief grant or medical claim approved for payment: due in ``month``, paid through the
+    monthly batches like every other item (due − bank-confirmed paid), so a failed transfer is
+    paid again. Scheduled by ``services.do_schedule_one_off`` from the approving app, which
+    learns it was paid through the ``signals.one_offs_paid`` signal."""
+
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=OneOffKind.choices)
+    amount_fen = models.BigIntegerField()
+    month = models.DateField(_("month"))  # the first day of the month whose batch pays it
+    reference = models.CharField(_("reference"), max_length=40)  # the record it pays: "relief:12"
+    scheduled_at = models.DateTimeField(_("scheduled at"), default=timezone.now)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)  # the bank confirmed all of it
+
+    objects = ScopedManager()
+    scope = RegionScoped(code_path="beneficiary__region__code")
+
+    class Meta:
+        ordering = ["-month", "-pk"]
+        verbose_name = _("one-off payment")
+        verbose_name_plural = _("one-off payments")
+        indexes = [
+            # The batch reads the one-offs due by month; returns look for the unpaid ones.
+            models.Index(fields=["month"], name="one_off_month"),
+            models.Index(fields=["beneficiary", "kind", "month"], name="one_off_key"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="one_off_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in OneOffKind]), name="one_off_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount_fen}"
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+    @property
+    def month_label(self) -> str:
+        return month_label(self.month)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import User
 from youfu.audit.events import EventType
@@ -17,6 +18,7 @@ from youfu.audit.selectors import events_about
 from youfu.benefits import engine
 from youfu.benefits.models import (
     CHINESE_BASIS,
+    ONE_OFF_BENEFITS,
     OPEN_STATES,
     Batch,
     BatchItem,
@@ -25,6 +27,7 @@ from youfu.benefits.models import (
     BatchTotal,
     LineStatus,
     LocalTopUp,
+    OneOffPayment,
     ParameterState,
     PaymentBenefit,
     PendingLumpSum,
@@ -36,6 +39,7 @@ from youfu.benefits.models import (
 from youfu.benefits.money import add_months, ym, ym_label, yuan
 from youfu.benefits.rates import StandardRow, approved_standards
 from youfu.benefits.services import describe_standard_key, payments_start, settings_for
+from youfu.benefits.services.one_offs import holding_batches
 from youfu.core.banks import normalize_bank
 from youfu.core.scope import region_prefix
 from youfu.registry.categories import PRIORITY_CATEGORIES, Category
@@ -50,6 +54,41 @@ from youfu.registry.models import (
 
 def county_code_of(region_code: str) -> str:
     return region_code[:6].ljust(12, "0")
+
+
+# --- one-off payments -----------------------------------------------------------------------
+
+ONE_OFF_STATUSES = ("scheduled", "in_batch", "paid", "failed", "withdrawn")
+ONE_OFF_STATUS_LABELS = {
+    "scheduled": _("to be paid by the next batch"),
+    "in_batch": _("in a batch"),
+    "paid": _("paid"),
+    "failed": _("transfer failed: the next batch pays it again"),
+    "withdrawn": _("withdrawn"),
+}
+
+
+def one_off_status(one_off: OneOffPayment) -> str:
+    """Where a one-off payment stands: ``scheduled`` (no batch holds it yet), ``in_batch`` (the
+    latest batch holding it awaits the bank, or is a draft), ``paid`` (the bank confirmed all
+    of it), ``failed`` (the latest batch holding it could not transfer it: the next one pays it
+    again), or ``withdrawn``."""
+    if one_off.withdrawn_at is not None:
+        return "withdrawn"
+    if one_off.paid_at is not None:
+        return "paid"
+    held = holding_batches(one_off)
+    if not held:
+        return "scheduled"
+    line = BatchLine.objects.filter(batch=held[0], beneficiary_id=one_off.beneficiary_id).first()
+    if line is not None and line.status in (LineStatus.FAILED, LineStatus.HELD):
+        return "failed"
+    return "in_batch"
+
+
+def one_offs_for(user: User) -> QuerySet[OneOffPayment]:
+    qs: QuerySet[OneOffPayment] = OneOffPayment.objects.visible_to(user).select_related("beneficiary")
+    return qs
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -88,7 +127,9 @@ def unlisted_bank_holders(user: User) -> QuerySet[Beneficiary]:
     return qs
 
 
-def lines_for(batch: Batch, user: User, *, status: str = "", township: str = "") -> QuerySet[BatchLine]:
+def lines_for(
+    batch: Batch, user: User, *, status: str = "", township: str = "", one_off: bool = False
+) -> QuerySet[BatchLine]:
     qs: QuerySet[BatchLine] = (
         BatchLine.objects.visible_to(user)
         .filter(batch=batch)
@@ -99,7 +140,89 @@ def lines_for(batch: Batch, user: User, *, status: str = "", township: str = "")
         qs = qs.filter(status=status)
     if township:
         qs = qs.filter(township_id=township)
+    if one_off:
+        qs = qs.filter(one_off_fen__gt=0)  # read through the partial index line_one_off
     return qs
+
+
+@dataclass(frozen=True)
+class OneOffKindTotal:
+    kind: str
+    label: str
+    persons: int
+    items: int
+    amount_fen: int
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+
+@dataclass(frozen=True)
+class OneOffLine:
+    """A bank line carrying one-off payments, with the one-offs it pays."""
+
+    line: BatchLine
+    one_offs: list[OneOffPayment]
+
+
+@dataclass(frozen=True)
+class OneOffSummary:
+    """A batch's one-off payments (relief grants, medical claims), apart from the regular
+    benefits: per kind (lines to be transferred, as the totals), and the lines carrying them."""
+
+    kinds: list[OneOffKindTotal]
+    lines: list[OneOffLine]
+    line_count: int
+
+    @property
+    def amount_fen(self) -> int:
+        return sum(k.amount_fen for k in self.kinds)
+
+    @property
+    def amount(self) -> Decimal:
+        return yuan(self.amount_fen)
+
+
+ONE_OFF_LINES_SHOWN = 50
+
+
+def one_off_summary(batch: Batch, user: User, *, limit: int = ONE_OFF_LINES_SHOWN) -> OneOffSummary:
+    """The one-off part of ``batch`` the user may see; cheap for a batch without one-offs."""
+    rows = (
+        totals_for(batch, user)
+        .filter(benefit__in=list(ONE_OFF_BENEFITS))
+        .values("benefit")
+        .annotate(persons=Sum("persons"), items=Sum("items"), fen=Sum("amount_fen"))
+        .order_by()
+    )
+    found = {r["benefit"]: r for r in rows}
+    kinds = [
+        OneOffKindTotal(b.value, str(b.label), int(r["persons"]), int(r["items"]), int(r["fen"]))
+        for b in ONE_OFF_BENEFITS
+        if (r := found.get(b.value)) is not None
+    ]
+    carrying = lines_for(batch, user, one_off=True)
+    shown = list(carrying[:limit])
+    if not shown:
+        return OneOffSummary(kinds, [], 0)
+    persons = [line.beneficiary_id for line in shown]
+    paid_here = set(
+        BatchItem.objects.filter(
+            batch=batch, beneficiary_id__in=persons, benefit__in=list(ONE_OFF_BENEFITS)
+        ).values_list("beneficiary_id", "benefit", "month")
+    )
+    one_offs: dict[int, list[OneOffPayment]] = {}
+    for one_off in OneOffPayment.objects.filter(
+        beneficiary_id__in=persons, withdrawn_at__isnull=True, month__lte=batch.period
+    ).order_by("month", "pk"):
+        if (one_off.beneficiary_id, one_off.kind, ym(one_off.month)) in paid_here:
+            one_offs.setdefault(one_off.beneficiary_id, []).append(one_off)
+    return OneOffSummary(
+        kinds,
+        [OneOffLine(line, one_offs.get(line.beneficiary_id, [])) for line in shown],
+        carrying.count() if len(shown) == limit else len(shown),
+    )
 
 
 def totals_for(batch: Batch, user: User) -> QuerySet[BatchTotal]:
@@ -384,6 +507,7 @@ class Entitlement:
     claimed: Decimal = Decimal("0.00")  # open recoveries
     waiting_for_payee: bool = False
     problem: str = ""
+    references: list[str] = field(default_factory=list)  # a one-off's records: "relief:12"
 
     @property
     def difference(self) -> Decimal:
@@ -428,6 +552,7 @@ class Entitlement:
             "claimed_back": f"{self.claimed:.2f}",
             "waiting_for_payee": self.waiting_for_payee,
             "problem": self.problem,
+            "references": list(self.references),
         }
 
 
@@ -454,21 +579,28 @@ def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explan
     """Per month and benefit: the standard row used, the top-up, due, paid and the
     difference. Computed by the engine's own SQL for this one person, so it explains
     exactly what the batches pay. Months before the payments start month are settled
-    history and are not shown."""
+    history and are not shown, but for one-off payments, which are due until paid."""
     county = county_code_of(person.region_id)
     start = payments_start(county)
     explanation = Explanation(person.pk, first, last, start)
     effective_first = max(first, start) if start else first
-    if effective_first > last:
+    entries: dict[tuple[str, int], Entitlement] = {}
+    for one_off in OneOffPayment.objects.filter(
+        beneficiary=person, withdrawn_at__isnull=True, month__gte=first, month__lte=last
+    ).order_by("pk"):
+        key = (one_off.kind, ym(one_off.month))
+        entry = entries.setdefault(key, Entitlement(month=ym_label(key[1]), benefit=one_off.kind))
+        entry.due += one_off.amount
+        entry.references.append(one_off.reference)
+    if effective_first > last and not entries:
         return explanation
     window = engine.Window(county, effective_first, last, settings_for(county).allowance_month)
     chosen: dict[tuple[str, int], engine.DueRow] = {}
-    for row in engine.due_rows_for(window, person.pk):
+    for row in engine.due_rows_for(window, person.pk) if effective_first <= last else []:
         key = (row.benefit, row.ym)
         best = chosen.get(key)
         if best is None or (row.due_fen, -row.qualification_id) > (best.due_fen, -best.qualification_id):
             chosen[key] = row
-    entries: dict[tuple[str, int], Entitlement] = {}
     standards = Standard.objects.in_bulk([r.standard_id for r in chosen.values() if r.standard_id])
     categories = dict(Qualification.objects.filter(beneficiary=person).values_list("pk", "category"))
     for (benefit, month), row in chosen.items():
@@ -489,6 +621,7 @@ def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explan
             ),
         )
     low, high = ym(effective_first), ym(last)
+    one_off_low = min(low, ym(first))
     statuses = dict(
         BatchLine.objects.filter(beneficiary=person, batch__county_id=county).values_list(
             "batch_id", "status"
@@ -500,9 +633,11 @@ def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explan
         )
     )
     items = BatchItem.objects.filter(
-        batch_id__in=list(statuses), beneficiary=person, month__gte=low, month__lte=high
+        batch_id__in=list(statuses), beneficiary=person, month__gte=one_off_low, month__lte=high
     ).values_list("batch_id", "benefit", "month", "amount_fen")
     for batch_id, benefit, month, amount in items:
+        if month < low and benefit not in ONE_OFF_BENEFITS:
+            continue
         entry = entries.setdefault((benefit, month), Entitlement(month=ym_label(month), benefit=benefit))
         if statuses[batch_id] == LineStatus.PAID:
             entry.paid += yuan(amount)

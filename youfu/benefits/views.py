@@ -26,6 +26,7 @@ from youfu.benefits import selectors
 from youfu.benefits.api import clean_payee
 from youfu.benefits.models import (
     EXPORT_STATES,
+    ONE_OFF_BENEFITS,
     Batch,
     BatchState,
     LineStatus,
@@ -133,10 +134,11 @@ def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpRespons
     user = acting_user(request)
     status = request.GET.get("status", "")
     township = request.GET.get("township", "")
+    one_off = request.GET.get("one_off", "") == "1"
     totals = list(selectors.totals_for(batch, user))
-    page = Paginator(selectors.lines_for(batch, user, status=status, township=township), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        selectors.lines_for(batch, user, status=status, township=township, one_off=one_off), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     counts = selectors.line_counts(batch, user)
     county_user = _is_county_user(user)
     banks = bank_statuses(batch) if county_user else []
@@ -161,6 +163,11 @@ def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpRespons
             "totals": totals,
             "visible_total": yuan(sum(t.amount_fen for t in totals)),
             "visible_arrears": yuan(sum(t.arrears_fen for t in totals)),
+            "visible_one_off": yuan(sum(t.amount_fen for t in totals if t.benefit in ONE_OFF_BENEFITS)),
+            "one_offs": selectors.one_off_summary(batch, user),
+            # total = this month's regular payments + arrears + one-off payments
+            "regular_current": yuan(batch.total_fen - batch.arrears_fen - batch.one_off_fen),
+            "one_off": one_off,
             "visible_persons": sum(n for n, _amount in counts.values()),
             "county_user": county_user,
             "counts": counts,

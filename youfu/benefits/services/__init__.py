@@ -2,7 +2,8 @@
 
 By concern: ``standards`` (standards and the county top-up, maker-checker),
 ``start_month`` (the county's settings and the month payments start), ``batches``,
-``bank_files`` (bank files out, returns back), ``recoveries`` (recoveries and lump sums);
+``bank_files`` (bank files out, returns back), ``recoveries`` (recoveries and lump sums),
+``one_offs`` (relief grants and medical claims paid through the batches);
 ``common`` holds the county check and the batch's compare-and-set move.
 """
 
@@ -25,6 +26,7 @@ from youfu.benefits.services.batches import (
     do_create_batch,
     do_discard_batch,
 )
+from youfu.benefits.services.one_offs import do_schedule_one_off, do_withdraw_one_off, next_batch_month
 from youfu.benefits.services.recoveries import (
     do_export_recoveries,
     do_name_lump_sum_payee,
@@ -68,10 +70,13 @@ __all__ = [
     "do_name_lump_sum_payee",
     "do_refuse_standards",
     "do_refuse_topup",
+    "do_schedule_one_off",
     "do_set_topup",
     "do_settle_recovery",
     "do_update_benefit_settings",
+    "do_withdraw_one_off",
     "may_send_bank_files",
+    "next_batch_month",
     "parse_topup",
     "payments_start",
     "settings_for",

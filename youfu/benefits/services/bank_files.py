@@ -21,6 +21,7 @@ from youfu.benefits.models import (
     BatchLine,
     BatchState,
     LineStatus,
+    memo_kinds,
 )
 from youfu.benefits.money import (
     money,
@@ -29,6 +30,7 @@ from youfu.benefits.money import (
     yuan,
 )
 from youfu.benefits.services.common import WRITE, add_transition, check_batch_county, move_batch
+from youfu.benefits.services.one_offs import settle_one_offs
 from youfu.benefits.tables import TableRow, cell_text, read_table
 from youfu.core.banks import bank_key, bank_names, normalize_bank
 from youfu.core.crypto import decrypt
@@ -136,8 +138,10 @@ def bank_file_name(batch: Batch, bank: str, fmt: str) -> str:
     return f"{batch.period_label}-{safe[:60]}.{fmt}"
 
 
-def _memo(batch: Batch, arrears_fen: int, to_payee: bool) -> str:
-    text = f"{batch.period.year}年{batch.period.month:02d}月优抚金"
+def _memo(batch: Batch, arrears_fen: int, to_payee: bool, benefits: int = 0) -> str:
+    """摘要: the month and the kinds of money the line pays (2026年12月抚恤金+临时救助), whether
+    it holds arrears (含补发), and whether a payee receives it (代领)."""
+    text = f"{batch.period.year}年{batch.period.month:02d}月{memo_kinds(benefits) or '优抚金'}"
     if arrears_fen:
         text += "(含补发)"
     if to_payee:
@@ -172,10 +176,19 @@ def _bank_rows(batch: Batch, bank: str | None = None) -> Iterable[list[str]]:
         "amount_fen",
         "arrears_fen",
         "to_payee",
+        "benefits",
     )
-    for number, (seq, name, id_token, bank_name, account_token, amount, arrears, to_payee) in enumerate(
-        rows.iterator(chunk_size=5000), start=1
-    ):
+    for number, (
+        seq,
+        name,
+        id_token,
+        bank_name,
+        account_token,
+        amount,
+        arrears,
+        to_payee,
+        benefits,
+    ) in enumerate(rows.iterator(chunk_size=5000), start=1):
         yield [
             str(number if bank is not None else seq),
             name,
@@ -183,7 +196,7 @@ def _bank_rows(batch: Batch, bank: str | None = None) -> Iterable[list[str]]:
             bank_name,
             decrypt(account_token),
             money(amount),
-            _memo(batch, arrears, to_payee),
+            _memo(batch, arrears, to_payee, benefits),
         ]
 
 
@@ -617,6 +630,7 @@ def do_import_bank_returns(
         if not result.banks_missing:
             move_batch(batch, [BatchState.EXPORTED], BatchState.RETURNS_IMPORTED)
             add_transition(batch, BatchState.RETURNS_IMPORTED, acting_user, filename)
+        settled = settle_one_offs(batch) if batch.one_off_fen else []
         record_event(
             EventType.BANK_RETURNS_IMPORTED,
             actor=acting_user,
@@ -624,7 +638,7 @@ def do_import_bank_returns(
             obj=batch,
             old={"state": BatchState.EXPORTED},
             new={"state": batch.state, **result.as_dict()},
-            extra={"filename": filename},
+            extra={"filename": filename, "one_offs_paid": settled} if settled else {"filename": filename},
         )
     batch.refresh_from_db()
     return result

@@ -29,6 +29,7 @@ from youfu.benefits.money import (
     ym_label,
 )
 from youfu.benefits.services.common import WRITE, add_transition, check_batch_county, county_of, move_batch
+from youfu.benefits.services.one_offs import lock_county_payments
 from youfu.benefits.services.start_month import payments_start, settings_for, start_month_missing_message
 from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
 from youfu.core.messages import Message
@@ -53,6 +54,7 @@ def batch_summary(batch: Batch) -> dict[str, Any]:
         "lines": batch.items,
         "total": money(batch.total_fen),
         "arrears_total": money(batch.arrears_fen),
+        "one_off_total": money(batch.one_off_fen),
         "recoveries": batch.recoveries,
     }
 
@@ -122,6 +124,9 @@ def do_create_batch(period: date, *, acting_user: User) -> Batch:
             batch = Batch.objects.create(
                 county=county, period=period, created_by=acting_user, payments_start=start
             )
+            # One-offs scheduled or withdrawn meanwhile wait for this batch: it neither misses
+            # one (it would be dated this month) nor pays one withdrawn.
+            lock_county_payments(county.code)
             outcome = engine.compute_batch(batch, window)
             batch.persons = outcome.persons
             batch.items = outcome.items
@@ -129,8 +134,17 @@ def do_create_batch(period: date, *, acting_user: User) -> Batch:
             batch.arrears_fen = outcome.arrears_fen
             batch.recoveries = outcome.recoveries
             batch.recoveries_fen = outcome.recoveries_fen
+            batch.one_off_fen = outcome.one_off_fen
             batch.save(
-                update_fields=["persons", "items", "total_fen", "arrears_fen", "recoveries", "recoveries_fen"]
+                update_fields=[
+                    "persons",
+                    "items",
+                    "total_fen",
+                    "arrears_fen",
+                    "recoveries",
+                    "recoveries_fen",
+                    "one_off_fen",
+                ]
             )
             add_transition(batch, BatchState.DRAFT, acting_user)
             record_event(

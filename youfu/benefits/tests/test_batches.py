@@ -103,6 +103,7 @@ class TestCreate:
             "lines": 8,
             "total": "9720.00",
             "arrears_total": "4860.00",
+            "one_off_total": "0.00",
             "recoveries": 0,
         }
         assert batch.state == BatchState.DRAFT
@@ -254,7 +255,8 @@ class TestBankFiles:
         assert [r[0] for r in rows[1:]] == ["1", "2", "3", "合计"]
         assert all(len(r[2]) == 18 and "*" not in r[2] for r in rows[1:4])
         assert rows[3][1:6:4] == ["丙", "1080.00"] and rows[3][4] == "6230000000000000002"
-        assert rows[1][6] == "2026年11月优抚金(含补发)"
+        # 摘要: the month, the kinds of money the line pays, and whether it holds arrears.
+        assert rows[1][6] == "2026年11月定期生活补助(含补发)"
         assert rows[4] == ["合计", "", "", "", "", "9720.00", "共3笔"]
         batch.refresh_from_db()
         assert batch.state == BatchState.EXPORTED

@@ -77,10 +77,11 @@ def test_the_explanation_shows_per_month_the_standard_top_up_due_paid_and_differ
         ["2026-11", "定期生活补助", standard, "8.00%", "648.00", "648.00", "0.00"],
         ["2026-12", "定期生活补助", standard, "8.00%", "648.00", "648.00", "0.00"],
     ]
-    assert [cells(r)[:3] + cells(r)[4:] for r in rows_of(page, "transfers")] == [
-        ["2026-12", "864.00", "216.00", "已发放"],
-        ["2026-11", "540.00", "0.00", "已发放"],
-        ["2026-10", "540.00", "0.00", "已发放"],
+    # Batch, what the line pays (its 摘要's kinds), amount, arrears, (paid to,) status.
+    assert [cells(r)[:4] + cells(r)[5:] for r in rows_of(page, "transfers")] == [
+        ["2026-12", "定期生活补助", "864.00", "216.00", "已发放"],
+        ["2026-11", "定期生活补助", "540.00", "0.00", "已发放"],
+        ["2026-10", "定期生活补助", "540.00", "0.00", "已发放"],
     ]
 
 
