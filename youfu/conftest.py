@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 from django.conf import LazySettings
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from youfu.accounts.models import User
 from youfu.testing import World, make_world
-from youfu.testing_browser import CHROMIUM, CHROMIUM_ARGS, new_context
+from youfu.testing_browser import CHROMIUM, CHROMIUM_ARGS, NewPage, log_in, new_context
 
 
 @pytest.fixture(autouse=True)
@@ -72,5 +73,28 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def base_url(live_server: Any) -> str:
+def pages(browser: Browser, base_url: str) -> Iterator[NewPage]:
+    """A new page per role, each in its own browser context: maker and checker keep their own
+    sessions, as on separate desks. Logged in (TOTP enrolment included) when given a user."""
+    contexts: list[BrowserContext] = []
+
+    def new_page(user: User | None = None, *, height: int = 900) -> Page:
+        context = new_context(browser, height=height)
+        contexts.append(context)
+        page = context.new_page()
+        if user is not None:
+            log_in(page, base_url, user)
+        return page
+
+    try:
+        yield new_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def base_url(transactional_db: None, live_server: Any) -> str:
+    # The live server answers from its own thread, which only sees committed rows: a test that
+    # opens it runs on a transactional database, so the ``world`` it builds is committed.
     return str(live_server.url)

@@ -11,16 +11,32 @@ tests build what they test through the services.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from youfu.accounts.models import Department, User
+from youfu.accounts.services import do_issue_token
 from youfu.accounts.tests.factories import PASSWORD, UserFactory
 from youfu.core.roles import Role
+from youfu.core.sections import NavGroup, nav_for, nav_group_for
 from youfu.regions.models import Region, RegionLevel
 
-__all__ = ["PASSWORD", "World", "enrol_totp", "log_in", "make_world", "totp_now"]
+__all__ = [
+    "PASSWORD",
+    "World",
+    "api_get",
+    "api_post",
+    "bearer",
+    "enrol_totp",
+    "log_in",
+    "make_world",
+    "run_command",
+    "totp_now",
+]
 
 COUNTY = "341199000000"
 TOWNSHIP_A = "341199100000"
@@ -106,3 +122,39 @@ def log_in(client: Any, user: User) -> None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def bearer(user: User) -> dict[str, str]:
+    """The Authorization header of a new API token of ``user``. Issuing one is audited: take a
+    test's before-state after it."""
+    key, _ = do_issue_token(user, acting_user=user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def api_get(client: Any, user: User, url: str, params: dict[str, Any] | None = None) -> Any:
+    """GET an API ``url`` as ``user`` (with a new token)."""
+    return client.get(url, params or {}, **bearer(user))
+
+
+def api_post(client: Any, user: User, url: str, body: dict[str, Any]) -> Any:
+    """POST a JSON ``body`` to an API ``url`` as ``user`` (with a new token)."""
+    return client.post(url, body, content_type="application/json", **bearer(user))
+
+
+def run_command(name: str, *args: str) -> tuple[int, str, str]:
+    """``youfu <name> <args>`` as the CLI runs it: its exit code, output and errors."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command(name, *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
+    return 0, out.getvalue(), err.getvalue()
+
+
+def menu_urls(user: User) -> set[str]:
+    """Every page the menu leads ``user`` to, the pages listed on its groups' pages included."""
+    urls: set[str] = set()
+    for entry in nav_for(user):
+        found = nav_group_for(user, entry.key) if isinstance(entry, NavGroup) else None
+        urls |= {e.url for e in found[1]} if found else {entry.url}
+    return urls

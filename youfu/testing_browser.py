@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import time
 from pathlib import Path
+from typing import Any, Protocol
 
+from django.utils import translation
 from django_otp.oath import hotp
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -39,6 +41,28 @@ def new_context(browser: Browser, height: int = 800) -> BrowserContext:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": height})
     context.set_default_timeout(TIMEOUT_MS)
     return context
+
+
+class NewPage(Protocol):
+    """The ``pages`` fixture: a page in a browser context of its own (its own session, as on
+    another desk), logged in as ``user`` when one is given."""
+
+    def __call__(self, user: User | None = None, *, height: int = 900) -> Page: ...
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """A full-page screenshot of ``page`` in ``artifacts/screenshots/<name>.png``, checked written."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.is_file() and path.stat().st_size > 0
+    return path
+
+
+def zh(text: Any) -> str:
+    """The zh-Hans text of a msgid or of a lazy label, as the pages show it."""
+    with translation.override("zh-hans"):
+        return translation.gettext(text) if isinstance(text, str) else str(text)
 
 
 def totp_key(secret: str) -> bytes:

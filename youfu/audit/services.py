@@ -92,3 +92,11 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict
     """The changed keys only, as (old values, new values)."""
     changed = [k for k in new if old.get(k) != new.get(k)]
     return {k: old.get(k) for k in changed}, {k: new[k] for k in changed}
+
+
+def record_export(actor: User, what: str, rows: int, **details: Any) -> AuditEvent:
+    """A download of personal data (PERSONAL_DATA_EXPORTED): what was exported, how many rows,
+    and the export's own details (``filters``, ``fields``, ``format`` …)."""
+    return record_event(
+        EventType.PERSONAL_DATA_EXPORTED, actor=actor, extra={"what": what, "rows": rows, **details}
+    )

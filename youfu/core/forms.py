@@ -1,14 +1,47 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from youfu.core.bounds import MAX_AMOUNT, validate_date_in_range
+
 # The empty entry of a drop-down, instead of Django's "---------": a required choice says
 # "choose", an optional one says what leaving it empty means.
 CHOOSE = _("— choose —")
 NONE_CHOSEN = _("— none —")
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value goes back as ISO (2025-03-01) whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label: Any, *, required: bool = True) -> forms.DateField:
+    """A date typed with the picker, refused outside the years a record may carry."""
+    return forms.DateField(
+        label=label, required=required, widget=DateInput(), validators=[validate_date_in_range]
+    )
+
+
+def amount_field(label: Any, *, required: bool = True) -> forms.DecimalField:
+    """An amount in yuan with two decimals, from 0.01 to ``bounds.MAX_AMOUNT``."""
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=Decimal("0.01"),
+        max_value=MAX_AMOUNT,
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+
 
 # A year's notice is a few dozen rows; anything much larger is the wrong file.
 MAX_CALENDAR_BYTES = 1024 * 1024

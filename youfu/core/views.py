@@ -39,11 +39,22 @@ def form_error(form: forms.Form, exc: YoufuError, default_field: str | None = No
     """Put a service's error onto the form: field errors where the field exists."""
     placed = False
     for name, message in exc.fields.items():
+        name = name.split(".")[0]  # "documents.0": the first upload of the field "documents"
         if name in form.fields:
             form.add_error(name, str(message))
             placed = True
     if not placed:
         form.add_error(default_field if default_field in form.fields else None, str(exc.message))
+
+
+def positive_int(value: Any) -> int | None:
+    """A record's number from a query string or a form field, or None for anything else (text,
+    zero, a negative or a number no database key reaches)."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**62 else None
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -6,26 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import Department, User
-from youfu.core.bounds import validate_date_in_range
-from youfu.core.forms import CHOOSE, NONE_CHOSEN
+from youfu.core.forms import CHOOSE, NONE_CHOSEN, date_field
 from youfu.petitions.deadlines import MAX_EXTENSION_DAYS
 from youfu.petitions.models import Category, Channel, ReceptionDay, Satisfaction
 from youfu.regions.models import Region
 
 PETITIONER_ROWS = 5
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def date_field(label: Any, *, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=DateInput(), validators=[validate_date_in_range]
-    )
 
 
 class RegisterForm(forms.Form):

@@ -8,14 +8,13 @@ deadline, extension included) · average days from receipt to reply · satisfact
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext as _
 
-from youfu.core.csvio import xlsx_cells
+from youfu.core.csvio import XlsxSheet, xlsx_bytes
 from youfu.petitions.models import Category, Channel, Petition
 from youfu.regions.models import Region
 
@@ -99,10 +98,6 @@ def metric_labels() -> list[tuple[str, str]]:
 
 
 def to_xlsx(stats: dict[str, Any], *, title: str) -> bytes:
-    from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-    from openpyxl.styles import Font  # type: ignore[import-untyped, unused-ignore]
-
-    workbook = Workbook()
     sheets = [
         ("by_month", _("By month")),
         ("by_channel", _("By channel")),
@@ -110,19 +105,21 @@ def to_xlsx(stats: dict[str, Any], *, title: str) -> bytes:
         ("by_township", _("By township")),
     ]
     labels = metric_labels()
-    first = True
-    for key, sheet_title in sheets:
-        sheet = workbook.active if first else workbook.create_sheet()
-        assert sheet is not None
-        first = False
-        sheet.title = sheet_title[:31]
-        sheet.append(xlsx_cells(sheet, [title]))
-        sheet.append([""] + [label for _name, label in labels])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in [*stats[key], stats["total"]]:
-            sheet.append(xlsx_cells(sheet, [row["label"]] + [row[name] for name, _label in labels]))
-        sheet.column_dimensions["A"].width = 18
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+    def cells(row: dict[str, Any]) -> list[Any]:
+        return [row["label"]] + [row[name] for name, _label in labels]
+
+    data, _count = xlsx_bytes(
+        *(
+            XlsxSheet(
+                sheet_title,
+                ["", *(label for _name, label in labels)],
+                [cells(row) for row in stats[key]],
+                heading=title,
+                widths=[18],
+                totals=lambda _rows: cells(stats["total"]),
+            )
+            for key, sheet_title in sheets
+        )
+    )
+    return data

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from youfu.core.authed import acting_user
+from youfu.core.csvio import xlsx_response
 from youfu.core.views import capability_required
 from youfu.petitions import forms as f
 from youfu.petitions.selectors import (
@@ -65,9 +66,4 @@ def stats_export_view(request: HttpRequest) -> HttpResponse:
     _form, start, end = _period(request)
     stats = statistics(petitions_for(acting_user(request)), start=start, end=end)
     title = _("Petition statistics %(start)s – %(end)s") % {"start": start, "end": end}
-    response = HttpResponse(
-        to_xlsx(stats, title=title),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="petitions-{start}-{end}.xlsx"'
-    return response
+    return xlsx_response(to_xlsx(stats, title=title), f"petitions-{start}-{end}.xlsx")

@@ -13,7 +13,6 @@ of queries per 2,000 people, whatever the size of the region.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -21,19 +20,16 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.styles import Font  # type: ignore[import-untyped, unused-ignore]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped, unused-ignore]
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
+from youfu.core import csvio
 from youfu.core.crypto import decrypt
-from youfu.core.csvio import SafeCsvWriter, xlsx_cells
+from youfu.core.csvio import SafeCsvWriter, XlsxSheet
 from youfu.core.errors import InvalidInput
 from youfu.core.idnumber import mask_id_number, normalize_id_number
 from youfu.core.messages import Message
@@ -49,9 +45,8 @@ if TYPE_CHECKING:
 
 CHUNK_SIZE = 2000
 SHEET_TITLE = "优抚对象"
-XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
 CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": csvio.XLSX_CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
 SEX_NAMES = {Sex.MALE: "男", Sex.FEMALE: "女"}
@@ -175,42 +170,20 @@ def write_csv(rows: Iterator[list[Any]]) -> Iterator[str]:
         yield writer.writerow(["" if value is None else value for value in row])
 
 
+def xlsx_sheet(rows: Iterator[list[Any]]) -> XlsxSheet:
+    keys = [key for _header, key in COLUMNS]
+    return XlsxSheet(
+        SHEET_TITLE,
+        HEADERS,
+        rows,
+        widths=[WIDTHS.get(key, 10) for key in keys],
+        text_columns=frozenset(index for index, key in enumerate(keys) if key in TEXT_KEYS),
+    )
+
+
 def write_xlsx(rows: Iterator[list[Any]], target: IO[bytes] | str | os.PathLike[str]) -> int:
     """A write-only workbook (rows go to disk as they come); returns the number of data rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    keys = [key for _header, key in COLUMNS]
-    for index, key in enumerate(keys, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(key, 10)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    text_columns = {index for index, key in enumerate(keys) if key in TEXT_KEYS}
-    count = 0
-    for row in rows:
-        count += 1
-        if count >= XLSX_MAX_ROWS:
-            raise InvalidInput(
-                Message(gettext_noop("Too many rows for an Excel workbook; export as CSV instead.")),
-                code="too_many_rows",
-            )
-        values: list[Any] = []
-        for index, value in enumerate(row):
-            if index in text_columns and value is not None:
-                cell = WriteOnlyCell(sheet, value=str(value))
-                cell.data_type = "s"  # text, even one that begins with "=" (never a formula)
-                cell.number_format = "@"
-                values.append(cell)
-            else:
-                values.append(value)
-        sheet.append(xlsx_cells(sheet, values))
-    workbook.save(target)
-    return count
+    return csvio.write_xlsx([xlsx_sheet(rows)], target)[0]
 
 
 def _check_format(fmt: str) -> str:
@@ -260,16 +233,9 @@ def export_response(user: User, request: ExportRequest, fmt: str) -> HttpRespons
         response = StreamingHttpResponse(write_csv(rows), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{filename(fmt)}"'
     else:
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it
-        try:
-            count = write_xlsx(rows, spool)
-        except BaseException:
-            spool.close()
-            raise
-        spool.seek(0)
+        spool, count = csvio.xlsx_spooled(xlsx_sheet(rows))
         _record(user, request, fmt, people, unmasked, count)
-        response = FileResponse(spool, as_attachment=True, filename=filename(fmt))
-        response["Content-Type"] = CONTENT_TYPES[fmt]
+        response = csvio.xlsx_file_response(spool, filename(fmt))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -406,6 +406,7 @@ NEW_PETITION = {
 
 # Pages with a path parameter and no method restriction that never write (POST reads).
 READ_ONLY = {
+    "areas/<slug:key>/",
     "regions/<str:code>/",
     "petitions/receptions/<int:reception_id>/",
     "petitions/<int:petition_id>/receipt/",

@@ -8,66 +8,20 @@ Every test here is marked ``browser``; run them with ``pytest -m browser`` (set-
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.utils import timezone, translation
-from playwright.sync_api import Browser, Page, expect
+from django.utils import timezone
+from playwright.sync_api import Page, expect
 
-from youfu.accounts.models import User
 from youfu.benefits.models import LocalTopUp, ParameterState
 from youfu.core.workdays import WorkCalendar, deadline
 from youfu.petitions.deadlines import HANDLE_DAYS
 from youfu.petitions.models import Extension, ExtensionState, Petition
 from youfu.petitions.tests.factories import accepted
-from youfu.testing import World, make_world
-from youfu.testing_browser import SCREENSHOTS, new_context
-from youfu.testing_browser import log_in as _log_in
-
-
-@pytest.fixture
-def pages(browser: Browser) -> Iterator[Any]:
-    """A fresh page per role: maker and checker each keep their own session, as on two desks."""
-    contexts = []
-
-    def new_page() -> Page:
-        context = new_context(browser, height=900)
-        contexts.append(context)
-        return context.new_page()
-
-    try:
-        yield new_page
-    finally:
-        for context in contexts:
-            context.close()
-
-
-@pytest.fixture
-def world(transactional_db: None, live_server: Any) -> World:
-    # The live server thread only sees committed rows.
-    return make_world()
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOTS / f"staff-{name}.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.is_file() and shot.stat().st_size > 0
-
-
-def _zh(text: Any) -> str:
-    """The zh-Hans text of a msgid or of a lazy label."""
-    with translation.override("zh-hans"):
-        return translation.gettext(text) if isinstance(text, str) else str(text)
-
-
-def _as(pages: Any, base_url: str, user: User) -> Page:
-    page: Page = pages()
-    _log_in(page, base_url, user)  # the leader enrols TOTP and answers with the current code
-    return page
+from youfu.testing import World
+from youfu.testing_browser import NewPage, screenshot, zh
 
 
 def _enter_topup(page: Page, base_url: str, percent: str, effective_on: date) -> None:
@@ -77,15 +31,15 @@ def _enter_topup(page: Page, base_url: str, percent: str, effective_on: date) ->
     page.get_by_test_id("enter-topup").click()
     expect(page).to_have_url(f"{base_url}/benefits/standards/")
     expect(page.locator("main")).to_contain_text(
-        _zh("The top-up was entered: it applies once a leader approves it.")
+        zh("The top-up was entered: it applies once a leader approves it.")
     )
 
 
 @pytest.mark.browser
 def test_the_clerk_enters_top_ups_and_the_leader_refuses_one_and_approves_the_other(
-    world: World, pages: Any, base_url: str
+    world: World, pages: NewPage, base_url: str
 ) -> None:
-    clerk = _as(pages, base_url, world.county_clerk)
+    clerk = pages(world.county_clerk)
     # Dates ahead of the real clock (Chromium keeps its own): next year's January and July.
     first, second = date(date.today().year + 1, 1, 1), date(date.today().year + 1, 7, 1)
     _enter_topup(clerk, base_url, "9.5", first)
@@ -99,18 +53,18 @@ def test_the_clerk_enters_top_ups_and_the_leader_refuses_one_and_approves_the_ot
     # Both wait on the page; the clerk who entered them is offered no decision.
     for t in (wrong, right):
         expect(clerk.get_by_test_id(f"pending-topup-{t.pk}")).to_be_visible()
-        expect(clerk.get_by_test_id(f"topup-{t.pk}")).to_contain_text(_zh(ParameterState.PENDING.label))
+        expect(clerk.get_by_test_id(f"topup-{t.pk}")).to_contain_text(zh(ParameterState.PENDING.label))
     expect(clerk.get_by_test_id(f"approve-topup-{wrong.pk}")).to_have_count(0)
-    _shot(clerk, "topup-waiting")
+    screenshot(clerk, "staff-topup-waiting")
 
-    leader = _as(pages, base_url, world.leader)
+    leader = pages(world.leader)
     leader.goto(f"{base_url}/benefits/standards/")
     waiting = leader.get_by_test_id(f"pending-topup-{wrong.pk}")
     waiting.locator("input[name=reason]").fill("比例应为9%，请更正后重报")
     leader.get_by_test_id(f"refuse-topup-{wrong.pk}").click()
 
     expect(leader).to_have_url(f"{base_url}/benefits/standards/")
-    expect(leader.locator("main")).to_contain_text(_zh("The top-up was refused; the clerk sees your reason."))
+    expect(leader.locator("main")).to_contain_text(zh("The top-up was refused; the clerk sees your reason."))
     expect(leader.get_by_test_id(f"pending-topup-{wrong.pk}")).to_have_count(0)
     expect(leader.get_by_test_id(f"topup-{wrong.pk}")).to_contain_text("比例应为9%，请更正后重报")
     wrong.refresh_from_db()
@@ -120,12 +74,12 @@ def test_the_clerk_enters_top_ups_and_the_leader_refuses_one_and_approves_the_ot
     leader.get_by_test_id(f"approve-topup-{right.pk}").click()
 
     expect(leader).to_have_url(f"{base_url}/benefits/standards/")
-    expect(leader.locator("main")).to_contain_text(_zh("The top-up is approved and in force."))
+    expect(leader.locator("main")).to_contain_text(zh("The top-up is approved and in force."))
     expect(leader.get_by_test_id("nothing-pending")).to_be_visible()
-    expect(leader.get_by_test_id(f"topup-{right.pk}")).to_contain_text(_zh(ParameterState.APPROVED.label))
+    expect(leader.get_by_test_id(f"topup-{right.pk}")).to_contain_text(zh(ParameterState.APPROVED.label))
     right.refresh_from_db()
     assert right.state == ParameterState.APPROVED and right.decided_by == world.leader
-    _shot(leader, "topup-decided")
+    screenshot(leader, "staff-topup-decided")
 
     # The clerk reads the refusal and its reason on reload.
     clerk.reload()
@@ -134,35 +88,35 @@ def test_the_clerk_enters_top_ups_and_the_leader_refuses_one_and_approves_the_ot
 
 @pytest.mark.browser
 def test_the_clerk_requests_an_extension_and_the_leader_approves_it(
-    world: World, pages: Any, base_url: str
+    world: World, pages: NewPage, base_url: str
 ) -> None:
     # Received today by the real clock the browser lives in, so the deadline is ahead.
     petition = accepted(world, received_on=timezone.localdate())
     due = petition.handle_due
     assert due is not None
 
-    clerk = _as(pages, base_url, world.county_clerk)
+    clerk = pages(world.county_clerk)
     clerk.goto(f"{base_url}/petitions/{petition.pk}/")
     extend = clerk.locator("details[data-action=extend]")
     extend.locator("summary").click()
     extend.locator("input[name=extend-days]").fill("20")
     extend.locator("textarea[name=extend-reason]").fill("需到省厅调取档案核实")
-    _shot(clerk, "extension-request-form")
+    screenshot(clerk, "staff-extension-request-form")
     extend.locator("button[type=submit]").click()
 
     expect(clerk).to_have_url(f"{base_url}/petitions/{petition.pk}/")
     expect(clerk.get_by_test_id("extension")).to_contain_text("需到省厅调取档案核实")
-    expect(clerk.get_by_test_id("extension")).to_contain_text(_zh(ExtensionState.PENDING.label))
+    expect(clerk.get_by_test_id("extension")).to_contain_text(zh(ExtensionState.PENDING.label))
     request = Extension.objects.get(petition=petition)
     assert request.state == ExtensionState.PENDING and request.days == 20
     assert request.requested_by == world.county_clerk
     assert Petition.objects.get(pk=petition.pk).handle_due == due  # nothing moves before approval
 
-    leader = _as(pages, base_url, world.leader)
+    leader = pages(world.leader)
     leader.goto(f"{base_url}/petitions/extensions/")
     row = leader.get_by_test_id(f"extension-{petition.pk}")
     expect(row).to_contain_text("需到省厅调取档案核实")
-    _shot(leader, "extensions-waiting")
+    screenshot(leader, "staff-extensions-waiting")
     row.locator("form:has(input[name=decision][value=approve]) button[type=submit]").click()
 
     expect(leader).to_have_url(f"{base_url}/petitions/extensions/")
@@ -177,6 +131,6 @@ def test_the_clerk_requests_an_extension_and_the_leader_approves_it(
     assert stored.handle_due == extended and extended >= due + timedelta(days=20)
 
     leader.goto(f"{base_url}/petitions/{petition.pk}/")
-    expect(leader.get_by_test_id("extension")).to_contain_text(_zh(ExtensionState.APPROVED.label))
+    expect(leader.get_by_test_id("extension")).to_contain_text(zh(ExtensionState.APPROVED.label))
     expect(leader.get_by_test_id("deadlines")).to_contain_text(stored.handle_due.isoformat())
-    _shot(leader, "extension-approved")
+    screenshot(leader, "staff-extension-approved")
