@@ -1,0 +1,134 @@
+"""Housing reads. ``unserved_surveys`` is unscoped (the caller applies ``visible_to``); the
+others take the user and apply scope themselves."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from youfu.accounts.models import User
+from youfu.core.roles import Capability, require
+from youfu.core.scope import get_visible_or_404
+from youfu.registry.models import Beneficiary, PersonStatus
+from youfu.relief.housing.models import (
+    NEEDS_WORK,
+    SERVING_STATES,
+    BudgetState,
+    HousingBudget,
+    HousingCase,
+    HousingPhoto,
+    HousingSurvey,
+)
+
+
+def _same_home(prefix: str = "") -> Q:
+    """Rows whose person lives in the outer survey's home: the same person, or a member of the
+    same registry household (NULL never equals NULL, so a person without one is their own home)."""
+    return Q(**{f"{prefix}beneficiary_id": OuterRef("beneficiary_id")}) | Q(
+        **{f"{prefix}beneficiary__household_id": OuterRef("beneficiary__household_id")}
+    )
+
+
+def latest_surveys() -> QuerySet[HousingSurvey]:
+    """Each home's latest survey (by date, then entry), unscoped."""
+    latest = HousingSurvey.objects.filter(_same_home()).order_by("-surveyed_on", "-pk").values("pk")[:1]
+    return HousingSurvey.objects.filter(pk=Subquery(latest))
+
+
+def unserved_surveys() -> QuerySet[HousingSurvey]:
+    """The homes graded C or D by their latest survey that no case serves (a pending, approved or
+    completed case of anyone in the home; refused cases do not count): one row per home, its
+    latest survey, while the person it names is alive (a case is opened for a living person: when
+    they die, the home is surveyed again under a member who lives there). Unscoped: the caller
+    applies ``visible_to``."""
+    served = HousingCase.objects.filter(_same_home(), state__in=SERVING_STATES)
+    return (
+        latest_surveys()
+        .filter(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE)
+        .filter(~Exists(served))
+        .select_related("beneficiary", "beneficiary__township", "beneficiary__region")
+        .order_by("-grade", "surveyed_on", "pk")
+    )
+
+
+def _reader(user: User) -> User:
+    require(user, Capability.READ_PERSONAL_DATA)
+    return user
+
+
+def unserved_for(user: User, *, township: str = "") -> QuerySet[HousingSurvey]:
+    qs: QuerySet[HousingSurvey] = unserved_surveys().visible_to(_reader(user))  # type: ignore[attr-defined]
+    if township:
+        qs = qs.filter(beneficiary__township__code=township)
+    return qs
+
+
+def surveys_for(
+    user: User,
+    *,
+    grade: str = "",
+    township: str = "",
+    year: int | None = None,
+    beneficiary: int | None = None,
+) -> QuerySet[HousingSurvey]:
+    qs: QuerySet[HousingSurvey] = HousingSurvey.objects.visible_to(_reader(user))
+    if grade:
+        qs = qs.filter(grade=grade)
+    if township:
+        qs = qs.filter(beneficiary__township__code=township)
+    if year:
+        qs = qs.filter(surveyed_on__year=year)
+    if beneficiary:
+        qs = qs.filter(beneficiary_id=beneficiary)
+    return qs.select_related("beneficiary", "beneficiary__township", "entered_by")
+
+
+def cases_for(
+    user: User,
+    *,
+    state: str = "",
+    kind: str = "",
+    township: str = "",
+    beneficiary: int | None = None,
+    waiting: bool = False,
+) -> QuerySet[HousingCase]:
+    """``waiting``: cases with a budget waiting for a leader."""
+    qs: QuerySet[HousingCase] = HousingCase.objects.visible_to(_reader(user))
+    if state:
+        qs = qs.filter(state=state)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if township:
+        qs = qs.filter(beneficiary__township__code=township)
+    if beneficiary:
+        qs = qs.filter(beneficiary_id=beneficiary)
+    if waiting:
+        qs = qs.filter(proposed_fen__isnull=False)
+    return qs.select_related("beneficiary", "beneficiary__township", "entered_by")
+
+
+def budgets_to_decide(user: User) -> QuerySet[HousingCase]:
+    """Cases whose budget waits for ``user``'s decision: a leader, never on their own proposal."""
+    if not user.can(Capability.APPROVE):
+        return HousingCase.objects.none()
+    own = HousingBudget.objects.filter(case=OuterRef("pk"), state=BudgetState.PENDING, proposed_by=user)
+    return cases_for(user, waiting=True).filter(~Exists(own)).order_by("opened_on", "pk")
+
+
+def get_survey(user: User, survey_id: int) -> HousingSurvey:
+    return get_visible_or_404(surveys_for(user), user, pk=survey_id)
+
+
+def get_case(user: User, case_id: int) -> HousingCase:
+    return get_visible_or_404(cases_for(user), user, pk=case_id)
+
+
+def get_photo(user: User, survey: HousingSurvey, photo_id: int) -> HousingPhoto:
+    return get_visible_or_404(HousingPhoto.objects.filter(survey=survey), user, pk=photo_id)
+
+
+def home_of(person: Beneficiary) -> Q:
+    """Cases or surveys of anyone in ``person``'s home (its household, or the person alone)."""
+    home = Q(beneficiary_id=person.pk)
+    if person.household_id:
+        home |= Q(beneficiary__household_id=person.household_id)
+    return home
