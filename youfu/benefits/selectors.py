@@ -58,12 +58,13 @@ def county_code_of(region_code: str) -> str:
 
 # --- one-off payments -----------------------------------------------------------------------
 
-ONE_OFF_STATUSES = ("scheduled", "in_batch", "paid", "failed", "withdrawn")
+ONE_OFF_STATUSES = ("scheduled", "in_batch", "paid", "failed", "held", "withdrawn")
 ONE_OFF_STATUS_LABELS = {
     "scheduled": _("to be paid by the next batch"),
     "in_batch": _("in a batch"),
     "paid": _("paid"),
     "failed": _("transfer failed: the next batch pays it again"),
+    "held": _("held: no bank account on record; paid by the first batch after one is recorded"),
     "withdrawn": _("withdrawn"),
 }
 
@@ -72,7 +73,7 @@ def one_off_status(one_off: OneOffPayment) -> str:
     """Where a one-off payment stands: ``scheduled`` (no batch holds it yet), ``in_batch`` (the
     latest batch holding it awaits the bank, or is a draft), ``paid`` (the bank confirmed all
     of it), ``failed`` (the latest batch holding it could not transfer it: the next one pays it
-    again), or ``withdrawn``."""
+    again), ``held`` (no bank account on record: paid once one is), or ``withdrawn``."""
     if one_off.withdrawn_at is not None:
         return "withdrawn"
     if one_off.paid_at is not None:
@@ -81,8 +82,10 @@ def one_off_status(one_off: OneOffPayment) -> str:
     if not held:
         return "scheduled"
     line = BatchLine.objects.filter(batch=held[0], beneficiary_id=one_off.beneficiary_id).first()
-    if line is not None and line.status in (LineStatus.FAILED, LineStatus.HELD):
+    if line is not None and line.status == LineStatus.FAILED:
         return "failed"
+    if line is not None and line.status == LineStatus.HELD:
+        return "held"
     return "in_batch"
 
 

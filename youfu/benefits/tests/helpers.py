@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -110,6 +111,16 @@ def topup_in_force(world: World, percent: Decimal | str, effective_on: date) -> 
 def setup_county(world: World, *, topup: str = "8", standards: list[list[str]] | None = None) -> None:
     standards_in_force(world, csv_bytes(standards or BASE_STANDARDS), filename="标准.csv")
     topup_in_force(world, topup, date(2020, 1, 1))
+
+
+@contextmanager
+def paid_from_november(world: World) -> Iterator[World]:
+    """``world``'s county with standards in force, paid from November 2026, on 3 November 2026
+    (the clock stays there inside)."""
+    with time_machine.travel(at(2026, 11, 3), tick=False):
+        setup_county(world)
+        do_update_benefit_settings(acting_user=world.admin, payments_start=date(2026, 11, 1))
+        yield world
 
 
 def person(

@@ -8,29 +8,23 @@ The screenshot lands in ``artifacts/screenshots/batch-one-offs.png``.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from youfu.benefits.models import OneOffKind
 from youfu.benefits.services import do_create_batch, do_schedule_one_off, do_update_benefit_settings
 from youfu.benefits.tests.helpers import person, setup_county
 from youfu.registry.categories import Category
-from youfu.testing import World, make_world
-from youfu.testing_browser import SCREENSHOTS, log_in, new_context
+from youfu.testing import World
+from youfu.testing_browser import NewPage, screenshot
 
 WAR = {"category": Category.WAR_PARTICIPANT, "approved_on": date(2020, 1, 1)}
 
 
-@pytest.fixture
-def world(transactional_db: None, live_server: Any) -> World:
-    return make_world()  # the live server thread sees committed rows only
-
-
 @pytest.mark.browser
-def test_the_clerk_reads_the_one_off_payments_apart(world: World, browser: Browser, base_url: str) -> None:
+def test_the_clerk_reads_the_one_off_payments_apart(world: World, pages: NewPage, base_url: str) -> None:
     month = timezone.localdate().replace(day=1)
     setup_county(world)
     do_update_benefit_settings(acting_user=world.admin, payments_start=month)
@@ -41,28 +35,22 @@ def test_the_clerk_reads_the_one_off_payments_apart(world: World, browser: Brows
     )
     batch = do_create_batch(month, acting_user=world.county_clerk)
 
-    context = new_context(browser, height=1000)
-    page = context.new_page()
-    try:
-        log_in(page, base_url, world.county_clerk)
-        page.goto(f"{base_url}/benefits/batches/{batch.pk}/")
-        expect(page.get_by_test_id("one-off-total")).to_have_text("3,000.00")
-        kinds = page.get_by_test_id("one-off-kinds")
-        expect(kinds).to_contain_text("临时救助")
-        expect(kinds).to_contain_text("3,000.00")
-        carrying = page.get_by_test_id("one-off-lines")
-        expect(carrying).to_contain_text("甲")
-        expect(carrying).to_contain_text("定期生活补助+临时救助")
-        expect(carrying).to_contain_text("relief:12")
-        expect(carrying).not_to_contain_text("乙")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "batch-one-offs.png"), full_page=True)
+    page = pages(world.county_clerk, height=1000)
+    page.goto(f"{base_url}/benefits/batches/{batch.pk}/")
+    expect(page.get_by_test_id("one-off-total")).to_have_text("3,000.00")
+    kinds = page.get_by_test_id("one-off-kinds")
+    expect(kinds).to_contain_text("临时救助")
+    expect(kinds).to_contain_text("3,000.00")
+    carrying = page.get_by_test_id("one-off-lines")
+    expect(carrying).to_contain_text("甲")
+    expect(carrying).to_contain_text("定期生活补助+临时救助")
+    expect(carrying).to_contain_text("relief:12")
+    expect(carrying).not_to_contain_text("乙")
+    screenshot(page, "batch-one-offs")
 
-        lines = page.get_by_test_id("lines")
-        lines.locator("input[name=one_off]").check()
-        lines.locator("button[type=submit]").click()
-        expect(page).to_have_url(f"{base_url}/benefits/batches/{batch.pk}/?township=&status=&one_off=1")
-        expect(page.get_by_test_id("lines")).to_contain_text("甲")
-        expect(page.get_by_test_id("lines").locator("tbody")).not_to_contain_text("乙")
-    finally:
-        context.close()
+    lines = page.get_by_test_id("lines")
+    lines.locator("input[name=one_off]").check()
+    lines.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{base_url}/benefits/batches/{batch.pk}/?township=&status=&one_off=1")
+    expect(page.get_by_test_id("lines")).to_contain_text("甲")
+    expect(page.get_by_test_id("lines").locator("tbody")).not_to_contain_text("乙")
