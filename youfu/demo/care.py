@@ -20,6 +20,9 @@ from datetime import date
 from types import ModuleType
 from typing import Any
 
+from django.db.models import Max
+
+from youfu.benefits.models import OneOffPayment
 from youfu.demo import (
     care_discoveries,
     care_grants,
@@ -31,6 +34,8 @@ from youfu.demo import (
 )
 from youfu.demo.care_staff import CareStaff
 
+SCOPE_TRUSTED = "the demo county's generator fills a fictitious database; it never serves a request"
+
 
 def _areas() -> list[ModuleType]:
     return [care_grants, care_medical, care_housing, care_pairing, care_visits, care_needs, care_discoveries]
@@ -39,10 +44,14 @@ def _areas() -> list[ModuleType]:
 def before_batch(period: date, *, seed: int) -> None:
     """The relief and medical claims of the month before ``period``, approved and waiting for its batch."""
     staff = CareStaff.load()
+    before = OneOffPayment.objects.aggregate(last=Max("pk"))["last"] or 0
     for area in _areas():
         hook: Callable[..., Any] | None = getattr(area, "before_batch", None)
         if hook is not None:
             hook(staff, period, random.Random(f"{seed}-{area.__name__}-{period:%Y%m}"))
+    # The demo replays its history at today's clock, where "the next batch" is this month's; what
+    # was approved before ``period``'s batch is paid by it.
+    OneOffPayment.objects.filter(pk__gt=before).update(month=period)
 
 
 def fill(today: date, *, seed: int) -> dict[str, dict[str, int]]:
