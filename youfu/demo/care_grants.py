@@ -20,6 +20,7 @@ so a second run adds nothing.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -240,6 +241,13 @@ def _paid_dates(today: date) -> None:
 
 
 def fill(staff: CareStaff, today: date, rng: random.Random) -> dict[str, int]:
+    """This month's applications, then what the county's relief looks like: grants by state."""
+    made = _this_month(staff, today, rng)
+    states = Counter(ReliefGrant.objects.values_list("state", flat=True))
+    return {"grants": sum(states.values()), **{str(k): n for k, n in sorted(states.items())}, **made}
+
+
+def _this_month(staff: CareStaff, today: date, rng: random.Random) -> dict[str, int]:
     """This month's applications, waiting at each step: something for every role to approve."""
     today = min(today, timezone.localdate())
     first = today.replace(day=1)
