@@ -256,3 +256,16 @@ def _after(prefix: str) -> str:
     if code > 0x10FFFF:
         return _after(prefix[:-1]) if len(prefix) > 1 else "\U0010ffff"
     return prefix[:-1] + chr(code)
+
+
+PICK_RESULTS = 20
+
+
+def people_to_pick(user: User, query: str) -> list[Beneficiary]:
+    """The first matches of ``query`` for a form that starts by choosing a person (a relief
+    application, a pairing): ``registry/_person_pick.html`` shows them with a "choose" link."""
+    query = query.strip()[:50]
+    if not query:
+        return []
+    found = search_beneficiaries(user, query).select_related("township").prefetch_related("qualifications")
+    return list(found[:PICK_RESULTS])

@@ -25,11 +25,9 @@ class PairingForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("paired department"), queryset=Department.objects.none(), empty_label=CHOOSE
     )
+    # Chosen first with the registry's search (registry/_person_pick.html), then carried along.
     beneficiary = forms.IntegerField(
-        label=_("registered person (number)"),
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text=_("The number shown on the person's page, e.g. 1024 for #1024."),
+        label=_("registered person"), min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
     started_on = date_field(_("paired on"))
     note = note_field(_("note"), required=False)

@@ -32,6 +32,7 @@ from youfu.outreach.pairing.rules import (
     year_bounds,
 )
 from youfu.outreach.pairing.selectors import OPEN_FIRST, PairingFilters
+from youfu.registry.search import people_to_pick
 from youfu.registry.selectors import beneficiaries_for
 
 READ = Capability.READ_PERSONAL_DATA
@@ -126,7 +127,10 @@ def new_view(request: HttpRequest) -> HttpResponse:
             return redirect("outreach_pairing:detail", pairing_id=pairing.pk)
     chosen = positive_int(form["beneficiary"].value())
     person = beneficiaries_for(user).select_related("township").filter(pk=chosen).first() if chosen else None
-    return render(request, "outreach/pairing/new.html", {"form": form, "person": person})
+    query = (request.GET.get("q") or "").strip()[:50]
+    results = people_to_pick(user, query) if person is None else []
+    context = {"form": form, "person": person, "query": query, "results": results}
+    return render(request, "outreach/pairing/new.html", context)
 
 
 # --- one pairing -----------------------------------------------------------------------------

@@ -50,8 +50,11 @@ def sheet(response: Any) -> list[list[Any]]:
 def test_a_county_clerk_pairs_through_the_form(client: Client, world: World) -> None:
     zhang = person(world)
     log_in(client, world.county_clerk)
+    # The clerk finds the person by name and chooses them (or comes from the person's page).
+    found = page(client, "/pairing/new/", q="柳湾张三")
+    assert f'href="?beneficiary={zhang.pk}"' in found and 'data-testid="pairing-form"' not in found
     form = page(client, "/pairing/new/", beneficiary=zhang.pk)
-    assert f'value="{zhang.pk}"' in form  # from the person page's link
+    assert f'value="{zhang.pk}"' in form and "柳湾张三" in form
     response = client.post(
         "/pairing/new/",
         {

@@ -26,7 +26,7 @@ from youfu.core.scope import get_visible_or_404
 from youfu.core.views import capability_required, form_error, positive_int
 from youfu.regions.models import Region, RegionLevel
 from youfu.registry.models import Beneficiary
-from youfu.registry.search import search_beneficiaries
+from youfu.registry.search import people_to_pick
 from youfu.relief.grants import forms as f
 from youfu.relief.grants import selectors, services
 from youfu.relief.grants import transitions as t
@@ -34,7 +34,6 @@ from youfu.relief.grants.models import GrantState, ReliefDocument, ReliefGrant
 
 READ = Capability.READ_PERSONAL_DATA
 PAGE_SIZE = 50
-SEARCH_RESULTS = 20
 
 
 def _townships(user: User) -> list[tuple[str, str]]:
@@ -120,7 +119,7 @@ def new_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Application %(id)s entered.") % {"id": grant.pk})
             return redirect("relief_grants:detail", relief_id=grant.pk)
-    results = list(search_beneficiaries(user, query)[:SEARCH_RESULTS]) if query and person is None else []
+    results = people_to_pick(user, query) if person is None else []
     version = services.settings_in_force(services.county_code(person.region_id)) if person else None
     return render(
         request,
