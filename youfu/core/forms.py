@@ -30,15 +30,29 @@ def date_field(label: Any, *, required: bool = True) -> forms.DateField:
     )
 
 
-def amount_field(label: Any, *, required: bool = True) -> forms.DecimalField:
-    """An amount in yuan with two decimals, from 0.01 to ``bounds.MAX_AMOUNT``."""
+def amount_field(
+    label: Any,
+    *,
+    required: bool = True,
+    minimum: Decimal = Decimal("0.01"),
+    maximum: Decimal = MAX_AMOUNT,
+    help_text: Any = "",
+) -> forms.DecimalField:
+    """An amount in yuan with two decimals, from ``minimum`` to ``maximum``; a refusal says the
+    limit in yuan (not Django's "no more than 8 digits in total")."""
     return forms.DecimalField(
         label=label,
         required=required,
-        min_value=Decimal("0.01"),
-        max_value=MAX_AMOUNT,
-        max_digits=8,
+        min_value=minimum,
+        max_value=maximum,
         decimal_places=2,
+        help_text=help_text,
+        error_messages={
+            "min_value": _("The amount is at least %(limit_value)s yuan."),
+            "max_value": _("The amount is at most %(limit_value)s yuan."),
+            "max_decimal_places": _("Amounts are in yuan with at most two decimals (fen)."),
+            "invalid": _("Enter an amount in yuan, e.g. 1200.50."),
+        },
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
 

@@ -12,6 +12,8 @@ filled them, so dependencies keep running one way (core → … → registry →
 - A **nav entry** is one link of the menu and of the home page's list of areas, shown to the roles
   with its capability. Several entries may share a URL (one per capability, each with the
   description that role reads): a user sees the first one, by order, that their role may use.
+- A **reference** names a higher app's record in a lower app's data ("relief:12" on a one-off
+  payment); the app that owns it registers how to link it, and the lower page shows the link.
 - A **nav group** gathers the entries of one line of work that several apps share (relief and care:
   relief, medical, housing, pairing, visits …) under one menu link, which opens a page listing them.
   A user who may open only one entry of a group gets that entry itself.
@@ -102,6 +104,7 @@ _person_sections: dict[str, PersonSection] = {}
 _work_sources: dict[str, WorkSource] = {}
 _nav_entries: dict[str, NavEntry] = {}
 _nav_groups: dict[str, NavGroup] = {}
+_references: dict[str, tuple[str, str | Promise]] = {}
 
 
 def register_person_section(key: str, render: PersonRenderer, *, order: int) -> None:
@@ -129,6 +132,27 @@ def register_nav(
 def register_nav_group(key: str, label: str | Promise, description: str | Promise, *, order: int) -> None:
     """A menu link for a line of work; the apps that share it each register it (the same values)."""
     _nav_groups[key] = NavGroup(key, order, label, description)
+
+
+def register_reference(prefix: str, url_name: str, label: str | Promise) -> None:
+    """How to link a reference ``"<prefix>:<id>"``: the page ``url_name`` takes the id."""
+    _references[prefix] = (url_name, label)
+
+
+@dataclass(frozen=True)
+class ReferenceLink:
+    label: str
+    url: str | None  # None: a reference no app links (shown as written)
+
+
+def reference_link(reference: str) -> ReferenceLink:
+    """A reference as a user reads it: "临时救助 #12" with the link to its page."""
+    prefix, _, number = reference.partition(":")
+    known = _references.get(prefix)
+    if known is None or not number.isdigit():
+        return ReferenceLink(reference, None)
+    url_name, label = known
+    return ReferenceLink(f"{label} #{number}", reverse(url_name, args=[int(number)]))
 
 
 def person_sections(request: HttpRequest, person: Any) -> list[tuple[str, SafeString]]:

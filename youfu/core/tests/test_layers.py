@@ -250,3 +250,12 @@ def test_nothing_imports_the_old_homes_of_what_moved_to_core() -> None:
                 ]
                 found += [f"{path.relative_to(ROOT.parent)}: use {MOVED[n]}" for n in names if n in MOVED]
     assert found == []
+
+
+def test_a_reference_to_a_higher_apps_record_is_linked_by_the_app_that_owns_it() -> None:
+    # relief registers "relief:<id>" (its grants) in its AppConfig.ready; benefits only shows it.
+    link = sections.reference_link("relief:12")
+    assert (link.url, link.label.endswith(" #12")) == ("/relief/12/", True)
+    assert sections.reference_link("medical:7").url == "/medical/claims/7/"
+    assert sections.reference_link("nothing:3") == sections.ReferenceLink("nothing:3", None)
+    assert sections.reference_link("relief:x") == sections.ReferenceLink("relief:x", None)

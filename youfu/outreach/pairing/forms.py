@@ -3,13 +3,14 @@ pairing, what each kind carries) are the services', whose errors land on these f
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import Department
-from youfu.core.forms import CHOOSE, date_field
+from youfu.core.forms import CHOOSE, amount_field, date_field
 from youfu.outreach.pairing.models import ActivityKind
 from youfu.outreach.pairing.rules import MAX_ACTIVITY_COUNT, MAX_ACTIVITY_YUAN
 from youfu.outreach.pairing.services import MAX_NOTE
@@ -45,13 +46,11 @@ class EndForm(forms.Form):
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=[("", CHOOSE), *ActivityKind.choices])
     done_on = date_field(_("date"))
-    amount = forms.DecimalField(
-        label=_("amount (yuan)"),
+    amount = amount_field(
+        _("amount (yuan)"),
         required=False,
-        min_value=0,
-        max_value=MAX_ACTIVITY_YUAN,
-        max_digits=9,
-        decimal_places=2,
+        minimum=Decimal("0"),
+        maximum=Decimal(MAX_ACTIVITY_YUAN),
         help_text=_("Required for financial support; project funds or a training subsidy where given."),
     )
     count = forms.IntegerField(

@@ -10,8 +10,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from youfu.core.forms import CHOOSE, date_field
-from youfu.outreach.visits.models import VisitTarget
+from youfu.core.forms import CHOOSE, amount_field, date_field
+from youfu.outreach.visits.models import MAX_VISIT_MONEY_FEN, VisitTarget
 from youfu.outreach.visits.services import MAX_AGE
 from youfu.regions.models import Region
 from youfu.registry.categories import Category
@@ -73,8 +73,8 @@ class VisitForm(forms.Form):
     visitors = forms.CharField(
         label=_("visitors"), max_length=200, help_text=_("the names of those who made the visit")
     )
-    money = forms.DecimalField(
-        label=_("money (yuan)"), min_value=Decimal("0"), max_digits=8, decimal_places=2, required=False
+    money = amount_field(
+        _("money (yuan)"), required=False, minimum=Decimal("0"), maximum=Decimal(MAX_VISIT_MONEY_FEN) / 100
     )
     goods = forms.CharField(label=_("goods"), max_length=200, required=False)
 

@@ -10,7 +10,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from youfu.benefits.money import to_fen
-from youfu.core.bounds import MAX_AMOUNT
 from youfu.core.forms import CHOOSE, amount_field, date_field
 from youfu.registry.categories import Category
 from youfu.relief.grants.models import ChainStep, GrantState, ReliefReason
@@ -93,14 +92,7 @@ class DocumentsForm(forms.Form):
 class SettingsForm(forms.Form):
     case_cap = amount_field(_("cap per case (yuan)"))
     year_cap = amount_field(_("cap per person and calendar year (yuan)"))
-    leader_above = forms.DecimalField(
-        label=_("a leader approves amounts above (yuan)"),
-        min_value=Decimal("0"),
-        max_value=MAX_AMOUNT,
-        max_digits=8,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
+    leader_above = amount_field(_("a leader approves amounts above (yuan)"), minimum=Decimal("0"))
     categories = forms.MultipleChoiceField(
         label=_("eligible categories"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
     )

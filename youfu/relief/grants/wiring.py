@@ -5,12 +5,20 @@ from django.utils.translation import gettext_lazy as _
 
 from youfu.benefits.signals import one_offs_paid
 from youfu.core.roles import Capability
-from youfu.core.sections import register_nav, register_person_section, register_work_source
+from youfu.core.sections import (
+    register_nav,
+    register_person_section,
+    register_reference,
+    register_work_source,
+)
 from youfu.relief.grants.sections import person_relief_card, relief_work
 from youfu.relief.grants.services import on_one_offs_paid
 
 
 def register() -> None:
+    register_reference(
+        "relief", "relief_grants:detail", _("Temporary relief")
+    )  # a one-off payment's "relief:<id>"
     register_person_section("relief", person_relief_card, order=30)
     register_work_source("relief", _("Temporary relief"), relief_work, order=30)
     # A leader reads the description of their own part first (same page, one entry shown).

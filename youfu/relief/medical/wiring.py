@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from youfu.benefits.signals import one_offs_paid
 from youfu.core.roles import Capability
-from youfu.core.sections import register_nav, register_person_section, register_work_source
+from youfu.core.sections import (
+    register_nav,
+    register_person_section,
+    register_reference,
+    register_work_source,
+)
 from youfu.relief.medical.sections import medical_work, person_medical_card
 from youfu.relief.medical.services import mark_claims_paid
 
@@ -17,6 +22,9 @@ def _one_offs_paid(sender: Any, ids: list[int], **kwargs: Any) -> None:
 
 
 def register() -> None:
+    register_reference(
+        "medical", "relief_medical:claim_detail", _("Medical claim")
+    )  # a one-off payment's "medical:<id>"
     register_person_section("medical", person_medical_card, order=31)
     register_work_source("medical", _("Medical top-ups"), medical_work, order=31)
     register_nav(
