@@ -112,6 +112,7 @@ class EventType(enum.IntEnum):
     NEEDS_HOUSEHOLD_CHECKED = 545  # a household checked: no difficulty (findings are 542)
     NEEDS_FINDING_NOTE_ADDED = 546
     NEEDS_SETTINGS_CHANGED = 547
+    NEEDS_ROUND_CLOSED = 548  # closed early by a clerk (a new round closes the old one in 541)
 
     # 8xx reference data and settings
     REGIONS_IMPORTED = 801
@@ -236,6 +237,7 @@ EVENT_LABELS = {
     EventType.NEEDS_HOUSEHOLD_CHECKED: _("household checked, no difficulty"),
     EventType.NEEDS_FINDING_NOTE_ADDED: _("needs check progress note added"),
     EventType.NEEDS_SETTINGS_CHANGED: _("needs check settings changed"),
+    EventType.NEEDS_ROUND_CLOSED: _("needs check round closed"),
     EventType.REGIONS_IMPORTED: _("regions imported"),
     EventType.REGION_CREATED: _("region created"),
     EventType.REGION_CHANGED: _("region changed"),

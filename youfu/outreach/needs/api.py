@@ -72,6 +72,7 @@ class RoundOut(Schema):
     opened_on: date
     opened_by: str
     open: bool
+    closed_on: date | None
     households: int
 
 
@@ -97,6 +98,10 @@ class CheckOut(Schema):
     checked_on: date | None
     checked_by: str | None
     note: str
+
+
+class CloseIn(Schema):
+    closed_on: BoundedDate | None = None  # today when left out
 
 
 class CheckIn(Schema):
@@ -166,6 +171,7 @@ def round_out(r: NeedsRound) -> dict[str, Any]:
         "opened_on": r.opened_on,
         "opened_by": r.opened_by.username,
         "open": r.is_open,
+        "closed_on": timezone.localdate(r.closed_at) if r.closed_at else None,
         "households": r.households,
     }
 
@@ -254,6 +260,15 @@ def get_round(request: HttpRequest, round_id: Id) -> dict[str, Any]:
         "by_township": [t.__dict__ for t in progress.townships],
         "by_kind": [{"kind": k, "open": o, "solved": s} for k, _label, o, s in progress.by_kind],
     }
+
+
+@router.post("/rounds/{round_id}/close", response=RoundOut)
+def close_round(request: HttpRequest, round_id: Id, payload: CloseIn) -> dict[str, Any]:
+    """结束本轮排查: the round ends early on ``closed_on``; its open findings stay open."""
+    user = _reader(request)
+    round_ = selectors.get_round(user, round_id)
+    services.do_close_round(round_, payload.closed_on or timezone.localdate(), acting_user=user)
+    return round_out(selectors.get_round(user, round_.pk))
 
 
 @router.get("/rounds/{round_id}/households", response=list[CheckOut])

@@ -32,6 +32,10 @@ class NoDifficultyForm(forms.Form):
     note = forms.CharField(label=_("note"), max_length=500, required=False)
 
 
+class CloseRoundForm(forms.Form):
+    closed_on = date_field(_("closed on"))
+
+
 class FindingForm(forms.Form):
     beneficiary = forms.ChoiceField(label=_("person"))
     kind = forms.ChoiceField(label=_("kind of difficulty"), choices=_choices(FindingKind.choices))

@@ -8,6 +8,7 @@ transaction with its audit record.
   with findings (each finding checks the household too).
 - ``do_solve_finding`` (only with a written solution), ``do_reassign_finding``,
   ``do_add_finding_note``: the finding's table in ``transitions.py``.
+- ``do_close_round``: a clerk ends an open round early, on a date; its open findings stay open.
 - ``do_set_needs_settings``: a leader sets how many months a round covers (quarterly by default).
 
 The rules (dates, the owner, the person in the round) are checked here, in one place that the
@@ -17,10 +18,11 @@ pages, the API and the demo share; a refusal raises before anything is written.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -153,6 +155,113 @@ def _snapshot_households(round_: NeedsRound) -> int:
         return int(cursor.rowcount)
 
 
+def covering_round(region: Region) -> NeedsRound | None:
+    """The open round of a larger place (the county's, for a township) that already checks the
+    households of ``region``: no round of ``region`` may open until it is closed."""
+    found: NeedsRound | None = (
+        NeedsRound.objects.filter(  # scope: rounds above the region the actor opens in
+            region_id__in=ancestor_codes(region.scope_prefix), closed_at__isnull=True
+        )
+        .exclude(region_id=region.code)
+        .select_related("region")
+        .first()
+    )
+    return found
+
+
+def covered_message(covering: NeedsRound) -> Message:
+    return Message(
+        gettext_noop(
+            "The round %(name)s of %(region)s is still open (due %(due)s) and checks these "
+            "households: a new round can open here once it is closed."
+        ),
+        {"name": covering.name, "region": covering.region.name, "due": covering.due_on.isoformat()},
+    )
+
+
+def may_close_round(round_: NeedsRound, user: User) -> bool:
+    """Whoever may open a round of the round's place may close it early (a county clerk any round
+    of the county, a township clerk their township's)."""
+    return (
+        round_.is_open
+        and user.can(Capability.WRITE_RECORDS)
+        and user.role in ROUND_OPENERS
+        and user.region is not None
+        and user.region.contains(round_.region_id)
+    )
+
+
+def do_close_round(round_: NeedsRound, closed_on: date, *, acting_user: User) -> NeedsRound:
+    """A clerk ends an open round early (结束本轮排查) on ``closed_on``: its unchecked households
+    stay unchecked (the next round lists them again), and its open findings stay open and are
+    followed up as before. Closing a closed round is a 409."""
+    require(acting_user, Capability.WRITE_RECORDS)
+    _in_scope(NeedsRound, round_.pk, acting_user)
+    if acting_user.role not in ROUND_OPENERS or acting_user.region is None:
+        raise PermissionDenied(Message(gettext_noop("A county or township clerk closes a round.")))
+    if not acting_user.region.contains(round_.region_id):
+        raise PermissionDenied(
+            Message(
+                gettext_noop("Only the clerks of %(region)s close this round."),
+                {"region": round_.region.name},
+            )
+        )
+    today = timezone.localdate()
+    if closed_on > today:
+        raise _invalid("closed_on", gettext_noop("The date cannot be in the future."))
+    with transaction.atomic():
+        locked = NeedsRound.objects.select_for_update().get(pk=round_.pk)  # scope: checked above
+        _require_open(locked)
+        if closed_on < locked.opened_on:
+            raise _invalid(
+                "closed_on",
+                gettext_noop("The date cannot be before the round opened (%(date)s)."),
+                date=locked.opened_on,
+            )
+        last = max(
+            (
+                d
+                for d in (
+                    HouseholdCheck.objects.filter(round=locked).aggregate(  # scope: the round's own rows
+                        m=Max("checked_on")
+                    )["m"],
+                    Finding.objects.filter(round=locked).aggregate(  # scope: the round's own rows
+                        m=Max("found_on")
+                    )["m"],
+                )
+                if d is not None
+            ),
+            default=None,
+        )
+        if last is not None and closed_on < last:
+            raise _invalid(
+                "closed_on",
+                gettext_noop("The round has a check on %(date)s: it cannot close before it."),
+                date=last,
+            )
+        now = timezone.now()
+        closed_at = now if closed_on == today else timezone.make_aware(datetime.combine(closed_on, time.max))
+        locked.closed_at = closed_at
+        locked.save(update_fields=["closed_at"])
+        unchecked = HouseholdCheck.objects.filter(  # scope: the round's own rows
+            round=locked, outcome=CheckOutcome.NOT_YET
+        ).count()
+        open_findings = Finding.objects.filter(  # scope: the round's own rows
+            round=locked, state=FindingState.OPEN
+        ).count()
+        record_event(
+            EventType.NEEDS_ROUND_CLOSED,
+            actor=acting_user,
+            region=locked.region_id,
+            obj=locked,
+            old={"closed_at": None},
+            new={"closed_on": closed_on},
+            extra={"unchecked": unchecked, "open_findings": open_findings},
+        )
+    round_.closed_at = locked.closed_at
+    return round_
+
+
 def do_open_round(name: str, region: Region, due_on: date, *, acting_user: User) -> NeedsRound:
     require(acting_user, Capability.WRITE_RECORDS)
     if acting_user.role not in ROUND_OPENERS or acting_user.region is None:
@@ -166,20 +275,9 @@ def do_open_round(name: str, region: Region, due_on: date, *, acting_user: User)
     if due_on < today:
         raise _invalid("due_on", gettext_noop("The due date cannot be in the past."))
     with transaction.atomic():
-        # The round of a larger place already checks these households.
-        covering = NeedsRound.objects.filter(  # scope: rounds above the region the actor opens in
-            region_id__in=ancestor_codes(region.scope_prefix), closed_at__isnull=True
-        ).first()
+        covering = covering_round(region)
         if covering is not None:
-            raise Conflict(
-                Message(
-                    gettext_noop(
-                        "The round %(name)s of %(region)s is still open and checks these households."
-                    ),
-                    {"name": covering.name, "region": covering.region.name},
-                ),
-                code="round_covered",
-            )
+            raise Conflict(covered_message(covering), code="round_covered")
         if NeedsRound.objects.filter(region=region, name=name).exists():  # scope: a name taken in this region
             raise Conflict(
                 Message(
@@ -216,7 +314,9 @@ def do_open_round(name: str, region: Region, due_on: date, *, acting_user: User)
 def _require_open(round_: NeedsRound) -> None:
     if round_.closed_at is not None:
         raise Conflict(
-            Message(gettext_noop("This round is closed: a later round checks its households.")),
+            Message(
+                gettext_noop("This round is closed: the next round of the same place checks its households.")
+            ),
             code="round_closed",
         )
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("settings/", views.settings_view, name="settings"),
     path("rounds/<int:round_id>/", views.round_view, name="round"),
     path("rounds/<int:round_id>/no-difficulty/", views.round_check_view, name="round_check"),
+    path("rounds/<int:round_id>/close/", views.round_close_view, name="round_close"),
     path("rounds/<int:round_id>/export.xlsx", views.round_export_view, name="round_export"),
     path("checks/<int:needs_check_id>/", views.check_view, name="check"),
     path("findings/", views.findings_view, name="findings"),

@@ -21,11 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from youfu.accounts.models import User
 from youfu.core.authed import acting_user
-from youfu.core.errors import YoufuError
+from youfu.core.errors import PermissionDenied, YoufuError
 from youfu.core.roles import Capability
 from youfu.core.views import capability_required, form_error
 from youfu.outreach.needs import exports, selectors, services
 from youfu.outreach.needs.forms import (
+    CloseRoundForm,
     FindingForm,
     NoDifficultyForm,
     NoteForm,
@@ -34,7 +35,7 @@ from youfu.outreach.needs.forms import (
     SettingsForm,
     SolveForm,
 )
-from youfu.outreach.needs.models import CheckOutcome, Finding, FindingKind, FindingState
+from youfu.outreach.needs.models import CheckOutcome, Finding, FindingKind, FindingState, NeedsRound
 from youfu.outreach.needs.periods import PERIODS
 from youfu.outreach.needs.transitions import actions_for
 from youfu.regions.models import Region, RegionLevel
@@ -83,9 +84,16 @@ def rounds_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_new_view(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
-    regions = selectors.round_regions(user)
-    if not regions:
+    all_regions = selectors.round_regions(user)
+    if not all_regions:
         raise DjangoPermissionDenied
+    # Only the places where a round may open now are offered; the others say why not.
+    covered = {r.code: services.covering_round(r) for r in all_regions}
+    regions = [r for r in all_regions if covered[r.code] is None]
+    blocked = {c.pk: c for c in covered.values() if c is not None}
+    if not regions:
+        reasons = [services.covered_message(c).render() for c in blocked.values()]
+        return render(request, "outreach/needs/round_form.html", {"form": None, "reasons": reasons})
     choices = [(r.code, r.name) for r in regions]
     if request.method == "POST":
         form = RoundForm(request.POST, regions=choices)
@@ -109,7 +117,7 @@ def round_new_view(request: HttpRequest) -> HttpResponseBase:
             initial={"region": regions[0].code, "name": proposal.name, "due_on": proposal.due_on},
             regions=choices,
         )
-    return render(request, "outreach/needs/round_form.html", {"form": form})
+    return render(request, "outreach/needs/round_form.html", {"form": form, "reasons": []})
 
 
 @capability_required(Capability.APPROVE)
@@ -133,7 +141,12 @@ def settings_view(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def round_view(request: HttpRequest, round_id: int) -> HttpResponse:
     user = acting_user(request)
-    round_ = selectors.get_round(user, round_id)
+    return _round_page(request, user, selectors.get_round(user, round_id))
+
+
+def _round_page(
+    request: HttpRequest, user: User, round_: NeedsRound, close_form: CloseRoundForm | None = None
+) -> HttpResponse:
     state = request.GET.get("state", "unchecked")
     township = request.GET.get("township", "")
     checks = selectors.checks_for(user, round_, state=state, township=township)
@@ -157,8 +170,32 @@ def round_view(request: HttpRequest, round_id: int) -> HttpResponse:
             "today": timezone.localdate(),
             "can_check": user.can(Capability.WRITE_RECORDS) and round_.is_open,
             "check_form": NoDifficultyForm(initial={"checked_on": timezone.localdate()}, prefix="nd"),
+            "close_form": close_form
+            or CloseRoundForm(initial={"closed_on": timezone.localdate()}, prefix="close"),
+            "can_close": services.may_close_round(round_, user),
         },
+        status=400 if close_form is not None else 200,
     )
+
+
+@capability_required(Capability.WRITE_RECORDS)
+@require_POST
+def round_close_view(request: HttpRequest, round_id: int) -> HttpResponseBase:
+    """结束本轮排查: the round ends early on a date; a refusal shows on the round page's form."""
+    user = acting_user(request)
+    round_ = selectors.get_round(user, round_id)
+    form = CloseRoundForm(request.POST, prefix="close")
+    if form.is_valid():
+        try:
+            services.do_close_round(round_, form.cleaned_data["closed_on"], acting_user=user)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except YoufuError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The round is closed. Its open findings are still followed up."))
+            return redirect("outreach_needs:round", round_id=round_.pk)
+    return _round_page(request, user, round_, close_form=form)
 
 
 @capability_required(Capability.WRITE_RECORDS)

@@ -100,6 +100,8 @@ WRITES: dict[tuple[str, str], Write] = {
             {"action": "reassign", "reassign-owner": "outsider"},
         ]
     ),
+    ("POST", "needs-checks/rounds/<int:round_id>/close/"): page(lambda w: {"close-closed_on": _today()}),
+    ("POST", "api/v1/needs-checks/rounds/<round_id>/close"): api(lambda w: {"closed_on": _today()}),
     ("POST", "api/v1/needs-checks/checks/<needs_check_id>/no-difficulty"): api(lambda w: {"note": "无困难"}),
     ("POST", "api/v1/needs-checks/rounds/<round_id>/findings"): api(
         lambda w: {

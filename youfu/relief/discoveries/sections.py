@@ -9,6 +9,9 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
 
 from youfu.accounts.models import User
 from youfu.core.roles import Capability
@@ -42,9 +45,16 @@ def person_discoveries_card(request: HttpRequest, person: Beneficiary) -> str | 
 
 
 def open_findings_work(user: User) -> Iterable[WorkItem]:
-    """For the clerks: the open findings of their region, one line per rule."""
+    """For the clerks: the open findings of their region, one line per rule, as of the last
+    refresh (a home graded C or D counts here until the refresh after its case opens, and no longer
+    once a clerk judged the finding not to apply; housing's own line counts the homes live)."""
     if not user.can(Capability.WRITE_RECORDS) or not user.can(Capability.READ_PERSONAL_DATA):
         return []
     counts = selectors.open_counts(user)
     url = reverse("relief_discoveries:list")
-    return [WorkItem(rule.label, counts[rule.value], f"{url}?rule={rule.value}") for rule in Rule]
+    # The counts are the findings still open as of the last refresh (nightly, or "refresh now"),
+    # not the live state of the areas they point at: say so, with the refresh's time.
+    refresh = selectors.last_refresh_for(user)
+    when = date_format(localtime(refresh.at), "Y-m-d H:i") if refresh is not None else ""
+    hint = _("open findings as of the refresh of %(when)s") % {"when": when} if when else ""
+    return [WorkItem(rule.label, counts[rule.value], f"{url}?rule={rule.value}", hint=hint) for rule in Rule]

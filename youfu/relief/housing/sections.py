@@ -67,6 +67,12 @@ def housing_work(user: User) -> Iterable[WorkItem]:
                 _("C/D homes without a housing case"),
                 selectors.unserved_for(user).count(),
                 reverse("relief_housing:unserved"),
+                # 应享未享's line for the same rule counts its open findings as of its last
+                # refresh; a finding judged not to apply leaves that count, not this one.
+                hint=_(
+                    "counted now from the latest surveys, "
+                    "including homes whose finding was judged not to apply"
+                ),
             )
         )
     return items
