@@ -10,9 +10,11 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any
 
 from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_noop
 
@@ -133,6 +135,13 @@ def xlsx_cells(sheet: Any, row: Iterable[Any]) -> list[Any]:
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit, header included
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"  # a time of day's column (``number_formats``); dates show yyyy-mm-dd
+
+
+def local_datetime(value: datetime | None) -> datetime | None:
+    """A stored (aware) time as a date cell: the local wall-clock time, without a zone (Excel's
+    cells have none)."""
+    return None if value is None else timezone.localtime(value).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -233,10 +242,11 @@ def _write_sheet(workbook: Any, spec: XlsxSheet) -> int:
             out.append(cell)
         return xlsx_cells(sheet, out)
 
+    header_row = 2 if spec.heading else 1
+    # set before the first row: a write-only sheet writes its view (the frozen pane) with it
+    sheet.freeze_panes = f"A{header_row + 1}"
     if spec.heading:
         sheet.append([_styled_cell(sheet, spec.heading, Font(bold=True, size=14))])
-    header_row = 2 if spec.heading else 1
-    sheet.freeze_panes = f"A{header_row + 1}"
     sheet.append([_styled_cell(sheet, title, bold) for title in spec.header])
     count = 0
     for row in spec.rows:

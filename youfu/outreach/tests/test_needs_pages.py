@@ -204,7 +204,8 @@ class TestFindingPages:
         response = client.get("/needs-checks/findings/export.xlsx?state=open")
         assert response.status_code == 200
         rows = list(load_workbook(io.BytesIO(response.content)).active.values)
-        assert rows[0][0] == "编号" and rows[1][4] == "柳湾张三"
+        assert rows[0][:6] == ("编号", "排查轮次", "乡镇(街道)", "村(社区)", "姓名", "公民身份号码")
+        assert rows[1][4] == "柳湾张三"
         assert AuditEvent.objects.get(event_type=EventType.PERSONAL_DATA_EXPORTED).extra["rows"] == 1
 
     def test_solving_on_the_page_and_an_empty_solution(

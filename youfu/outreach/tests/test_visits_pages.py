@@ -120,8 +120,8 @@ class TestCampaignPages:
         assert "春节走访慰问" in text and "去年八一" in text and "50.0%" in text
         assert "去年八一" not in client.get("/visits/?state=open").content.decode()
         rows = workbook_rows(client.get("/visits/campaigns.xlsx?state=open").content)
-        assert rows[1][0] == "名称"
-        assert rows[2][0] == "春节走访慰问" and rows[2][5:8] == [2, 1, 50]
+        assert rows[0][0] == "名称"  # the header first, like every export
+        assert rows[1][0] == "春节走访慰问" and rows[1][5:8] == [2, 1, 50]
 
     def test_the_detail_shows_bars_lists_and_a_record_action(self, world: World, client: Client) -> None:
         a = person(world, name="城关甲")
@@ -148,12 +148,13 @@ class TestCampaignPages:
         assert response.status_code == 200
         rows = workbook_rows(response.content)
         assert rows[0][0] == "春节走访慰问 慰问登记表"
-        assert rows[1] == ["姓名", "类别", "乡镇", "走访日期", "走访人", "慰问金", "慰问品"]
+        assert rows[1] == ["姓名", "类别", "乡镇(街道)", "走访日期", "走访人", "慰问金", "慰问品"]
         body = {r[0]: r for r in rows[2:4]}
         assert body["城关甲"][1:3] == ["残疾军人、参战退役人员", "城关镇"]
         assert body["城关甲"][5] == 500 and body["=HYPERLINK(1)"][6] == "=1+1"  # text, never a formula
         assert rows[4][0] == "合计 2 人" and rows[4][5] == 800.5
         sheet = load_workbook(BytesIO(response.content)).active
+        assert sheet.freeze_panes == "A3"  # the printed title, then the header stays in view
         assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
         event = AuditEvent.objects.filter(event_type=EventType.PERSONAL_DATA_EXPORTED).latest("seq")
         assert event.extra["what"] == "visit_register" and event.extra["rows"] == 2
@@ -164,9 +165,9 @@ class TestCampaignPages:
         c = campaign(world)
         log_in(client, world.township_clerk)
         rows = workbook_rows(client.get(f"/visits/{c.pk}/not-visited.xlsx").content)
-        assert rows[1] == ["姓名", "类别", "乡镇", "村(社区)", "年龄", "联系电话"]
-        assert [r[0] for r in rows[2:]] == ["城关甲"]
-        assert rows[2][3] == "柳湾村" and rows[2][5] == "13911112222"
+        assert rows[0] == ["姓名", "类别", "乡镇(街道)", "村(社区)", "年龄", "联系电话"]
+        assert [r[0] for r in rows[1:]] == ["城关甲"]
+        assert rows[1][3] == "柳湾村" and rows[1][5] == "13911112222"
         event = AuditEvent.objects.filter(event_type=EventType.PERSONAL_DATA_EXPORTED).latest("seq")
         assert event.extra == {
             "what": "not_visited",
@@ -255,8 +256,8 @@ class TestVisitForm:
         [
             ({"visited_on": "FUTURE"}, "走访完成后才能登记"),
             ({"visited_on": "BEFORE"}, "活动时间为"),
-            ({"money": "-5"}, "确保该值大于或等于"),
-            ({"money": "20000"}, "慰问金应在 0 至 10000.00 元之间"),
+            ({"money": "-5"}, "金额不能少于 0 元"),
+            ({"money": "20000"}, "金额不能超过 10000 元"),
             ({"visitors": ""}, "这是必填项"),
         ],
     )

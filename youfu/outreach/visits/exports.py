@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 CHUNK = 2000
 
-REGISTER_HEADERS = ["姓名", "类别", "乡镇", "走访日期", "走访人", "慰问金", "慰问品"]
-NOT_VISITED_HEADERS = ["姓名", "类别", "乡镇", "村(社区)", "年龄", "联系电话"]
+REGISTER_HEADERS = ["姓名", "类别", "乡镇(街道)", "走访日期", "走访人", "慰问金", "慰问品"]
+NOT_VISITED_HEADERS = ["姓名", "类别", "乡镇(街道)", "村(社区)", "年龄", "联系电话"]
 CAMPAIGN_HEADERS = ["名称", "范围", "开始日期", "结束日期", "走访类别", "应走访", "已走访", "覆盖率(%)"]
 
 
@@ -107,7 +107,6 @@ def not_visited_list(campaign: VisitCampaign, targets: QuerySet[VisitTarget], *,
             "未走访名单",
             NOT_VISITED_HEADERS,
             rows(),
-            heading=f"{campaign.name} 未走访名单",
             widths=[12, 24, 14, 16, 8, 16],
             text_columns=frozenset({0, 5}),  # a phone stays text, as typed
         )
@@ -137,7 +136,6 @@ def campaign_list(rows: Iterable[tuple[VisitCampaign, int, int]], categories: di
             "走访慰问活动",
             CAMPAIGN_HEADERS,
             cells,
-            heading="走访慰问活动",
             widths=[28, 12, 12, 12, 40, 10, 10, 10],
             text_columns=frozenset({0}),
         )

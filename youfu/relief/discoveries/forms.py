@@ -1,6 +1,12 @@
-"""The resolve form: acted (with a reference to what was done) or not applicable (with why)."""
+"""The resolve form: acted (with the record that shows what was done) or not applicable (with why).
+
+The reference is chosen among the records that may resolve the finding (``selectors.
+reference_choices``) and posted as the same "kind:id" string the API takes: the service stays
+the one check."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +18,12 @@ from youfu.relief.discoveries.services import MAX_NOTE
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
     reference = forms.CharField(
-        label=_("Reference"),
+        label=_("Record of what was done"),
         max_length=40,
         required=False,
-        help_text=_('What was done, as kind:id: "qualification:123", "housing_case:45", "premium:7".'),
+        initial="",
+        widget=forms.RadioSelect,
+        help_text=_("The record that shows it, when it is acted on."),
     )
     note = forms.CharField(
         label=_("Note"),
@@ -24,3 +32,9 @@ class ResolveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when it does not apply: say why."),
     )
+
+    def __init__(self, *args: Any, references: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        none = ("", _("No record: described in the note"))
+        self.fields["reference"].widget.choices = [*references, none]
+        self.has_references = bool(references)

@@ -5,18 +5,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from youfu.benefits.models import PendingLumpSum
+from youfu.core.crypto import decrypt
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
 from youfu.core.scope import get_visible_or_404, region_prefix
+from youfu.core.templatetags.amounts import amount
 from youfu.regions.models import Region
 from youfu.registry.categories import Category
-from youfu.registry.models import Beneficiary, DeathPayee, PersonStatus, Qualification
+from youfu.registry.models import (
+    Beneficiary,
+    DeathPayee,
+    LifeEvent,
+    PersonStatus,
+    Qualification,
+    QualificationStatus,
+)
+from youfu.registry.services import id_number_index
+from youfu.relief.discoveries import rules
 from youfu.relief.discoveries.models import Discovery, DiscoveryRefresh, DiscoveryState, Rule
+from youfu.relief.housing.models import SERVING_STATES, HousingCase
+from youfu.relief.medical.models import MedicalPremium
 
 if TYPE_CHECKING:
     from youfu.accounts.models import User
@@ -121,3 +135,89 @@ def last_refresh_for(user: User) -> DiscoveryRefresh | None:
 
 def open_for_person(user: User, person: Beneficiary) -> QuerySet[Discovery]:
     return listed(user, person=person.pk)
+
+
+# --- what a finding may be resolved with ------------------------------------------------------
+
+
+def payee_indexes(death: LifeEvent) -> set[str]:
+    """The blind indexes of the ID numbers of the death's payees (named with it, or later for the
+    lump sum), to recognise a payee who was registered since."""
+    encrypted = list(
+        DeathPayee.objects.filter(life_event=death).values_list("id_number_encrypted", flat=True)
+    )
+    encrypted += PendingLumpSum.objects.filter(life_event=death, named_at__isnull=False).values_list(
+        "payee_id_number_encrypted", flat=True
+    )
+    return {id_number_index(decrypt(value)) for value in encrypted if value}
+
+
+def reference_choices(user: User, finding: Discovery) -> list[tuple[str, str]]:
+    """The records in the user's scope that may resolve ``finding`` as acted, as (reference,
+    words), newest first: the same records ``services._check_reference`` accepts."""
+    person = finding.beneficiary
+    match finding.rule:
+        case Rule.PREMIUM_MISSING:
+            assert finding.year is not None
+            premiums = MedicalPremium.objects.visible_to(user).filter(beneficiary=person, year=finding.year)
+            return [
+                (
+                    f"premium:{p.pk}",
+                    _("%(year)s medical insurance premium, %(amount)s yuan")
+                    % {"year": p.year, "amount": amount(p.amount)},
+                )
+                for p in premiums.order_by("-recorded_at", "-pk")
+            ]
+        case Rule.HOUSING_UNSERVED:
+            home = Q(beneficiary=person)
+            if person.household_id is not None:
+                home |= Q(beneficiary__household_id=person.household_id)
+            cases = (
+                HousingCase.objects.visible_to(user)
+                .filter(home, state__in=SERVING_STATES)
+                .select_related("beneficiary")
+                .order_by("-opened_on", "-pk")
+            )
+            return [
+                (
+                    f"housing_case:{c.pk}",
+                    _("Housing case #%(id)s · %(kind)s · %(state)s")
+                    % {"id": c.pk, "kind": c.get_kind_display(), "state": c.get_state_display()}
+                    + _whose(c.beneficiary, person),
+                )
+                for c in cases
+            ]
+        case Rule.RURAL_VETERAN_60:
+            held = Qualification.objects.visible_to(user).filter(
+                beneficiary=person, category=Category.ELDERLY_RURAL_VETERAN
+            )
+        case _:
+            assert finding.death is not None
+            survivors = Q(beneficiary__id_number_index__in=payee_indexes(finding.death))
+            if person.household_id is not None:
+                survivors |= Q(beneficiary__household_id=person.household_id)
+            held = (
+                Qualification.objects.visible_to(user)
+                .filter(survivors, category__in=rules.SURVIVOR_CATEGORIES)
+                .exclude(beneficiary=person)
+            )
+    return [
+        (f"qualification:{q.pk}", _qualification_words(q, person))
+        for q in held.select_related("beneficiary").order_by("-approved_on", "-pk")
+    ]
+
+
+def _qualification_words(qualification: Qualification, person: Beneficiary) -> str:
+    words = _("%(category)s · approved on %(date)s") % {
+        "category": qualification.get_category_display(),
+        "date": qualification.approved_on.isoformat(),
+    }
+    if qualification.status != QualificationStatus.ACTIVE:
+        words += f" · {qualification.get_status_display()}"
+    if qualification.beneficiary_id != person.pk:
+        words = f"{qualification.beneficiary.name} · {words}"
+    return words
+
+
+def _whose(holder: Beneficiary, person: Beneficiary) -> str:
+    return "" if holder.pk == person.pk else f" · {holder.name}"

@@ -14,18 +14,16 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event, record_export
-from youfu.benefits.models import PendingLumpSum
-from youfu.core.crypto import decrypt
-from youfu.core.csvio import XlsxSheet, xlsx_bytes
+from youfu.core.csvio import DATETIME_FORMAT, XlsxSheet, xlsx_bytes
 from youfu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from youfu.core.messages import Message
 from youfu.core.roles import Capability, require
 from youfu.core.scope import region_prefix
 from youfu.registry.categories import Category
-from youfu.registry.models import DeathPayee, LifeEvent, Qualification
-from youfu.registry.services import id_number_index
+from youfu.registry.models import Qualification
 from youfu.relief.discoveries import rules
 from youfu.relief.discoveries.models import Discovery, DiscoveryRefresh, DiscoveryState, Outcome, Rule
+from youfu.relief.discoveries.selectors import payee_indexes
 from youfu.relief.housing.models import SERVING_STATES, HousingCase
 from youfu.relief.medical.models import MedicalPremium
 
@@ -290,22 +288,10 @@ def _check_qualification(discovery: Discovery, qualification: Qualification) -> 
     if qualification.category not in rules.SURVIVOR_CATEGORIES or holder.pk == person.pk:
         raise _invalid("reference", gettext_noop("Give a survivor's qualification of another person."))
     same_household = person.household_id is not None and holder.household_id == person.household_id
-    if not same_household and holder.id_number_index not in _payee_indexes(death):
+    if not same_household and holder.id_number_index not in payee_indexes(death):
         raise _invalid(
             "reference", gettext_noop("This survivor is neither of the same household nor the death's payee.")
         )
-
-
-def _payee_indexes(death: LifeEvent) -> set[str]:
-    """The blind indexes of the ID numbers of the death's payees (named with it, or later for the
-    lump sum), to recognise a payee who was registered since."""
-    encrypted = list(
-        DeathPayee.objects.filter(life_event=death).values_list("id_number_encrypted", flat=True)
-    )
-    encrypted += PendingLumpSum.objects.filter(life_event=death, named_at__isnull=False).values_list(
-        "payee_id_number_encrypted", flat=True
-    )
-    return {id_number_index(decrypt(value)) for value in encrypted if value}
 
 
 def do_resolve_discovery(
@@ -366,6 +352,6 @@ def do_export_discoveries(
     """The list as an .xlsx workbook (cells that look like formulas stay text), audited as an
     export of personal data."""
     require(acting_user, Capability.READ_PERSONAL_DATA)
-    data, count = xlsx_bytes(XlsxSheet("应享未享", header, rows))
+    data, count = xlsx_bytes(XlsxSheet("应享未享", header, rows, number_formats={5: DATETIME_FORMAT}))
     record_export(acting_user, "discoveries", count, filters=filters, format="xlsx")
     return data

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from youfu.core.authed import acting_user
-from youfu.core.csvio import xlsx_response
+from youfu.core.csvio import local_datetime, xlsx_response
 from youfu.core.errors import InvalidInput, YoufuError
 from youfu.core.roles import Capability
 from youfu.core.scope import get_visible_or_404
@@ -32,9 +32,9 @@ from youfu.relief.discoveries.present import action, evidence_text
 PAGE_SIZE = 50
 EXPORT_HEADER = [
     "规则",
-    "乡镇",
+    "乡镇(街道)",
     "姓名",
-    "身份证号",
+    "公民身份号码",
     "依据",
     "发现时间",
     "状态",
@@ -138,7 +138,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
             f.beneficiary.name,
             f.beneficiary.id_number_masked,
             evidence_text(f, year),
-            timezone.localtime(f.found_at).strftime("%Y-%m-%d %H:%M"),
+            local_datetime(f.found_at),
             f.get_state_display(),
             f.get_outcome_display() if f.outcome else "",
             f.reference,
@@ -161,7 +161,8 @@ def resolve_view(request: HttpRequest, discovery_id: int) -> HttpResponse:
     finding: Discovery = get_visible_or_404(
         selectors.listed(user, state=selectors.ALL_STATES), user, pk=discovery_id
     )
-    form = ResolveForm(request.POST or None)
+    references = selectors.reference_choices(user, finding) if finding.state == DiscoveryState.OPEN else []
+    form = ResolveForm(request.POST or None, references=references)
     if request.method == "POST":
         if not user.can(Capability.WRITE_RECORDS):
             raise DjangoPermissionDenied

@@ -602,11 +602,11 @@ def do_cancel(grant: ReliefGrant, *, reason: str, acting_user: User) -> ReliefGr
 
 EXPORT_HEADERS = [
     "编号",
-    "乡镇",
+    "乡镇(街道)",
     "姓名",
     "公民身份号码",
     "事由",
-    "金额(元)",
+    "金额",
     "申请日期",
     "状态",
     "待审批环节",
@@ -632,7 +632,7 @@ def do_export_grants(grants: QuerySet[ReliefGrant], *, acting_user: User) -> byt
             g.applied_on,
             str(g.get_state_display()),
             str(g.get_next_step_display()) if g.next_step else "",
-            g.submitted_by.username,
+            str(g.submitted_by),  # the full name, or the username when none
             g.approved_on,
             g.paid_on,
         ]

@@ -32,7 +32,7 @@ def survey_rows(surveys: Iterable[HousingSurvey]) -> Iterable[list[Any]]:
         ]
 
 
-SURVEY_HEADER = ["乡镇", "村", "姓名", "身份证号", "等级", "调查日期", "照片数"]
+SURVEY_HEADER = ["乡镇(街道)", "村(社区)", "姓名", "公民身份号码", "等级", "调查日期", "照片数"]
 
 
 def case_rows(cases: Iterable[HousingCase]) -> Iterable[list[Any]]:
@@ -51,10 +51,10 @@ def case_rows(cases: Iterable[HousingCase]) -> Iterable[list[Any]]:
 
 
 CASE_HEADER = [
-    "乡镇",
-    "村",
+    "乡镇(街道)",
+    "村(社区)",
     "姓名",
-    "身份证号",
+    "公民身份号码",
     "类型",
     "状态",
     "立项日期",
@@ -71,7 +71,7 @@ def unserved_rows(surveys: Iterable[HousingSurvey]) -> Iterable[list[Any]]:
         yield [*_person_cells(s.beneficiary), str(Grade(s.grade).label), s.surveyed_on]
 
 
-UNSERVED_HEADER = ["乡镇", "村", "姓名", "身份证号", "等级", "调查日期"]
+UNSERVED_HEADER = ["乡镇(街道)", "村(社区)", "姓名", "公民身份号码", "等级", "调查日期"]
 
 
 def xlsx_response(

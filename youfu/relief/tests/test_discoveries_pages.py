@@ -143,8 +143,11 @@ def test_the_export_is_an_audited_workbook_of_the_list(found: World, client: Cli
     response = client.get("/discoveries/export/?rule=rural_veteran_60")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][:3] == ("规则", "乡镇", "姓名")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("规则", "乡镇(街道)", "姓名", "公民身份号码", "依据", "发现时间")
+    found_at = sheet.cell(row=2, column=6)  # a date cell, in local time
+    assert found_at.is_date and found_at.number_format == "yyyy-mm-dd hh:mm"
     assert sorted(r[2] for r in rows[1:]) == ["老兵乙", "老兵甲"]
     event = AuditEvent.objects.get(event_type=EventType.PERSONAL_DATA_EXPORTED)
     assert (event.extra["what"], event.extra["rows"], event.extra["filters"]) == (

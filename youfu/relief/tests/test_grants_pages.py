@@ -6,7 +6,7 @@ home work list. Forms are posted as a browser would, and the page after is check
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -43,8 +43,11 @@ def test_the_list_filters_and_exports(world: World, client: Client) -> None:
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("编号", "乡镇", "姓名")
+    assert rows[0][:6] == ("编号", "乡镇(街道)", "姓名", "公民身份号码", "事由", "金额")
     assert len(rows) == 2 and rows[1][2] == "王五"
+    assert rows[0][9] == "经办人" and rows[1][9] == "village"  # no full name: the username
+    assert rows[1][6] == datetime(2025, 5, 1) and sheet.cell(row=2, column=7).is_date  # a date cell
+    assert sheet.freeze_panes == "A2"
     assert AuditEvent.objects.filter(
         event_type=EventType.PERSONAL_DATA_EXPORTED, actor=world.township_clerk
     ).exists()

@@ -128,7 +128,8 @@ class TestSurveyPages:
         response = client.get("/housing/surveys/export/?grade=C")
         assert response.status_code == 200
         rows = workbook_rows(response)
-        assert rows[0][:3] == ("乡镇", "村", "姓名") and [r[2] for r in rows[1:]] == ["城关甲"]
+        assert rows[0][:4] == ("乡镇(街道)", "村(社区)", "姓名", "公民身份号码")
+        assert [r[2] for r in rows[1:]] == ["城关甲"]
         event = AuditEvent.objects.filter(event_type=EventType.PERSONAL_DATA_EXPORTED).get()
         assert event.extra["rows"] == 1 and event.extra["filters"] == {"grade": "C"}
 

@@ -164,8 +164,12 @@ class TestLists:
         assert response.status_code == 200
         sheet = load_workbook(io.BytesIO(response.content)).active
         rows = list(sheet.iter_rows(values_only=True))
-        assert rows[0][0] == "编号"
+        assert rows[0][:4] == ("编号", "乡镇(街道)", "姓名", "公民身份号码")
         assert len(rows) == 2 and rows[1][2] == "赵六"
+        assert rows[0][16:19] == ("录入人", "录入时间", "审批人")
+        assert rows[1][16] == "城关经办员"  # the clerk's full name, not the username
+        entered = sheet.cell(row=2, column=18)
+        assert entered.is_date and entered.number_format == "yyyy-mm-dd hh:mm"
         export = AuditEvent.objects.get(event_type=EventType.PERSONAL_DATA_EXPORTED)
         assert (export.extra["what"], export.extra["rows"]) == ("medical_claims", 1)
 

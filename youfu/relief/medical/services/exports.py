@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from youfu.audit.services import record_export
 from youfu.benefits.money import yuan
-from youfu.core.csvio import XlsxSheet, xlsx_bytes
+from youfu.core.csvio import DATETIME_FORMAT, XlsxSheet, local_datetime, xlsx_bytes
 from youfu.core.roles import Capability, require
 from youfu.registry.models import Beneficiary
 from youfu.relief.medical.models import MedicalClaim, MedicalPremium, OutpatientSubsidy
@@ -30,7 +31,7 @@ def do_export_claims(claims: QuerySet[MedicalClaim], *, acting_user: User, filte
     headers = [
         _("Number"),
         _("Township"),
-        _("Name"),
+        pgettext("of a person", "Name"),
         _("ID number"),
         _("Hospital"),
         _("Admitted on"),
@@ -67,16 +68,18 @@ def do_export_claims(claims: QuerySet[MedicalClaim], *, acting_user: User, filte
             c.cap_left,
             c.subsidy,
             c.get_state_display(),
-            c.entered_by.username,
-            c.entered_at.strftime("%Y-%m-%d %H:%M"),
-            c.decided_by.username if c.decided_by else "",
+            str(c.entered_by),  # the full name, or the username when none
+            local_datetime(c.entered_at),
+            str(c.decided_by) if c.decided_by else "",
             c.refusal_reason,
         ]
         for c in claims.select_related("beneficiary__township", "entered_by", "decided_by").iterator(
             chunk_size=2000
         )
     )
-    data, count = xlsx_bytes(XlsxSheet(_("Medical claims"), headers, rows))
+    data, count = xlsx_bytes(
+        XlsxSheet(_("Medical claims"), headers, rows, number_formats={17: DATETIME_FORMAT})
+    )
     _audit(acting_user, "medical_claims", count, ["name", "id_number_masked"], filters)
     return data
 
@@ -86,7 +89,14 @@ def do_export_premiums(
 ) -> bytes:
     """``people`` annotated with ``has_premium`` (``selectors.premium_people_for``)."""
     require(acting_user, Capability.READ_PERSONAL_DATA)
-    headers = [_("Township"), _("Name"), _("ID number"), _("Year"), _("Premium recorded"), _("Amount")]
+    headers = [
+        _("Township"),
+        pgettext("of a person", "Name"),
+        _("ID number"),
+        _("Year"),
+        _("Premium recorded"),
+        _("Amount"),
+    ]
     amounts = dict(
         MedicalPremium.objects.filter(year=year, beneficiary__in=people.values("pk")).values_list(
             "beneficiary_id", "amount_fen"
@@ -112,7 +122,15 @@ def do_export_outpatient(
     subsidies: QuerySet[OutpatientSubsidy], *, acting_user: User, filters: dict[str, Any]
 ) -> bytes:
     require(acting_user, Capability.READ_PERSONAL_DATA)
-    headers = [_("Township"), _("Name"), _("ID number"), _("Year"), _("Amount"), _("Paid on"), _("Note")]
+    headers = [
+        _("Township"),
+        pgettext("of a person", "Name"),
+        _("ID number"),
+        _("Year"),
+        _("Amount"),
+        _("Paid on"),
+        _("Note"),
+    ]
     rows = (
         [
             s.beneficiary.township.name,
