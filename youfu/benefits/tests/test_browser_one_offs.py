@@ -44,7 +44,7 @@ def test_the_clerk_reads_the_one_off_payments_apart(world: World, pages: NewPage
     carrying = page.get_by_test_id("one-off-lines")
     expect(carrying).to_contain_text("甲")
     expect(carrying).to_contain_text("定期生活补助+临时救助")
-    expect(carrying).to_contain_text("relief:12")
+    expect(carrying.get_by_role("link", name="临时救助 #12")).to_have_attribute("href", "/relief/12/")
     expect(carrying).not_to_contain_text("乙")
     screenshot(page, "batch-one-offs")
 
