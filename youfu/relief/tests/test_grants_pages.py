@@ -60,6 +60,11 @@ def test_a_village_assistant_finds_the_person_and_applies(world: World, client: 
     assert f'href="?person={person.pk}"' in html
     html = page(client, f"/relief/new/?person={person.pk}")
     assert 'data-testid="application-form"' in html and "乡镇" in html
+    assert 'data-testid="no-bank-account"' not in html
+    # Someone with no bank account on record may apply; the clerk is told the payment will wait.
+    unbanked = eligible_person(world, name="钱七", bank_name="", bank_account="")
+    warning = page(client, f"/relief/new/?person={unbanked.pk}")
+    assert 'data-testid="no-bank-account"' in warning and "银行账号" in warning
     document = SimpleUploadedFile("票据.png", PNG, content_type="image/png")
     response = client.post(
         "/relief/new/",
