@@ -148,6 +148,8 @@ def run_command(name: str, *args: str) -> tuple[int, str, str]:
         call_command(name, *args, stdout=out, stderr=err)
     except CommandError as exc:
         return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
+    except SystemExit as exc:  # a command whose exit code is its answer (reconcile: 1 = differ)
+        return int(exc.code or 0), out.getvalue(), err.getvalue()
     return 0, out.getvalue(), err.getvalue()
 
 

@@ -39,6 +39,7 @@ class EventType(enum.IntEnum):
     BATCH_EXPORTED = 213  # a bank file with full ID numbers and accounts was written
     BANK_RETURNS_IMPORTED = 214
     BATCH_CLOSED = 215
+    BATCH_RECONCILED = 216  # a batch, or the county's next one, checked against the full recomputation
     RECOVERY_SETTLED = 220
     LUMP_SUM_PAYEE_NAMED = 230
     ONE_OFF_SCHEDULED = 240  # a relief grant or medical claim to pay in the next batch
@@ -170,6 +171,7 @@ EVENT_LABELS = {
     EventType.BATCH_EXPORTED: _("bank file exported"),
     EventType.BANK_RETURNS_IMPORTED: _("bank returns imported"),
     EventType.BATCH_CLOSED: _("payment batch closed"),
+    EventType.BATCH_RECONCILED: _("payments checked against a full recomputation"),
     EventType.RECOVERY_SETTLED: _("recovery settled"),
     EventType.LUMP_SUM_PAYEE_NAMED: _("lump-sum payee named"),
     EventType.ONE_OFF_SCHEDULED: _("one-off payment scheduled"),

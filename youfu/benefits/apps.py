@@ -9,11 +9,14 @@ class BenefitsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from youfu.benefits.batch_work import batches_waiting, unlisted_banks_waiting
+        from youfu.benefits.changes import on_entitlement_changed
         from youfu.benefits.sections import payments_card
         from youfu.benefits.work import money_parameters_to_approve
         from youfu.core.roles import Capability
         from youfu.core.sections import register_nav, register_person_section, register_work_source
+        from youfu.registry.signals import entitlement_changed
 
+        entitlement_changed.connect(on_entitlement_changed, dispatch_uid="benefits-recompute-marks")
         register_person_section("payments", payments_card, order=10)
         register_work_source("batches", _("Payment batches"), batches_waiting, order=15)
         register_work_source("banks", _("Banks"), unlisted_banks_waiting, order=16)

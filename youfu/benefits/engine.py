@@ -58,6 +58,7 @@ from youfu.benefits.models import (
     OneOffPayment,
     PaymentBenefit,
     PendingLumpSum,
+    RecomputeMark,
     Recovery,
     RecoveryStatus,
 )
@@ -89,6 +90,8 @@ DIFF = "benefits_tmp_diff"
 PAYS = "benefits_tmp_pays"
 PER_BENEFIT = "benefits_tmp_per_benefit"
 ONE_OFF_DUE = "benefits_tmp_one_off_due"
+CAT_MONTHS = "benefits_tmp_cat_months"
+DIRTY = "benefits_tmp_dirty"
 
 B = Beneficiary._meta.db_table
 Q = Qualification._meta.db_table
@@ -103,6 +106,7 @@ BATCHES = Batch._meta.db_table
 RECOVERIES = Recovery._meta.db_table
 TOTALS = BatchTotal._meta.db_table
 ONE_OFFS = OneOffPayment._meta.db_table
+MARKS = RecomputeMark._meta.db_table
 
 
 def _literals(values: Sequence[str]) -> str:
@@ -212,18 +216,30 @@ def _payable(month: str) -> str:
 
 
 def _regular_source(person_filter: str) -> str:
-    """Each qualification in each month of the window in which it is payable (the regular
-    benefits) or, in the allowance month, active (the conscript family allowance)."""
-    return (
+    """Each qualification in each month it is payable (the regular benefits) or, in the
+    allowance month, active (the conscript family allowance), for the months the plan
+    recomputes: the fresh months of its benefit for every holder, and the earlier months
+    of the people marked dirty from their first month on. Its parameters:
+    ``_regular_params``."""
+    columns = (
         "SELECT q.id AS qualification_id, q.beneficiary_id AS beneficiary_id, q.category AS category, "
         "b.residence AS residence, q.service_years AS service_years, m.ym AS ym, m.ym AS rate_ym, "
         f"{_assessed('m')} AS cause_level, 0 AS life_event_id, 1 AS has_payee "
-        f"FROM {Q} q JOIN {B} b ON b.id = q.beneficiary_id "
-        f"JOIN {MONTHS} m ON m.in_window = 1 "
-        f"AND (q.category IN ({PRIORITY_SQL}) OR (q.category = '{CONSCRIPT}' AND m.allowance = 1)) "
+    )
+    return (
+        f"{columns}FROM {Q} q JOIN {B} b ON b.id = q.beneficiary_id "
+        f"JOIN {CAT_MONTHS} m ON m.category = q.category AND m.fresh = 1 AND {_payable('m')} "
+        f"WHERE b.region_id LIKE %s {person_filter} "
+        f"UNION ALL {columns}FROM {DIRTY} dp JOIN {B} b ON b.id = dp.beneficiary_id "
+        f"JOIN {Q} q ON q.beneficiary_id = b.id "
+        f"JOIN {CAT_MONTHS} m ON m.category = q.category AND m.fresh = 0 AND m.ym >= dp.from_ym "
         f"AND {_payable('m')} "
         f"WHERE b.region_id LIKE %s {person_filter}"
     )
+
+
+def _regular_params(like: str, *person: Any) -> list[Any]:
+    return [like, *person, like, *person]
 
 
 def _lump_source(person_filter: str) -> str:
@@ -295,6 +311,78 @@ class Window:
         return self.prefix + "%"
 
 
+REGULAR_CODES = tuple(sorted({BENEFIT_CODES[b.value] for b in BENEFIT_OF.values()}))
+LUMP_CODES = tuple(BENEFIT_CODES[BENEFIT_OF[c].value] + LUMP_OFFSET for c in sorted(PRIORITY_CATEGORIES))
+ONE_OFF_CODES = tuple(BENEFIT_CODES[b.value] for b in ONE_OFF_BENEFITS)
+
+
+def category_codes(category: str) -> tuple[int, ...]:
+    """The benefits whose amounts a category's standards set: its regular benefit and, for the
+    regular benefits that have one, the death lump sum paid at that benefit's rate."""
+    code = BENEFIT_CODES[BENEFIT_OF[Category(category)].value]
+    return (code, code + LUMP_OFFSET) if category in PRIORITY_CATEGORIES else (code,)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which (person, benefit, month) a batch recomputes (docs/architecture.md, "Only what
+    changed"): every holder's ``fresh`` months — from ``fresh[benefit]`` (a ``yyyymm``; 0: every
+    month) on — and, for the people marked dirty, every month from their first dirty month.
+
+    The dirty people are those whose marks ``marks_batch`` consumed (``changes.py``) and those
+    the bank did not pay in ``unpaid_batch``, from the first month that batch paid them. Every
+    other (person, benefit, month) was settled by an earlier batch, which paid what was due
+    then, and nothing it depends on has changed since: recomputed, it would pay nothing and
+    claim nothing back. The full recomputation, the oracle, is ``Plan.full()``."""
+
+    fresh: tuple[tuple[int, int], ...]  # (benefit code, first month recomputed for every holder)
+    marks_batch: int | None = None
+    unpaid_batch: int | None = None
+
+    @classmethod
+    def full(cls) -> Plan:
+        return cls(tuple((code, 0) for code in BENEFIT_CODES.values()))
+
+    @property
+    def is_full(self) -> bool:
+        return all(month == 0 for _, month in self.fresh) and not (self.marks_batch or self.unpaid_batch)
+
+    def describe(self) -> dict[str, Any]:
+        """For the batch's audit record: how much it recomputed."""
+        if self.is_full:
+            return {"mode": "full"}
+        return {
+            "mode": "changes",
+            "from": {BENEFIT_BY_CODE[c]: m for c, m in self.fresh},
+            "marks_batch": self.marks_batch,
+            "unpaid_batch": self.unpaid_batch,
+        }
+
+    def fresh_from(self, code: int) -> int:
+        return dict(self.fresh)[code]
+
+    @property
+    def earliest_fresh(self) -> int:
+        return min(month for _, month in self.fresh)
+
+    def fresh_sql(self, code_column: str) -> str:
+        """The first fresh month of the benefit in ``code_column``, as SQL (code constants)."""
+        months = dict(self.fresh)
+        if len(set(months.values())) == 1:
+            return str(int(next(iter(months.values()))))
+        whens = " ".join(f"WHEN {int(c)} THEN {int(m)}" for c, m in sorted(months.items()))
+        return f"(CASE {code_column} {whens} END)"
+
+    def in_scope(self, person: str, code: str, month: str) -> str:
+        """Whether a (person, benefit code, month) row is one the plan recomputes."""
+        if self.is_full:
+            return "1 = 1"
+        return (
+            f"({month} >= {self.fresh_sql(code)} OR EXISTS (SELECT 1 FROM {DIRTY} dp "
+            f"WHERE dp.beneficiary_id = {person} AND dp.from_ym <= {month}))"
+        )
+
+
 def _types() -> tuple[str, str]:
     return connection.data_types["DateField"], connection.data_types["DateTimeField"]
 
@@ -304,8 +392,12 @@ def _local_start(month: date) -> datetime:
 
 
 @contextmanager
-def scratch(window: Window, cursor: CursorWrapper, *, person_id: int | None = None) -> Iterator[None]:
-    """Create and fill the months and rates tables; drop every scratch table afterwards."""
+def scratch(
+    window: Window, cursor: CursorWrapper, *, person_id: int | None = None, plan: Plan | None = None
+) -> Iterator[None]:
+    """Create and fill the months, rates, category-months and dirty-people tables; drop every
+    scratch table afterwards."""
+    plan = plan or Plan.full()
     date_type, datetime_type = _types()
     drop_scratch(cursor)
     cursor.execute(
@@ -340,13 +432,79 @@ def scratch(window: Window, cursor: CursorWrapper, *, person_id: int | None = No
     )
     rates = rates_for(span, StandardTable.load(), TopUps.load(window.county_code))
     _load_rates(cursor, rates)
+    _fill_category_months(cursor, window, plan, date_type)
+    _fill_dirty(cursor, window, plan)
     if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {MONTHS}")
-        cursor.execute(f"ANALYZE {RATES}")
+        for table in (MONTHS, RATES, CAT_MONTHS, DIRTY):
+            cursor.execute(f"ANALYZE {table}")
     try:
         yield
     finally:
         drop_scratch(cursor)
+
+
+def _fill_category_months(cursor: CursorWrapper, window: Window, plan: Plan, date_type: str) -> None:
+    """(category, month) for each month of the window in which a category's benefit is paid
+    (every month; the conscript family allowance only in its month), ``fresh`` when the plan
+    recomputes it for every holder: the regular rows join it on the category alone, so a
+    quiet month reads one month per qualification, however long the county has paid."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {CAT_MONTHS} (category VARCHAR(32) NOT NULL, fresh INTEGER NOT NULL, "
+        f"ym INTEGER NOT NULL, first_day {date_type} NOT NULL, last_day {date_type} NOT NULL, "
+        "PRIMARY KEY (category, fresh, ym))"
+    )
+    ops = connection.ops
+    rows = []
+    for category in sorted({*PRIORITY_CATEGORIES, Category.CONSCRIPT_FAMILY}):
+        first = plan.fresh_from(category_codes(category)[0])
+        for m in months(window.start, window.period):
+            if category == Category.CONSCRIPT_FAMILY and m.month != window.allowance_month:
+                continue
+            last_day = date.fromordinal(add_months(m, 1).toordinal() - 1)
+            rows.append(
+                (
+                    str(category),
+                    1 if ym(m) >= first else 0,
+                    ym(m),
+                    ops.adapt_datefield_value(m),
+                    ops.adapt_datefield_value(last_day),
+                )
+            )
+    cursor.executemany(
+        f"INSERT INTO {CAT_MONTHS} (category, fresh, ym, first_day, last_day) VALUES (%s, %s, %s, %s, %s)",
+        rows,
+    )
+
+
+def _fill_dirty(cursor: CursorWrapper, window: Window, plan: Plan) -> None:
+    """The people whose earlier months the plan recomputes, each from their first such month:
+    marked by a change (the marks the batch consumed), or not paid by the bank in the
+    previous batch (from the first month it tried to pay them)."""
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DIRTY} (beneficiary_id BIGINT NOT NULL PRIMARY KEY, "
+        "from_ym INTEGER NOT NULL)"
+    )
+    sources, params = [], []
+    if plan.marks_batch:
+        sources.append(
+            f"SELECT mk.beneficiary_id AS beneficiary_id, mk.since AS from_ym FROM {MARKS} mk "
+            "WHERE mk.batch_id = %s AND mk.beneficiary_id IS NOT NULL"
+        )
+        params.append(plan.marks_batch)
+    if plan.unpaid_batch:
+        sources.append(
+            f"SELECT l.beneficiary_id, (SELECT MIN(i.month) FROM {ITEMS} i WHERE i.batch_id = l.batch_id "
+            f"AND i.beneficiary_id = l.beneficiary_id) FROM {LINES} l WHERE l.batch_id = %s "
+            f"AND l.status IN ('{LineStatus.FAILED.value}', '{LineStatus.HELD.value}')"
+        )
+        params.append(plan.unpaid_batch)
+    if sources:
+        cursor.execute(
+            f"INSERT INTO {DIRTY} (beneficiary_id, from_ym) "
+            "SELECT u.beneficiary_id, MIN(COALESCE(u.from_ym, 0)) "
+            f"FROM ({' UNION ALL '.join(sources)}) u GROUP BY u.beneficiary_id",
+            params,
+        )
 
 
 def _load_rates(cursor: CursorWrapper, rates: list[Rate]) -> None:
@@ -358,7 +516,7 @@ def _load_rates(cursor: CursorWrapper, rates: list[Rate]) -> None:
 
 
 def drop_scratch(cursor: CursorWrapper) -> None:
-    for table in (PAYS, PER_BENEFIT, DIFF, ONE_OFF_DUE, LUMP, RATES, MONTHS):
+    for table in (PAYS, PER_BENEFIT, DIFF, ONE_OFF_DUE, LUMP, DIRTY, CAT_MONTHS, RATES, MONTHS):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -431,24 +589,54 @@ def _ids(values: Sequence[int]) -> str:
     return ", ".join(str(int(v)) for v in values) or "0"
 
 
-def _paid_branch(batch_ids: Sequence[int]) -> str:
-    """What the bank confirmed as paid: the items of batches whose returns were imported
-    (there is one open batch at a time), but for the few lines it did not pay. Those few
-    are one uncorrelated set, read once through the partial index ``line_not_paid``, not
-    looked up again for each of millions of items. One-off items count whatever their month,
-    as their due rows do."""
+@dataclass(frozen=True)
+class PaidBatch:
+    pk: int
+    ym: int  # its period
+
+
+def _not_paid(batch_ids: Sequence[int]) -> str:
     return (
-        f"SELECT i.beneficiary_id, {_code_of('i.benefit')}, i.month, 0, CAST(i.amount_fen AS INTEGER), "
-        "0, 0, 0, 0 "
-        f"FROM {ITEMS} i WHERE i.batch_id IN ({_ids(batch_ids)}) "
-        f"AND (i.month >= %s OR i.benefit IN ({ONE_OFF_SQL})) AND i.month <= %s "
-        f"AND (i.batch_id, i.beneficiary_id) NOT IN (SELECT l.batch_id, l.beneficiary_id FROM {LINES} l "
+        f"(i.batch_id, i.beneficiary_id) NOT IN (SELECT l.batch_id, l.beneficiary_id FROM {LINES} l "
         f"WHERE l.batch_id IN ({_ids(batch_ids)}) "
         f"AND l.status IN ('{LineStatus.FAILED.value}', '{LineStatus.HELD.value}'))"
     )
 
 
-def _recovery_branch() -> str:
+def _paid_branch(batches: Sequence[PaidBatch], plan: Plan) -> str:
+    """What the bank confirmed as paid: the items of batches whose returns were imported
+    (there is one open batch at a time), but for the few lines it did not pay. Those few
+    are one uncorrelated set, read once through the partial index ``line_not_paid``, not
+    looked up again for each of millions of items. One-off items count whatever their month,
+    as their due rows do.
+
+    Two parts, as the plan's scope: every item of a fresh month, found in the batches made
+    for that month or later (an item is never for a month after its batch's period, so in a
+    quiet month that is no batch at all); and the dirty people's items of earlier months,
+    found through the items' key (batch, person) in each paid batch."""
+    code = _code_of("i.benefit")
+    columns = f"SELECT i.beneficiary_id, {code}, i.month, 0, CAST(i.amount_fen AS INTEGER), 0, 0, 0, 0 "
+    months = f"AND (i.month >= %s OR i.benefit IN ({ONE_OFF_SQL})) AND i.month <= %s "
+    recent = [b.pk for b in batches if b.ym >= plan.earliest_fresh]
+    every = [b.pk for b in batches]
+    fresh = (
+        f"{columns}FROM {ITEMS} i WHERE i.batch_id IN ({_ids(recent)}) {months}"
+        f"AND i.month >= {plan.fresh_sql(code)} AND {_not_paid(recent)}"
+    )
+    if plan.is_full:
+        return fresh
+    return (
+        f"{fresh} UNION ALL {columns}FROM {DIRTY} dp JOIN {ITEMS} i ON i.beneficiary_id = dp.beneficiary_id "
+        f"AND i.batch_id IN ({_ids(every)}) WHERE i.month >= dp.from_ym AND i.month < {plan.fresh_sql(code)} "
+        f"{months}AND {_not_paid(every)}"
+    )
+
+
+def _paid_params(plan: Plan, start_ym: int, period_ym: int) -> list[Any]:
+    return [start_ym, period_ym] if plan.is_full else [start_ym, period_ym, start_ym, period_ym]
+
+
+def _recovery_branch(plan: Plan) -> str:
     return (
         f"SELECT r.beneficiary_id, {_code_of('r.benefit')}, r.month, 0, 0, "
         f"CAST(CASE WHEN r.status = '{RecoveryStatus.RECOVERED.value}' THEN r.amount_fen ELSE 0 "
@@ -460,7 +648,7 @@ def _recovery_branch() -> str:
         f"FROM {RECOVERIES} r JOIN {BATCHES} rb ON rb.id = r.batch_id "
         f"WHERE rb.county_id = %s AND r.status IN ('{RecoveryStatus.OPEN.value}', "
         f"'{RecoveryStatus.RECOVERED.value}', '{RecoveryStatus.WAIVED.value}') AND r.month >= %s "
-        "AND r.month <= %s"
+        f"AND r.month <= %s AND {plan.in_scope('r.beneficiary_id', _code_of('r.benefit'), 'r.month')}"
     )
 
 
@@ -500,24 +688,36 @@ def _sorted_aggregate(cursor: CursorWrapper) -> Iterator[None]:
         cursor.execute(f"SET LOCAL enable_hashagg = {'on' if previous == 'on' else 'off'}")
 
 
-def _fill_differences(cursor: CursorWrapper, window: Window) -> None:
+def paid_batches(county_code: str) -> list[PaidBatch]:
+    """The county's batches whose bank returns were imported: what the bank confirmed."""
+    return [
+        PaidBatch(pk, ym(period))
+        for pk, period in Batch.objects.filter(
+            county_id=county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
+        ).values_list("pk", "period")
+    ]
+
+
+def _fill_differences(
+    cursor: CursorWrapper, window: Window, plan: Plan, batches: Sequence[PaidBatch] | None = None
+) -> None:
     """``LUMP`` (the death lump sums falling due) and ``DIFF`` (due, paid, refunded, open
-    and waived per person, benefit and month of the window): the one rule every batch and
-    every check of what is outstanding stands on."""
+    and waived per person, benefit and month): the one rule every batch and every check of
+    what is outstanding stands on, for the (person, benefit, month) the plan recomputes —
+    for the full plan, every one of the window."""
     start_ym, period_ym = ym(window.start), ym(window.period)
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {LUMP} AS {_due_rows(_lump_source(''), lump=True)}",
+        f"CREATE TEMPORARY TABLE {LUMP} AS SELECT * FROM ({_due_rows(_lump_source(''), lump=True)}) x "
+        f"WHERE {plan.in_scope('x.beneficiary_id', 'x.benefit', 'x.ym')}",
         [window.like],
     )
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {ONE_OFF_DUE} AS {_one_off_due()}",
+        f"CREATE TEMPORARY TABLE {ONE_OFF_DUE} AS SELECT * FROM ({_one_off_due()}) o "
+        f"WHERE {plan.in_scope('o.beneficiary_id', 'o.benefit', 'o.ym')}",
         [connection.ops.adapt_datefield_value(window.period), window.like],
     )
-    paid_batches = list(
-        Batch.objects.filter(
-            county_id=window.county_code, state__in=[BatchState.RETURNS_IMPORTED, BatchState.CLOSED]
-        ).values_list("pk", flat=True)
-    )
+    if batches is None:
+        batches = paid_batches(window.county_code)
     # Amounts enter the aggregate as 32-bit integers (one item is far below 21 million
     # yuan): PostgreSQL then sums in a by-value 64-bit state instead of a 128-bit one
     # allocated per group, which halves the memory of a county-wide aggregate.
@@ -539,28 +739,35 @@ def _fill_differences(cursor: CursorWrapper, window: Window) -> None:
             f"FROM {LUMP} t WHERE t.has_payee = 1 "
             "UNION ALL SELECT o.beneficiary_id, o.benefit, o.ym, CAST(o.due_fen AS INTEGER), 0, 0, 0, 0, 0 "
             f"FROM {ONE_OFF_DUE} o "
-            f"UNION ALL {_paid_branch(paid_batches)} "
-            f"UNION ALL {_recovery_branch()}"
+            f"UNION ALL {_paid_branch(batches, plan)} "
+            f"UNION ALL {_recovery_branch(plan)}"
             ") u GROUP BY u.beneficiary_id, u.benefit, u.ym",
-            [window.like, start_ym, period_ym, window.county_code, start_ym, period_ym],
+            [
+                *_regular_params(window.like),
+                *_paid_params(plan, start_ym, period_ym),
+                window.county_code,
+                start_ym,
+                period_ym,
+            ],
         )
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {DIFF}")
 
 
-def compute_batch(batch: Batch, window: Window) -> Outcome:
-    """Fill ``batch`` with its lines, items, recoveries and totals. Runs inside the
-    caller's transaction; raises ``EngineProblems`` (having written nothing) when some
-    payment cannot be computed."""
+def compute_batch(batch: Batch, window: Window, plan: Plan | None = None) -> Outcome:
+    """Fill ``batch`` with its lines, items, recoveries and totals, recomputing what ``plan``
+    says (by default everything). Runs inside the caller's transaction; raises
+    ``EngineProblems`` (having written nothing) when some payment cannot be computed."""
+    plan = plan or Plan.full()
     period_ym = ym(window.period)
-    with connection.cursor() as cursor, scratch(window, cursor), _sqlite_sort_threads(cursor):
+    with connection.cursor() as cursor, scratch(window, cursor, plan=plan), _sqlite_sort_threads(cursor):
         if connection.vendor == "postgresql":
             # One aggregate over every person-month of the county: give its sort (and the
             # hashes of the per-person sums) room in memory. The statements are few and
             # long; compiling them (JIT) costs more than it saves.
             cursor.execute("SET LOCAL work_mem = '512MB'")
             cursor.execute("SET LOCAL jit = off")
-        _fill_differences(cursor, window)
+        _fill_differences(cursor, window, plan)
         _check_problems(cursor, window)
         _sum_per_person(cursor, period_ym)
         if connection.vendor == "postgresql":
@@ -594,7 +801,7 @@ def outstanding(window: Window) -> Outstanding:
     """By the batches' own rule, what a batch for ``window.period`` would still pay or claim
     back for the window's months; writes nothing."""
     with connection.cursor() as cursor, scratch(window, cursor):
-        _fill_differences(cursor, window)
+        _fill_differences(cursor, window, Plan.full())
         cursor.execute(
             f"SELECT COUNT(DISTINCT d.beneficiary_id), "
             f"COALESCE(SUM(CASE WHEN {PAY} > 0 THEN {PAY} ELSE 0 END), 0), COALESCE(SUM({TARGET}), 0) "
@@ -616,7 +823,7 @@ def _check_problems(cursor: CursorWrapper, window: Window) -> None:
         f"SELECT x.problem, x.qualification_id, x.ym FROM ({_due_rows(_regular_source(''), lump=False)}) x "
         f"WHERE x.problem > 0 UNION ALL SELECT t.problem, t.qualification_id, t.ym FROM {LUMP} t "
         "WHERE t.has_payee = 1 AND t.problem > 0 ORDER BY 3, 2 LIMIT 10",
-        [window.like],
+        _regular_params(window.like),
     )
     raise EngineProblems(count, [Problem(int(k), int(q), int(m)) for k, q, m in cursor.fetchall()])
 
@@ -813,7 +1020,7 @@ def due_rows_for(window: Window, person_id: int) -> list[DueRow]:
         cursor.execute(
             f"{_due_rows(_regular_source(person), lump=False)} UNION ALL "
             f"{_due_rows(_lump_source(person), lump=True)}",
-            [window.like, person_id, window.like, person_id],
+            [*_regular_params(window.like, person_id), window.like, person_id],
         )
         return [
             DueRow(
@@ -840,7 +1047,7 @@ def qualification_months(window: Window) -> set[tuple[int, int]]:
         cursor.execute(
             f"SELECT x.qualification_id, x.ym FROM ({_regular_source('')}) x "
             f"WHERE x.category IN ({PRIORITY_SQL})",
-            [window.like],
+            _regular_params(window.like),
         )
         return {(int(q), int(m)) for q, m in cursor.fetchall()}
 
@@ -854,7 +1061,7 @@ def paid_without_payable(window: Window, prefix: str, limit: int) -> list[tuple[
             f"CREATE TEMPORARY TABLE {DIFF} AS SELECT DISTINCT x.beneficiary_id AS beneficiary_id, "
             f"x.ym AS ym, {_benefit_sql('x.category')} AS benefit FROM ({_regular_source('')}) x "
             f"WHERE x.category IN ({PRIORITY_SQL})",
-            [window.like],
+            _regular_params(window.like),
         )
         cursor.execute(f"CREATE INDEX {DIFF}_key ON {DIFF} (beneficiary_id, ym, benefit)")
         cursor.execute(
@@ -870,3 +1077,122 @@ def paid_without_payable(window: Window, prefix: str, limit: int) -> list[tuple[
             [window.county_code, ym(window.start), ym(window.period), prefix + "%", limit],
         )
         return [(int(a), int(b), str(c), int(d), int(e)) for a, b, c, d, e in cursor.fetchall()]
+
+
+# --- the oracle: a batch against the full recomputation ------------------------------------------
+
+CHECK_ITEMS = "benefits_tmp_check_items"
+CHECK_RECOVERIES = "benefits_tmp_check_recoveries"
+CHECK_SUPERSEDED = "benefits_tmp_check_superseded"
+
+
+def stash_batch(batch: Batch) -> None:
+    """Copy what ``batch`` pays, claims back and supersedes into scratch tables, before the
+    caller (in a transaction it rolls back) takes the batch's effects away."""
+    with connection.cursor() as cursor:
+        for table in (CHECK_ITEMS, CHECK_RECOVERIES, CHECK_SUPERSEDED):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHECK_ITEMS} AS SELECT i.beneficiary_id AS beneficiary_id, "
+            f"{_code_of('i.benefit')} AS benefit, i.month AS ym, i.due_fen AS due_fen, "
+            "i.paid_before_fen AS paid_fen, i.amount_fen AS amount_fen "
+            f"FROM {ITEMS} i WHERE i.batch_id = %s",
+            [batch.pk],
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHECK_RECOVERIES} AS SELECT r.beneficiary_id AS beneficiary_id, "
+            f"{_code_of('r.benefit')} AS benefit, r.month AS ym, r.due_fen AS due_fen, "
+            "r.paid_fen AS paid_fen, r.amount_fen AS amount_fen "
+            f"FROM {RECOVERIES} r WHERE r.batch_id = %s",
+            [batch.pk],
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHECK_SUPERSEDED} AS SELECT DISTINCT "
+            "r.beneficiary_id AS beneficiary_id, "
+            f"{_code_of('r.benefit')} AS benefit, r.month AS ym "
+            f"FROM {RECOVERIES} r WHERE r.superseded_by_id = %s",
+            [batch.pk],
+        )
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # "item", "recovery" or "superseded"
+    beneficiary_id: int
+    benefit: str
+    ym: int
+    batch: tuple[int, int, int] | None  # (due, paid before, amount) in the batch; None: not there
+    full: tuple[int, int, int] | None  # the same by the full recomputation
+
+
+@dataclass(frozen=True)
+class FullCheck:
+    items: int  # in the full recomputation
+    total_fen: int
+    batch_items: int
+    batch_total_fen: int
+    count: int  # of differences
+    differences: list[Difference]
+
+    @property
+    def agree(self) -> bool:
+        return self.count == 0
+
+
+def check_against_full(window: Window, batches: Sequence[PaidBatch], *, limit: int = 100) -> FullCheck:
+    """The full recomputation for ``window`` (every person, benefit and month), with
+    ``batches`` as what the bank confirmed, against the batch stashed by ``stash_batch``:
+    item by item (due, paid before, amount), claim by claim, and the open claims it
+    superseded. Writes nothing."""
+    kinds = "CASE u.kind WHEN 1 THEN 'item' WHEN 2 THEN 'recovery' ELSE 'superseded' END"
+    with connection.cursor() as cursor, scratch(window, cursor):
+        _fill_differences(cursor, window, Plan.full(), batches)
+        union = (
+            "SELECT 1 AS kind, c.beneficiary_id AS beneficiary_id, c.benefit AS benefit, c.ym AS ym, "
+            "1 AS a_n, c.due_fen AS a_due, c.paid_fen AS a_paid, c.amount_fen AS a_amount, "
+            f"0 AS b_n, 0 AS b_due, 0 AS b_paid, 0 AS b_amount FROM {CHECK_ITEMS} c "
+            "UNION ALL SELECT 1, d.beneficiary_id, d.benefit, d.ym, 0, 0, 0, 0, "
+            f"1, d.due_fen, d.paid_fen - d.refunded_fen, {PAY} FROM {DIFF} d WHERE {PAY} > 0 "
+            "UNION ALL SELECT 2, c.beneficiary_id, c.benefit, c.ym, 1, c.due_fen, c.paid_fen, c.amount_fen, "
+            f"0, 0, 0, 0 FROM {CHECK_RECOVERIES} c "
+            "UNION ALL SELECT 2, d.beneficiary_id, d.benefit, d.ym, 0, 0, 0, 0, "
+            f"1, d.due_fen, d.paid_fen - d.refunded_fen, {TARGET} FROM {DIFF} d "
+            f"WHERE {TARGET} > 0 AND {TARGET} <> d.open_fen "
+            "UNION ALL SELECT 3, c.beneficiary_id, c.benefit, c.ym, 1, 0, 0, 0, 0, 0, 0, 0 "
+            f"FROM {CHECK_SUPERSEDED} c "
+            "UNION ALL SELECT 3, d.beneficiary_id, d.benefit, d.ym, 0, 0, 0, 0, 1, 0, 0, 0 "
+            f"FROM {DIFF} d WHERE d.open_fen > 0 AND d.open_fen <> {TARGET}"
+        )
+        grouped = (
+            f"SELECT u.kind AS kind, u.beneficiary_id AS beneficiary_id, u.benefit AS benefit, u.ym AS ym, "
+            "SUM(u.a_n) AS a_n, SUM(u.a_due) AS a_due, SUM(u.a_paid) AS a_paid, SUM(u.a_amount) AS a_amount, "
+            "SUM(u.b_n) AS b_n, SUM(u.b_due) AS b_due, SUM(u.b_paid) AS b_paid, SUM(u.b_amount) AS b_amount "
+            f"FROM ({union}) u GROUP BY u.kind, u.beneficiary_id, u.benefit, u.ym"
+        )
+        differ = "g.a_n <> g.b_n OR g.a_due <> g.b_due OR g.a_paid <> g.b_paid OR g.a_amount <> g.b_amount"
+        cursor.execute(f"SELECT COUNT(*) FROM ({grouped}) g WHERE {differ}")
+        count = int(cursor.fetchone()[0])
+        cursor.execute(
+            f"SELECT {kinds.replace('u.kind', 'g.kind')}, g.beneficiary_id, g.benefit, g.ym, g.a_n, g.a_due, "
+            "g.a_paid, g.a_amount, g.b_n, g.b_due, g.b_paid, g.b_amount "
+            f"FROM ({grouped}) g WHERE {differ} ORDER BY g.kind, g.ym, g.beneficiary_id, g.benefit LIMIT %s",
+            [limit],
+        )
+        differences = [
+            Difference(
+                kind=str(row[0]),
+                beneficiary_id=int(row[1]),
+                benefit=BENEFIT_BY_CODE[int(row[2])],
+                ym=int(row[3]),
+                batch=(int(row[5]), int(row[6]), int(row[7])) if int(row[4]) else None,
+                full=(int(row[9]), int(row[10]), int(row[11])) if int(row[8]) else None,
+            )
+            for row in cursor.fetchall()
+        ]
+        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM({PAY}), 0) FROM {DIFF} d WHERE {PAY} > 0")
+        items, total = (int(v) for v in cursor.fetchone())
+        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM {CHECK_ITEMS}")
+        batch_items, batch_total = (int(v) for v in cursor.fetchone())
+        for table in (CHECK_ITEMS, CHECK_RECOVERIES, CHECK_SUPERSEDED):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    return FullCheck(items, total, batch_items, batch_total, count, differences)

@@ -668,3 +668,40 @@ class OneOffPayment(models.Model):
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class RecomputeMark(models.Model):
+    """A change that may alter what is due in months a batch already settled: the next batch
+    recomputes those months for those people (or, with no person, for every holder of a
+    category), and otherwise only the new month (``changes.py``, docs/architecture.md).
+
+    Written in the same transaction as the change, by the services (and, for the registry,
+    through its ``entitlement_changed`` signal); consumed by the batch that recomputes them,
+    and given back when that batch is discarded."""
+
+    county = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    # A person's months, all of their benefits; or, with no person, a category's benefit (and
+    # its death lump sum) for every holder, "" meaning every category.
+    beneficiary = models.ForeignKey(
+        "registry.Beneficiary",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    category = models.CharField(max_length=32, blank=True)
+    since = models.PositiveIntegerField(default=0)  # yyyymm of the first month affected; 0: any month
+    reason = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["county", "batch"], name="recompute_mark_batch")]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.beneficiary_id or self.category or '*'} from {self.since}"

@@ -31,6 +31,7 @@ from youfu.registry.models import (
     QualificationStatus,
     Suspension,
 )
+from youfu.registry.signals import entitlement_changed
 from youfu.registry.validation import PersonData, QualificationData
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ def do_register_beneficiary(
     with transaction.atomic():
         beneficiary = Beneficiary.objects.create(**person_columns(person))
         created = [_create_qualification(beneficiary, q) for q in qualifications]
+        _entitlement_changed(beneficiary, None, "registered")
         record_event(
             EventType.BENEFICIARY_CREATED,
             actor=acting_user,
@@ -198,6 +200,9 @@ def do_update_beneficiary(beneficiary: Beneficiary, *, acting_user: User, **chan
     with transaction.atomic():
         beneficiary.updated_at = timezone.now()
         beneficiary.save(update_fields=[*fields, "updated_at"])
+        if "residence" in fields:
+            # The rate depends on it, in every month: the residence has no date of its own.
+            _entitlement_changed(beneficiary, None, "residence")
         record_event(
             EventType.BENEFICIARY_CHANGED,
             actor=acting_user,
@@ -221,6 +226,7 @@ def do_add_qualification(
         )
     with transaction.atomic():
         qualification = _create_qualification(beneficiary, data)
+        _entitlement_changed(beneficiary, None, "qualification")
         record_event(
             EventType.QUALIFICATION_ADDED,
             actor=acting_user,
@@ -290,6 +296,8 @@ def do_record_life_event(
     if beneficiary.status == PersonStatus.DECEASED and kind != LifeEventKind.CANCELLATION:
         raise Conflict(Message(gettext_noop("This person is recorded as deceased.")), code="deceased")
     details: dict[str, Any] = {}
+    # The first day whose entitlement the event can change (None: any), or no change at all.
+    changed: tuple[date | None] | None = None
     with transaction.atomic():
         match kind:
             case LifeEventKind.DEATH:
@@ -300,6 +308,7 @@ def do_record_life_event(
                 beneficiary.updated_at = timezone.now()
                 beneficiary.save(update_fields=["status", "death_date", "updated_at"])
                 details = {"death_date": effective_on, "payee": payee.name if payee else None}
+                changed = (effective_on,)
             case LifeEventKind.MOVE:
                 if to_region is None:
                     raise InvalidInput(
@@ -334,6 +343,7 @@ def do_record_life_event(
                 else:
                     # Moving out of the county transfers the file: this county stops paying.
                     details["left_county"] = True
+                    changed = (effective_on,)
                     beneficiary.qualifications.exclude(status=QualificationStatus.ENDED).update(
                         status=QualificationStatus.ENDED,
                         ended_on=effective_on,
@@ -355,6 +365,8 @@ def do_record_life_event(
                 )
                 qualification.disability_level = level
                 qualification.save(update_fields=["disability_level"])
+                # An assessment dated before the first one also changes the months before it.
+                changed = (None,)
             case LifeEventKind.SUSPENSION:
                 qualification = _payable_qualification(beneficiary, qualification)
                 if qualification.status != QualificationStatus.ACTIVE:
@@ -363,6 +375,7 @@ def do_record_life_event(
                 qualification.status = QualificationStatus.SUSPENDED
                 qualification.save(update_fields=["status"])
                 details = {"reason": reason}
+                changed = (effective_on,)
             case LifeEventKind.SUSPENSION_END:
                 qualification = _payable_qualification(beneficiary, qualification)
                 open_period = qualification.suspensions.filter(ended_on__isnull=True).first()
@@ -373,6 +386,7 @@ def do_record_life_event(
                 qualification.status = QualificationStatus.ACTIVE
                 qualification.save(update_fields=["status"])
                 details = {"suspended_from": open_period.started_on}
+                changed = (open_period.started_on,)
             case LifeEventKind.CANCELLATION:
                 qualification = _payable_qualification(beneficiary, qualification)
                 if qualification.status == QualificationStatus.ENDED:
@@ -382,6 +396,7 @@ def do_record_life_event(
                 qualification.end_reason = reason
                 qualification.save(update_fields=["status", "ended_on", "end_reason"])
                 details = {"reason": reason}
+                changed = (effective_on,)
             case LifeEventKind.BANK_CHANGE:
                 details = {
                     "old": mask_account(decrypt(beneficiary.bank_account_encrypted)),
@@ -424,6 +439,8 @@ def do_record_life_event(
                 bank_account_encrypted=encrypt(payee.bank_account),
                 bank_account_masked=mask_account(payee.bank_account),
             )
+        if changed is not None:
+            _entitlement_changed(beneficiary, changed[0], str(kind))
         record_event(
             EventType.LIFE_EVENT_RECORDED,
             actor=acting_user,
@@ -432,6 +449,12 @@ def do_record_life_event(
             new={"beneficiary": beneficiary.pk, "kind": kind, "effective_on": effective_on, **event.details},
         )
     return event
+
+
+def _entitlement_changed(beneficiary: Beneficiary, since: date | None, reason: str) -> None:
+    """Tell the apps above (the payments) that this person's entitlement may have changed
+    from ``since`` on (None: in any month), in the transaction that changed it."""
+    entitlement_changed.send(sender=Beneficiary, persons=[beneficiary.pk], since=since, reason=reason)
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:

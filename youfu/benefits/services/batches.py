@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
-from youfu.benefits import engine
+from youfu.benefits import changes, engine
 from youfu.benefits.models import (
     OPEN_STATES,
     Batch,
@@ -127,7 +127,10 @@ def do_create_batch(period: date, *, acting_user: User) -> Batch:
             # One-offs scheduled or withdrawn meanwhile wait for this batch: it neither misses
             # one (it would be dated this month) nor pays one withdrawn.
             lock_county_payments(county.code)
-            outcome = engine.compute_batch(batch, window)
+            # Only what changed since the previous batch settled its months (changes.py).
+            changes.consume(batch)
+            plan = changes.plan_for(batch, window)
+            outcome = engine.compute_batch(batch, window, plan)
             batch.persons = outcome.persons
             batch.items = outcome.items
             batch.total_fen = outcome.total_fen
@@ -159,6 +162,7 @@ def do_create_batch(period: date, *, acting_user: User) -> Batch:
                     "held_total": money(outcome.held_fen),
                     "recoveries_total": money(outcome.recoveries_fen),
                     "pending_lump_sums": outcome.pending_lump_sums,
+                    "recomputed": plan.describe(),
                 },
             )
     except IntegrityError:
@@ -234,6 +238,7 @@ def do_discard_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batc
         BatchLine.objects.filter(batch=batch).delete()
         Recovery.objects.filter(batch=batch).delete()
         Recovery.objects.filter(superseded_by=batch).update(status=RecoveryStatus.OPEN, superseded_by=None)
+        changes.release(batch)
         add_transition(batch, BatchState.DISCARDED, acting_user, note)
         record_event(
             EventType.BATCH_DISCARDED,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
+from youfu.benefits import changes
 from youfu.benefits.models import (
     ONE_OFF_BENEFITS,
     Batch,
@@ -123,6 +124,7 @@ def do_schedule_one_off(
             scheduled_at=timezone.now(),
             scheduled_by=acting_user,
         )
+        changes.mark_persons([beneficiary.pk], one_off.month, "one_off")
         record_event(
             EventType.ONE_OFF_SCHEDULED,
             actor=acting_user,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
+from youfu.benefits import changes
 from youfu.benefits.models import (
     CHINESE_BENEFIT,
     BatchState,
@@ -59,6 +60,7 @@ def do_settle_recovery(recovery: Recovery, outcome: str, *, acting_user: User, n
         )
         if not changed:
             raise Conflict(Message(gettext_noop("This recovery is no longer open.")), code="recovery_settled")
+        changes.mark_persons([recovery.beneficiary_id], recovery.month, "recovery")
         record_event(
             EventType.RECOVERY_SETTLED,
             actor=acting_user,
@@ -94,6 +96,8 @@ def do_name_lump_sum_payee(pending: PendingLumpSum, payee: Payee, *, acting_user
             raise Conflict(
                 Message(gettext_noop("A payee is already named for this lump sum.")), code="payee_named"
             )
+        # The lump sum is due (in the month it fell due) now that it has a payee.
+        changes.mark_persons([pending.beneficiary_id], None, "payee")
         record_event(
             EventType.LUMP_SUM_PAYEE_NAMED,
             actor=acting_user,

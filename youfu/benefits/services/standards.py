@@ -9,11 +9,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
+from youfu.benefits import changes
 from youfu.benefits.models import (
     BASIS_BY_CHINESE_NAME,
     PARAMETER_TRANSITIONS,
@@ -418,6 +420,11 @@ def do_approve_standards(version: StandardImport, *, acting_user: User) -> Stand
                     code="standards_overlap",
                 )
         _decide(version, "approve", decided_at=timezone.now(), decided_by=acting_user)
+        # Every county's next batch recomputes each category the version sets, from its first date.
+        for category, first in (
+            version.standards.values_list("category").annotate(first=Min("effective_on")).order_by()
+        ):
+            changes.mark_categories(None, [category], first, "standards")
         dates = sorted({d.isoformat() for d in version.standards.values_list("effective_on", flat=True)})
         record_event(
             EventType.STANDARDS_APPROVED,
@@ -521,6 +528,7 @@ def do_approve_topup(topup: LocalTopUp, *, acting_user: User) -> LocalTopUp:
         if previous is not None and (topup.state == ParameterState.PENDING):
             _decide(previous, "supersede")
         _decide(topup, "approve", decided_at=timezone.now(), decided_by=acting_user)
+        changes.mark_categories(county, [""], topup.effective_on, "topup")
         record_event(
             EventType.TOPUP_APPROVED,
             actor=acting_user,

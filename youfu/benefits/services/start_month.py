@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
-from youfu.benefits import engine
+from youfu.benefits import changes, engine
 from youfu.benefits.models import (
     OPEN_STATES,
     Batch,
@@ -28,6 +28,7 @@ from youfu.core.errors import Conflict, InvalidInput
 from youfu.core.messages import Message
 from youfu.core.roles import Capability, require
 from youfu.regions.models import Region
+from youfu.registry.categories import Category
 
 if TYPE_CHECKING:
     from youfu.accounts.models import User
@@ -65,8 +66,10 @@ def do_update_benefit_settings(
         if payments_start is not _UNSET:
             _check_start_move(county, payments_start.replace(day=1))
             current.payments_start = payments_start.replace(day=1)
-        if allowance_month is not _UNSET:
+        if allowance_month is not _UNSET and allowance_month != current.allowance_month:
             current.allowance_month = allowance_month
+            # The allowance moves to another month in every year paid: recompute them all.
+            changes.mark_categories(county, [Category.CONSCRIPT_FAMILY], None, "allowance_month")
         after = {"payments_start": current.payments_start, "allowance_month": current.allowance_month}
         if after == before:
             return current

@@ -25,6 +25,7 @@ from youfu.registry.services import (
     qualification_columns,
     snapshot,
 )
+from youfu.registry.signals import entitlement_changed
 from youfu.registry.validation import QualificationData
 
 if TYPE_CHECKING:
@@ -262,6 +263,11 @@ def write(plan: Plan, updates: list[Update], *, acting_user: User, filename: str
         ["phone", "bank_name", "bank_account_encrypted", "bank_account_masked", "updated_at"],
         batch_size=BATCH,
     )
+    # New people and new qualifications are owed from their approval: the payments recompute
+    # them (a phone or an account changes nothing that is due).
+    entitled = [*person_ids, *{u.beneficiary.pk for u in updates if u.new_qualifications}]
+    if entitled:
+        entitlement_changed.send(sender=Beneficiary, persons=entitled, since=None, reason="import")
     # One record for the whole file, however many people it holds (a province's import stays
     # fast): the ids it created and changed and the names of the fields it changed, never values.
     townships = {p.person.township.pk for p in new} | {
