@@ -54,6 +54,7 @@ from youfu.benefits.services import (
     payments_start,
     settings_for,
 )
+from youfu.benefits.services.reconcile import do_reconcile
 from youfu.core.authed import acting_user
 from youfu.core.bounds import (
     AccountText,
@@ -881,6 +882,26 @@ def entitlements(
             Message(gettext_noop("Ask for ten years at most.")), fields={"from": gettext_noop("too far back")}
         )
     return selectors.explain_entitlements(person, first, last).as_dict()
+
+
+class FullCheckIn(Schema):
+    batch: int | None = Field(
+        None,
+        description="the batch to check (the county's latest); none: the open batch, or else the batch "
+        "the county would make next",
+    )
+
+
+@router.post("/reconciliation/full")
+def reconcile_full(request: HttpRequest, payload: FullCheckIn) -> dict[str, Any]:
+    """The batch against the full recomputation of every person, benefit and month from the
+    payments start month, item by item; as ``youfu reconcile --full --json`` prints it. Writes
+    nothing but its audit record. ``agree`` false lists the differences."""
+    user = _reader(request)
+    batch = None
+    if payload.batch is not None:
+        batch = get_visible_or_404(selectors.batches_for(user), user, pk=payload.batch)
+    return do_reconcile(acting_user=user, batch=batch).as_dict()
 
 
 @router.get("/reconciliation")

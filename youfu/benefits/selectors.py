@@ -682,6 +682,11 @@ def payment_history(person: Beneficiary, user: User) -> QuerySet[BatchLine]:
 # --- reconciliation ---------------------------------------------------------------------------
 
 
+def names_of(ids: list[int], user: User) -> dict[int, str]:
+    """The names of the people among ``ids`` that ``user`` may see (the rest stay numbers)."""
+    return dict(Beneficiary.objects.visible_to(user).filter(pk__in=ids).values_list("pk", "name"))
+
+
 @dataclass(frozen=True)
 class BenefitTotal:
     benefit: str

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from youfu.benefits import selectors
 from youfu.benefits.api import clean_payee
@@ -35,7 +35,7 @@ from youfu.benefits.models import (
     RecoveryStatus,
     StandardImport,
 )
-from youfu.benefits.money import add_months, month_label, parse_month, yuan
+from youfu.benefits.money import add_months, month_label, parse_month, ym_label, yuan
 from youfu.benefits.services import (
     STANDARD_COLUMNS,
     BankStatus,
@@ -61,7 +61,9 @@ from youfu.benefits.services import (
     parse_topup,
     payments_start,
     settings_for,
+    start_month_fixed,
 )
+from youfu.benefits.services.reconcile import Reconciled, do_reconcile
 from youfu.core.authed import acting_user
 from youfu.core.banks import banks
 from youfu.core.errors import YoufuError
@@ -394,6 +396,7 @@ def _standards_page(request: HttpRequest, **extra: Any) -> HttpResponse:
         "topups": selectors.topups_for(user),
         "payments_start": month_label(start) if start else "",
         "payments_start_configured": configured.payments_start is not None,
+        "start_fixed": start_month_fixed(county),
         "allowance_month": configured.allowance_month,
         "can_manage": user.can(Capability.MANAGE_SETTINGS) and _is_county_user(user),
         # Maker-checker: a county clerk enters standards and top-ups, a county leader decides.
@@ -634,14 +637,25 @@ def lump_sum_payee_view(request: HttpRequest, lump_sum_id: int) -> HttpResponse:
 
 
 @capability_required(Capability.READ_PERSONAL_DATA)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def reconciliation_view(request: HttpRequest) -> HttpResponse:
+    """The three checks after a batch closes; on POST, also the latest batch (or the one the
+    county would make next) against the full recomputation."""
     user = acting_user(request)
+    full = None
+    if request.method == "POST":
+        try:
+            full = do_reconcile(acting_user=user)
+        except YoufuError as exc:
+            _report(request, exc)
+            return redirect("benefits:reconciliation")
     report = selectors.reconciliation_for(user)
     return render(
         request,
         "benefits/reconciliation.html",
         {
+            "full": full,
+            "full_rows": _full_rows(full, user) if full else [],
             "report": report,
             "county_user": _is_county_user(user),
             "by_batch": [
@@ -655,6 +669,34 @@ def reconciliation_view(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+FULL_CHECK_KINDS = {
+    "item": _("payment"),
+    "recovery": _("claim back"),
+    "superseded": _("claim replaced"),
+}
+
+
+def _full_rows(full: Reconciled, user: User) -> list[dict[str, Any]]:
+    differences = full.check.differences
+    names = selectors.names_of([d.beneficiary_id for d in differences], user)
+
+    def amounts(values: tuple[int, int, int] | None) -> tuple[Decimal, ...] | None:
+        return tuple(yuan(v) for v in values) if values else None
+
+    return [
+        {
+            "kind": FULL_CHECK_KINDS[d.kind],
+            "person": d.beneficiary_id,
+            "name": names.get(d.beneficiary_id, ""),
+            "benefit": PaymentBenefit(d.benefit).label,
+            "month": ym_label(d.ym),
+            "batch": amounts(d.batch),
+            "full": amounts(d.full),
+        }
+        for d in differences
+    ]
 
 
 SECTION_TRANSFERS = 12

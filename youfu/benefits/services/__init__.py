@@ -44,7 +44,12 @@ from youfu.benefits.services.standards import (
     do_set_topup,
     parse_topup,
 )
-from youfu.benefits.services.start_month import do_update_benefit_settings, payments_start, settings_for
+from youfu.benefits.services.start_month import (
+    do_update_benefit_settings,
+    payments_start,
+    settings_for,
+    start_month_fixed,
+)
 
 __all__ = [
     "RETURN_COLUMNS",
@@ -80,5 +85,6 @@ __all__ = [
     "parse_topup",
     "payments_start",
     "settings_for",
+    "start_month_fixed",
     "write_bank_file",
 ]

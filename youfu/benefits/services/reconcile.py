@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from youfu.audit.events import EventType
 from youfu.audit.services import record_event
 from youfu.benefits import changes, engine
 from youfu.benefits.models import OPEN_STATES, Batch, BatchState, Recovery, RecoveryStatus
-from youfu.benefits.money import money, month_label, ym, ym_label
+from youfu.benefits.money import money, month_label, ym, ym_label, yuan
 from youfu.benefits.services.batches import _problems_message
 from youfu.benefits.services.common import check_batch_county, county_of
 from youfu.benefits.services.one_offs import lock_county_payments, next_batch_month
@@ -43,6 +44,14 @@ class Reconciled:
     @property
     def agree(self) -> bool:
         return self.check.agree
+
+    @property
+    def batch_total(self) -> Decimal:
+        return yuan(self.check.batch_total_fen)
+
+    @property
+    def full_total(self) -> Decimal:
+        return yuan(self.check.total_fen)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``youfu reconcile --full --json`` contract."""

@@ -11,20 +11,17 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
-from youfu.benefits import changes, engine
+from youfu.benefits import changes
 from youfu.benefits.models import (
-    OPEN_STATES,
     Batch,
     BatchState,
     BenefitSettings,
 )
 from youfu.benefits.money import (
-    add_months,
-    money,
     month_label,
 )
 from youfu.benefits.services.common import county_of
-from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
 from youfu.core.roles import Capability, require
 from youfu.regions.models import Region
@@ -87,58 +84,41 @@ def do_update_benefit_settings(
     return current
 
 
+def start_month_fixed(county: Region | str) -> bool:
+    """Whether the county has paid (a batch that was not discarded): its start month stays."""
+    code = county if isinstance(county, str) else county.code
+    return Batch.objects.filter(county_id=code).exclude(state=BatchState.DISCARDED).exists()
+
+
 def _check_start_move(county: Region, new: date) -> None:
-    """Months before the start month are settled history, never due. Once the county has
-    paid through youfu the start may only move forward, over months in which nothing is
-    left to pay or to claim back, and not while a batch is open: otherwise settled months
-    would be paid again, or money owed in them lost."""
-    batches = Batch.objects.filter(county=county).exclude(state=BatchState.DISCARDED)
-    if not batches.exists():
+    """The start month is where the county began paying through youfu. Before the first batch
+    it is the county's to choose; once a batch was made it stays: every month since is kept
+    by the batches, which recompute only what changed (``changes.py``), so old months cost
+    nothing, and a change recorded late for any of them is still paid or claimed back."""
+    first = (
+        Batch.objects.filter(county=county)
+        .exclude(state=BatchState.DISCARDED)
+        .order_by("period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if first is None:
         return  # nothing paid yet: the start is the county's to choose
-    if batches.filter(state__in=OPEN_STATES).exists():
-        raise Conflict(
-            Message(
-                gettext_noop("A batch is open: close or discard it before moving the payments start month.")
-            )
-        )
-    first = batches.order_by("period").values_list("period", flat=True).first()
-    # Batches made before the start month had to be set began at the first one's period.
     current = payments_start(county) or first
-    target = new
-    if current is None or target == current:
+    if new == current:
         return
-    if target < current:
-        raise InvalidInput(
-            Message(
-                gettext_noop(
-                    "Months before %(start)s are settled history: moving the start back to %(month)s "
-                    "would pay them again."
-                ),
-                {"start": month_label(current), "month": month_label(target)},
+    raise InvalidInput(
+        Message(
+            gettext_noop(
+                "The county began paying through youfu in %(start)s, and that stays the payments start "
+                "month: each batch recomputes only what changed, however many months the county has "
+                "paid, and a change recorded late for any month since %(start)s is still paid or "
+                "claimed back. (Moving it to %(month)s would put those months out of reach.)"
             ),
-            fields={"payments_start": gettext_noop("later than the current start month")},
-        )
-    window = engine.Window(county.code, current, add_months(target, -1), settings_for(county).allowance_month)
-    left = engine.outstanding(window)
-    if not left.settled:
-        raise InvalidInput(
-            Message(
-                gettext_noop(
-                    "Months %(from)s to %(to)s are not settled: %(persons)d people are still owed "
-                    "%(to_pay)s yuan or owe %(to_recover)s yuan back, and %(waiting)d death lump sums "
-                    "wait for a payee. Pay them in a batch (or recover or waive the claims) first."
-                ),
-                {
-                    "from": month_label(current),
-                    "to": month_label(window.period),
-                    "persons": left.persons,
-                    "to_pay": money(left.to_pay_fen),
-                    "to_recover": money(left.to_recover_fen),
-                    "waiting": left.lump_sums_waiting,
-                },
-            ),
-            fields={"payments_start": gettext_noop("months before it are not settled")},
-        )
+            {"start": month_label(current), "month": month_label(new)},
+        ),
+        fields={"payments_start": gettext_noop("fixed once the county has paid")},
+    )
 
 
 def payments_start(county: Region | str) -> date | None:

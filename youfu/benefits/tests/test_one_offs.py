@@ -338,7 +338,7 @@ def test_a_one_off_before_the_payments_start_month_is_still_paid_once(
 ) -> None:
     """Scheduled before the county set its start month, which the admin then sets later: the
     one-off keeps its month, outside the batches' window, and is paid by the first batch —
-    once, also after the start month moves on."""
+    once."""
     with time_machine.travel(at(2026, 11, 3), tick=False):
         setup_county(world)
         p = person(world, WAR)
@@ -353,23 +353,19 @@ def test_a_one_off_before_the_payments_start_month_is_still_paid_once(
     assert paid_signals == [[grant.pk]]
     january = pay_month(world, "2027-01")
     assert [i[1] for i in items_of(january, p)] == ["living_subsidy"]
-    with time_machine.travel(at(2027, 2, 3), tick=False):
-        do_update_benefit_settings(acting_user=world.admin, payments_start=date(2027, 2, 1))
     february = pay_month(world, "2027-02")
     assert [i[1] for i in items_of(february, p)] == ["living_subsidy"]
     assert not BatchItem.objects.filter(benefit="relief").exclude(batch=december).exists()
 
 
-def test_an_unpaid_one_off_keeps_the_start_month_from_moving_past_it(county: World) -> None:
+def test_an_unpaid_one_off_is_paid_by_the_next_batch(county: World) -> None:
     p = person(county, NO_REGULAR)  # owed nothing else
     schedule(county, p, OneOffKind.RELIEF, 10000, "relief:1")
     pay_month(county, "2026-11", failed={p.pk: "账户冻结"})
-    with time_machine.travel(at(2026, 12, 3), tick=False):
-        with pytest.raises(InvalidInput) as caught:
-            do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 12, 1))
-        assert "100.00" in caught.value.message.render("en")  # type: ignore[union-attr]
-        pay_month(county, "2026-12")
-        do_update_benefit_settings(acting_user=county.admin, payments_start=date(2027, 1, 1))
+    december = pay_month(county, "2026-12")
+    assert items_of(december, p) == [("2026-11", "relief", "100.00", "0.00", "100.00", False)]
+    january = pay_month(county, "2027-01")
+    assert items_of(january, p) == []
 
 
 # --- the batch against a plain oracle ------------------------------------------------------------

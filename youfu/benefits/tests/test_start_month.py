@@ -1,4 +1,5 @@
-"""Moving the payments start month: settled history is never paid again, nothing owed is lost."""
+"""The payments start month: the county's to choose before its first batch, then fixed where it
+began paying, so that a change recorded late for any month since is still paid or claimed back."""
 
 from __future__ import annotations
 
@@ -7,22 +8,24 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.test import Client
 
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
+from youfu.benefits.models import Recovery
 from youfu.benefits.services import (
-    do_approve_batch,
     do_create_batch,
+    do_discard_batch,
     do_update_benefit_settings,
     payments_start,
     settings_for,
 )
 from youfu.benefits.tests.helpers import at, pay_month, person, setup_county
-from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.errors import InvalidInput
 from youfu.registry.categories import Category
 from youfu.registry.models import LifeEventKind
 from youfu.registry.services import do_record_life_event
-from youfu.testing import World
+from youfu.testing import World, log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -49,54 +52,50 @@ def test_before_any_batch_the_start_moves_freely(county: World) -> None:
     assert payments_start(county.admin.region) == date(2026, 10, 1)
 
 
-def test_the_start_moves_forward_over_settled_months(county: World) -> None:
+def test_once_paid_the_start_stays_where_the_county_began(county: World) -> None:
     person(county, WAR)
     pay_month(county, "2026-09")
     pay_month(county, "2026-10")
-    do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 11, 1))
-    assert payments_start(county.admin.region) == date(2026, 11, 1)
-
-
-def test_the_start_never_moves_back_once_paid(county: World) -> None:
-    person(county, WAR)
-    pay_month(county, "2026-09")
     before = changes()
-    with pytest.raises(InvalidInput) as caught:
-        do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 6, 1))
-    assert "pay them again" in caught.value.message.en
+    for month in (date(2026, 6, 1), date(2026, 11, 1)):
+        with pytest.raises(InvalidInput) as caught:
+            do_update_benefit_settings(acting_user=county.admin, payments_start=month)
+        assert "began paying through youfu in 2026-09" in caught.value.message.en
     assert payments_start(county.admin.region) == date(2026, 9, 1)
+    assert changes() == before
+    # Giving the same month again is no change at all.
+    do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 9, 1))
     assert changes() == before
 
 
-def test_a_failed_month_is_settled_once_a_later_batch_pays_it(county: World) -> None:
-    someone = person(county, WAR)
-    pay_month(county, "2026-09", failed={someone.pk: "账户已销户"})
-    pay_month(county, "2026-10")  # pays September again, as arrears
-    do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 11, 1))
-    assert payments_start(county.admin.region) == date(2026, 11, 1)
-
-
-def test_months_with_money_owed_cannot_be_settled(county: World) -> None:
-    someone = person(county, WAR)
-    pay_month(county, "2026-09", failed={someone.pk: "账户已销户"})
-    before = changes()
-    with pytest.raises(InvalidInput) as caught:
-        do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 10, 1))
-    text = caught.value.message.en
-    assert "1 people are still owed 540.00 yuan" in text  # September's transfer failed
-    assert payments_start(county.admin.region) == date(2026, 9, 1)
-    assert changes() == before
-
-
-def test_not_while_a_batch_is_open(county: World) -> None:
+def test_a_discarded_first_batch_leaves_the_start_free(county: World) -> None:
     person(county, WAR)
+    with time_machine.travel(at(2026, 9, 5), tick=False):
+        draft = do_create_batch(date(2026, 9, 1), acting_user=county.county_clerk)
+        do_discard_batch(draft, acting_user=county.county_clerk)
+    do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 10, 1))
+    assert payments_start(county.admin.region) == date(2026, 10, 1)
+
+
+def test_a_change_recorded_late_for_an_old_month_is_still_claimed_back(county: World) -> None:
+    """Why the start stays: a suspension recorded in November for September reaches back over
+    two settled months, and the next batch claims them back."""
+    someone = person(county, WAR)
     pay_month(county, "2026-09")
-    with time_machine.travel(at(2026, 10, 5), tick=False):
-        batch = do_create_batch(date(2026, 10, 1), acting_user=county.county_clerk)
-        do_approve_batch(batch, acting_user=county.leader)
-    with pytest.raises(Conflict):
-        do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 10, 1))
-    assert payments_start(county.admin.region) == date(2026, 9, 1)
+    pay_month(county, "2026-10")
+    q = someone.qualifications.get()
+    with time_machine.travel(at(2026, 10, 20), tick=False):
+        do_record_life_event(
+            someone,
+            LifeEventKind.SUSPENSION,
+            date(2026, 9, 1),
+            acting_user=county.county_clerk,
+            qualification=q,
+        )
+    batch = pay_month(county, "2026-11")
+    claims = Recovery.objects.filter(batch=batch, beneficiary=someone).order_by("month")
+    assert [(r.month, r.amount_fen) for r in claims] == [(202609, 54000), (202610, 54000)]
+    assert batch.items == 0
 
 
 def test_the_allowance_month_is_not_held_up_by_open_months(county: World) -> None:
@@ -109,21 +108,17 @@ def test_the_allowance_month_is_not_held_up_by_open_months(county: World) -> Non
     assert changes() == before + 1
 
 
-def test_months_with_money_to_claim_back_cannot_be_settled(county: World) -> None:
-    someone = person(county, WAR)
+def test_the_settings_page_offers_the_start_month_only_before_the_first_batch(
+    county: World, client: Client
+) -> None:
+    log_in(client, county.admin)
+    page = client.get("/benefits/standards/").content.decode()
+    assert 'name="payments_start" value="2026-09"' in page and 'data-testid="start-fixed"' not in page
+    person(county, WAR)
     pay_month(county, "2026-09")
-    q = someone.qualifications.get()
-    with time_machine.travel(at(2026, 10, 2), tick=False):
-        # Suspended from 1 September, recorded late: September was paid and not due.
-        do_record_life_event(
-            someone,
-            LifeEventKind.SUSPENSION,
-            date(2026, 9, 1),
-            acting_user=county.county_clerk,
-            qualification=q,
-        )
-    pay_month(county, "2026-10")  # raises the claim for September
-    with pytest.raises(InvalidInput) as caught:
-        do_update_benefit_settings(acting_user=county.admin, payments_start=date(2026, 11, 1))
-    assert "owe 540.00 yuan back" in caught.value.message.en
-    assert payments_start(county.admin.region) == date(2026, 9, 1)
+    page = client.get("/benefits/standards/").content.decode()
+    assert 'data-testid="start-fixed"' in page and 'type="month" name="payments_start"' not in page
+    # Saving the allowance month posts the start month unchanged.
+    response = client.post("/benefits/standards/settings/", {"payments_start": "2026-09", "allowance_month": "10"})
+    assert response.status_code == 302
+    assert settings_for(county.county).allowance_month == 10
