@@ -43,7 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from youfu.benefits.models import (
@@ -544,6 +544,59 @@ def _earliest_month(window: Window, cursor: CursorWrapper, person_id: int | None
         death = found if isinstance(found, date) else date.fromisoformat(str(found))
         earliest = min(earliest, death.replace(day=1))
     return earliest
+
+
+# --- the items' partitions (PostgreSQL) -------------------------------------------------------
+
+# pg_advisory_xact_lock key: one batch at a time adds partitions (two counties may need the same).
+ITEM_PARTITIONS_LOCK = 0x59_46_49_54  # "YFIT"
+
+
+def item_partition(month: int) -> str:
+    return f"{ITEMS}_m{int(month)}"
+
+
+def prepare_item_partitions(window: Window) -> None:
+    """On PostgreSQL the items are partitioned by month (migration 0008): attach a partition for
+    every month a batch of ``window`` can write — the window's months, and those of the one-off
+    payments not withdrawn, which keep their own month — that has none yet. Runs in its own short
+    transaction, before the batch's: a partition is created apart and then attached, which
+    (unlike ``CREATE TABLE … PARTITION OF``) does not stop anyone reading or writing the items
+    meanwhile. After a county's first batch this is one new month, or nothing. SQLite: nothing."""
+    if connection.vendor != "postgresql":
+        return
+    earliest_one_off = (
+        OneOffPayment.objects.filter(
+            beneficiary__region__code__startswith=window.prefix,
+            withdrawn_at__isnull=True,
+            month__lt=window.start,
+        )
+        .order_by("month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    wanted = [ym(m) for m in months(min(window.start, earliest_one_off or window.start), window.period)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s",
+            [ITEMS],
+        )
+        have = {str(name) for (name,) in cursor.fetchall()}
+        missing = [m for m in wanted if item_partition(m) not in have]
+        if not missing:
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ITEM_PARTITIONS_LOCK])
+        for month in missing:
+            name = item_partition(month)
+            cursor.execute("SELECT to_regclass(%s)", [name])
+            if cursor.fetchone()[0] is not None:
+                continue  # made meanwhile by another county's batch
+            upper = ym(add_months(date(month // 100, month % 100, 1), 1))
+            cursor.execute(f"CREATE TABLE {name} (LIKE {ITEMS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+            cursor.execute(
+                f"ALTER TABLE {ITEMS} ATTACH PARTITION {name} FOR VALUES FROM ({month}) TO ({upper})"
+            )
 
 
 # --- a batch --------------------------------------------------------------------------------

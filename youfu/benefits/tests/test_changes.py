@@ -272,3 +272,23 @@ def test_the_engine_plan_is_full_for_a_first_batch(county: World) -> None:
     assert changes.plan_for(
         batch, engine.Window(county.county.code, date(2026, 1, 1), batch.period, 12)
     ).is_full
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the items are partitioned on PostgreSQL only")
+def test_on_postgresql_the_items_are_partitioned_by_month(county: World) -> None:
+    person(county, WAR)
+    pay_month(county, "2026-01")
+    pay_month(county, "2026-02")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE relname = 'benefits_batchitem'")
+        assert cursor.fetchone()[0] == "p"
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'benefits_batchitem' ORDER BY 1"
+        )
+        assert [r[0] for r in cursor.fetchall()] == [
+            "benefits_batchitem_m202601",
+            "benefits_batchitem_m202602",
+        ]
+        cursor.execute("SELECT COUNT(*) FROM benefits_batchitem_m202602")
+        assert cursor.fetchone()[0] == 1

@@ -119,6 +119,8 @@ def test_the_settings_page_offers_the_start_month_only_before_the_first_batch(
     page = client.get("/benefits/standards/").content.decode()
     assert 'data-testid="start-fixed"' in page and 'type="month" name="payments_start"' not in page
     # Saving the allowance month posts the start month unchanged.
-    response = client.post("/benefits/standards/settings/", {"payments_start": "2026-09", "allowance_month": "10"})
+    response = client.post(
+        "/benefits/standards/settings/", {"payments_start": "2026-09", "allowance_month": "10"}
+    )
     assert response.status_code == 302
     assert settings_for(county.county).allowance_month == 10
