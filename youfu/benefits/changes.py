@@ -32,6 +32,7 @@ from youfu.benefits import engine
 from youfu.benefits.models import Batch, BatchState, RecomputeMark
 from youfu.benefits.money import add_months, ym
 from youfu.regions.models import Region, RegionLevel
+from youfu.registry.categories import BENEFIT_OF
 from youfu.registry.models import Beneficiary
 
 # Queries personal-data models without visible_to(user), and says why (scripts/check-scope.py):
@@ -125,6 +126,8 @@ def plan_for(batch: Batch, window: engine.Window) -> engine.Plan:
         "category", "since"
     )
     for category, since in categories:
+        if category and category not in BENEFIT_OF:
+            continue  # a category no batch pays (其他退役军人, 现役军人家属): nothing to recompute
         codes = (
             (*engine.REGULAR_CODES, *engine.LUMP_CODES) if category == "" else engine.category_codes(category)
         )

@@ -292,3 +292,12 @@ def test_on_postgresql_the_items_are_partitioned_by_month(county: World) -> None
         ]
         cursor.execute("SELECT COUNT(*) FROM benefits_batchitem_m202602")
         assert cursor.fetchone()[0] == 1
+
+
+def test_a_mark_for_a_category_no_batch_pays_changes_nothing(county: World) -> None:
+    person(county, WAR)
+    pay_month(county, "2026-01")
+    RecomputeMark.objects.create(county=county.county, category=Category.OTHER_VETERAN, since=0, reason="x")
+    batch = pay_month(county, "2026-02")
+    assert set(_plan_of(batch)["from"].values()) == {202602}  # type: ignore[union-attr]
+    assert batch.items == 1
