@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "youfu.petitions",
     "youfu.relief",
     "youfu.outreach",
+    "youfu.reports",
     "youfu.api",
     "youfu.demo",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("pairing/", include("youfu.outreach.pairing.urls")),
     path("visits/", include("youfu.outreach.visits.urls")),
     path("needs-checks/", include("youfu.outreach.needs.urls")),
+    path("reports/", include("youfu.reports.urls")),
     path("p/", include("youfu.petitions.urls_public")),
     path("audit/", include("youfu.audit.urls")),
     path("calendar/", include("youfu.core.urls")),

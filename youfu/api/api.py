@@ -36,6 +36,7 @@ from youfu.relief.discoveries.api import router as discoveries_router
 from youfu.relief.grants.api import router as relief_router
 from youfu.relief.housing.api import router as housing_router
 from youfu.relief.medical.api import router as medical_router
+from youfu.reports.api import router as reports_router
 
 
 class YoufuAPI(NinjaAPI):
@@ -151,3 +152,4 @@ api.add_router("/discoveries", discoveries_router)
 api.add_router("/pairings", pairing_router)
 api.add_router("/visits", visits_router)
 api.add_router("/needs-checks", needs_router)
+api.add_router("/reports", reports_router)

@@ -44,6 +44,7 @@ from youfu.registry.models import AnnualReview, Beneficiary, ReviewItem
 from youfu.registry.reviews import do_open_annual_review
 from youfu.registry.tests.factories import id_number_for, register
 from youfu.relief.tests import walk_discoveries, walk_grants, walk_housing, walk_medical
+from youfu.reports.tests import walk_reports
 from youfu.testing import World
 
 from .walking import DAY, Shared, Write, api, nothing, page, person_a, upload
@@ -423,6 +424,7 @@ AREA_WALKS = [
     walk_pairing,
     walk_visits,
     walk_needs,
+    walk_reports,
 ]
 for _area in AREA_WALKS:
     SAMPLES.update(_area.SAMPLES)

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    """Summaries across the areas. The app has no tables: every figure is read from the areas'
+    own records, in the user's scope, when asked."""
+
+    name = "youfu.reports"
+    label = "reports"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from youfu.core.roles import Capability
+        from youfu.core.sections import register_nav
+
+        register_nav(
+            "reports_summary",
+            _("Summary report"),
+            "reports:summary",
+            Capability.READ_PERSONAL_DATA,
+            _("A period's figures for your region, with the report's opening text"),
+            order=90,
+        )

@@ -1,0 +1,19 @@
+"""The route walk's tables for the reports' routes (see youfu/accounts/tests/walking.py).
+
+``/reports/summary/`` and ``/api/v1/reports/summary`` take no path parameter and write nothing:
+the walk requests them as township B's clerk, who must see none of township A's names in B's
+summary; the region a report is asked for comes in the query (``?region=``), and a township-A
+region asked by that clerk is a 404 (``test_api.py``, ``test_pages.py``, ``test_summary.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from youfu.accounts.tests.walking import Write
+from youfu.testing import World
+
+SAMPLES: dict[str, Callable[[World], Any]] = {}
+WRITES: dict[tuple[str, str], Write] = {}
+NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {}
+READ_ONLY: set[str] = set()
