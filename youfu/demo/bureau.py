@@ -6,10 +6,12 @@ user, so every row, timeline entry and audit record is what real work would have
 
 - the handling units: the county 退役军人事务局 itself, county departments and each township's
   退役军人服务站;
-- the national standards of 2024, 2025 and 2026 and the county's 8% top-up, each entered by the
-  clerk and approved by the leader; the 2025 and 2026 tables arrive two months after they took
-  effect, as the notices do, so the batch after each pays the raise back as arrears;
-- the payments start month, and two years of monthly batches, each created by the clerk,
+- the national standards of 2022 to 2026, a raise each August, and the county's top-up, raised
+  every year or two (6% in 2022 to 10% in 2026), each entered by the clerk and approved by the
+  leader; a table or top-up that took effect after the payments start arrives two months late,
+  as the notices and the county's budget do, so the batch after each pays the raise back as
+  arrears;
+- the payments start month, and four years of monthly batches, each created by the clerk,
   approved by the leader, exported one file per bank, answered by each bank and closed; in one,
   a bank refuses a transfer to a closed account, the clerk records the new account and the next
   batch repays it;
@@ -34,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -59,6 +62,7 @@ from youfu.benefits.services.bank_files import FAILED_MARK, PAID_MARK
 from youfu.core.crypto import decrypt
 from youfu.core.idnumber import make_id_number, parse_id_number
 from youfu.demo import care
+from youfu.demo.care_staff import CARE_YEARS
 from youfu.petitions import services as petitions
 from youfu.petitions.models import Category as Topic
 from youfu.petitions.models import Channel, Petition, ReceptionDay, Satisfaction, State
@@ -85,16 +89,25 @@ BUREAU = "县退役军人事务局"
 # Where petitions go when the bureau itself does not decide them (受理后交办).
 COUNTY_DEPARTMENTS = (BUREAU, "县民政局", "县人社局", "县卫健委", "县住建局", "县医保局", "县财政局")
 STATION = "{township}退役军人服务站"
-BATCH_MONTHS = 24
-TOPUP_PERCENT = Decimal("8")
-TOPUP_FROM = date(2024, 1, 1)
+# The payment history is as long as the care records: relief and medical claims are paid by its batches.
+BATCH_MONTHS = 12 * CARE_YEARS
+# 地方增发: the county's top-up, raised from January as its budget allows: (from, percent).
+TOPUPS: tuple[tuple[date, Decimal], ...] = (
+    (date(2022, 1, 1), Decimal("6")),
+    (date(2023, 1, 1), Decimal("7")),
+    (date(2024, 1, 1), Decimal("8")),
+    (date(2026, 1, 1), Decimal("10")),
+)
+# A table or top-up that took effect after the payments start is entered this many months later.
+LATE_MONTHS = 2
 
 # --- the national standards ---------------------------------------------------------------------
 # Modelled on the yearly notices of 退役军人事务部 and 财政部 (关于调整部分优抚对象等人员抚恤和
 # 生活补助标准的通知), which take effect on 1 August: yuan a year. The amounts are the demo's own,
-# close to the national ones of 2024; 2025 and 2026 raise them by about 4%. A bureau imports the
-# table of its own notice.
-STANDARD_DATES = (date(2024, 8, 1), date(2025, 8, 1), date(2026, 8, 1))
+# close to the national ones of 2024 (BASE_DATE); each year's notice raises them by about 4%. A
+# bureau imports the table of its own notice.
+STANDARD_DATES = (date(2022, 8, 1), date(2023, 8, 1), date(2024, 8, 1), date(2025, 8, 1), date(2026, 8, 1))
+BASE_DATE = date(2024, 8, 1)
 RAISE = Decimal("1.04")
 # 残疾抚恤金 by level: (因战, 因公, 因病); 因病 is recognised at levels 1–6 only.
 DISABILITY_2024 = (
@@ -122,14 +135,15 @@ OTHERS_2024: tuple[tuple[str, int, int | None, str], ...] = (
     ("农村籍退役士兵", 660, None, "每服役年"),  # 55 yuan a month per year of service
 )
 # 义务兵家庭优待金: the county's own yearly amount, paid once a year (no top-up).
-CONSCRIPT_ALLOWANCE = (12_000, 12_600, 13_200)
+CONSCRIPT_ALLOWANCE = (10_800, 11_400, 12_000, 12_600, 13_200)
 
 
 def _raised(amount: int, years: int) -> int:
-    """The 2024 amount after ``years`` yearly raises, to whole yuan (ten yuan from 1,000 up)."""
+    """The 2024 amount after ``years`` yearly raises (before 2024: ``-years`` raises back), to
+    whole yuan (ten yuan from 1,000 up)."""
     value = Decimal(amount)
-    for _ in range(years):
-        value *= RAISE
+    for _ in range(abs(years)):
+        value = value * RAISE if years > 0 else value / RAISE
     step = Decimal(10) if amount >= 1000 else Decimal(1)
     return int((value / step).to_integral_value(rounding=ROUND_HALF_UP) * step)
 
@@ -137,7 +151,8 @@ def _raised(amount: int, years: int) -> int:
 def standards_rows(effective_on: date) -> list[list[str]]:
     """The whole national table in force from ``effective_on``, in the import's columns: every
     category, cause, level and residence the payment engine can meet has exactly one row."""
-    years = STANDARD_DATES.index(effective_on)
+    index = STANDARD_DATES.index(effective_on)
+    years = index - STANDARD_DATES.index(BASE_DATE)
     day = effective_on.isoformat()
     rows: list[list[str]] = []
     for level, amounts in enumerate(DISABILITY_2024, start=1):
@@ -150,7 +165,7 @@ def standards_rows(effective_on: date) -> list[list[str]]:
         else:
             rows.append([category, "", "", "城镇", str(_raised(urban, years)), day, basis])
             rows.append([category, "", "", "农村", str(_raised(rural, years)), day, basis])
-    rows.append(["义务兵家属", "", "", "", str(CONSCRIPT_ALLOWANCE[years]), day, "每人"])
+    rows.append(["义务兵家属", "", "", "", str(CONSCRIPT_ALLOWANCE[index]), day, "每人"])
     return rows
 
 
@@ -263,14 +278,15 @@ def _import_standards(staff: Staff, effective_on: date) -> None:
         benefits.do_approve_standards(version, acting_user=staff.leader)
 
 
-def _set_topup(staff: Staff) -> None:
-    topup = benefits.do_set_topup(TOPUP_PERCENT, TOPUP_FROM, acting_user=staff.clerk)
+def _set_topup(staff: Staff, effective_on: date, percent: Decimal) -> None:
+    """The clerk enters the county's decision; the leader approves it (maker-checker)."""
+    topup = benefits.do_set_topup(percent, effective_on, acting_user=staff.clerk)
     if topup.state == ParameterState.PENDING:
         benefits.do_approve_topup(topup, acting_user=staff.leader)
 
 
 def _periods(today: date) -> list[date]:
-    """Two years of months, through last month: this month's batch is the clerk's next task."""
+    """Four years of months, through last month: this month's batch is the clerk's next task."""
     last = add_months(today.replace(day=1), -1)
     first = max(add_months(last, -(BATCH_MONTHS - 1)), STANDARD_DATES[0].replace(day=1))
     months = []
@@ -283,30 +299,34 @@ def _periods(today: date) -> list[date]:
 
 def _money(staff: Staff, today: date, seed: int, result: BureauLoad) -> None:
     county = Region.objects.get(code=COUNTY)
-    if not LocalTopUp.objects.filter(region=county, state=ParameterState.APPROVED).exists():
-        _set_topup(staff)
     if Batch.objects.filter(county=county).exists():
         result.skipped.append("batches: the county has batches already")
     else:
-        _pay_two_years(staff, county, today, seed)
+        _pay_history(staff, today, seed)
     _summarise_money(county, result)
 
 
-def _pay_two_years(staff: Staff, county: Region, today: date, seed: int) -> None:
+def _pay_history(staff: Staff, today: date, seed: int) -> None:
     periods = _periods(today)
     start = periods[0]
-    # Each table is entered when its notice arrives: the one in force at the start before the
-    # first batch, later ones two months after they took effect (before that month's batch).
-    arrives: dict[date, list[date]] = {}
-    for effective_on in STANDARD_DATES:
+    # Each table and top-up is entered when its notice or the county's decision arrives: those
+    # in force at the start before the first batch, later ones LATE_MONTHS after they took
+    # effect (before that month's batch, which pays the months since as arrears).
+    arrives: dict[date, list[Callable[[], None]]] = {}
+
+    def when(effective_on: date) -> date:
         month = effective_on.replace(day=1)
-        when = start if month <= start else add_months(month, 2)
-        arrives.setdefault(when, []).append(effective_on)
+        return start if month <= start else add_months(month, LATE_MONTHS)
+
+    for effective_on, percent in TOPUPS:
+        arrives.setdefault(when(effective_on), []).append(partial(_set_topup, staff, effective_on, percent))
+    for effective_on in STANDARD_DATES:
+        arrives.setdefault(when(effective_on), []).append(partial(_import_standards, staff, effective_on))
     benefits.do_update_benefit_settings(acting_user=staff.admin, payments_start=start)
     failing = periods[-2] if len(periods) >= 2 else None
     for period in periods:
-        for effective_on in arrives.pop(period, []):
-            _import_standards(staff, effective_on)
+        for enter in arrives.pop(period, []):
+            enter()
         if period == periods[-1] and len(periods) >= 4:
             _late_death(staff, add_months(period, -3))
         care.before_batch(period, seed=seed)
@@ -322,9 +342,9 @@ def _pay_two_years(staff: Staff, county: Region, today: date, seed: int) -> None
             do_update_beneficiary(
                 failed_person, acting_user=staff.clerk, bank_account=_new_account(failed_person)
             )
-    for later in sorted(arrives):  # tables that took effect after the last batch's month
-        for effective_on in arrives[later]:
-            _import_standards(staff, effective_on)
+    for later in sorted(arrives):  # what took effect after the last batch's month
+        for enter in arrives[later]:
+            enter()
 
 
 def _summarise_money(county: Region, result: BureauLoad) -> None:
@@ -334,7 +354,7 @@ def _summarise_money(county: Region, result: BureauLoad) -> None:
         .order_by("-effective_on")
         .first()
     )
-    result.topup = f"{topup.percent.normalize()}%" if topup else ""
+    result.topup = f"{topup.percent.normalize():f}%" if topup else ""
     start = benefits.settings_for(county).payments_start
     result.payments_start = f"{start:%Y-%m}" if start else ""
     result.standards_versions = StandardImport.objects.filter(state=ParameterState.APPROVED).count()

@@ -20,8 +20,9 @@ from datetime import date
 from types import ModuleType
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
+from youfu.benefits import changes
 from youfu.benefits.models import OneOffPayment
 from youfu.demo import (
     care_discoveries,
@@ -51,7 +52,18 @@ def before_batch(period: date, *, seed: int) -> None:
             hook(staff, period, random.Random(f"{seed}-{area.__name__}-{period:%Y%m}"))
     # The demo replays its history at today's clock, where "the next batch" is this month's; what
     # was approved before ``period``'s batch is paid by it.
-    OneOffPayment.objects.filter(pk__gt=before).update(month=period)
+    pay_in(OneOffPayment.objects.filter(pk__gt=before).exclude(month=period), period)
+
+
+def pay_in(one_offs: QuerySet[OneOffPayment], period: date) -> None:
+    """Move scheduled one-offs to ``period``'s batch, with the marks ``do_schedule_one_off``
+    writes for that month: an UPDATE behind the service's back would leave the person's months
+    from ``period`` settled in the county's next batch, which would then disagree with the full
+    recomputation (``youfu reconcile --full``)."""
+    people = set(one_offs.values_list("beneficiary_id", flat=True))
+    if people:
+        one_offs.update(month=period)
+        changes.mark_persons(people, period, "one_off")
 
 
 def fill(today: date, *, seed: int) -> dict[str, dict[str, int]]:

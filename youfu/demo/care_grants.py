@@ -6,9 +6,9 @@
   entered by the county clerks for people all over the county; some by the first township's
   clerk and its first village's assistant for their own people. A few are returned and
   resubmitted, a few are above the leader line (the leader approves them too), one or two a
-  year are cancelled before the batch. The approved ones are paid by that batch.
-  The payment history covers the months since the payments start (about 28), not the four
-  years of the other care records: relief is paid through the batches, so it starts with them.
+  year are cancelled before the batch. The approved ones are paid by that batch. Relief is
+  paid through the batches, so it starts with them: the payment history's four years
+  (``bureau.BATCH_MONTHS``), as long as the other care records (``CARE_YEARS``).
 - ``fill``: this month's applications, waiting at every step (the township clerk, a county
   clerk, the second county clerk for the first's own entries, the leader) and one returned
   to the village assistant, so every role finds something on its home work list.

@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from youfu.accounts.models import User
+from youfu.benefits import changes
 from youfu.benefits.models import OneOffPayment
 from youfu.benefits.money import add_months
 from youfu.core.errors import YoufuError
@@ -165,9 +166,12 @@ def before_batch(staff: CareStaff, period: date, rng: random.Random) -> None:
         if claim.one_off_id is not None:
             # The demo replays its history at today's clock, where "the next batch" is this
             # month's; the leader really approved it before ``period``'s batch, which pays it.
+            # The mark is the one ``do_schedule_one_off`` writes for that month: without it the
+            # county's next batch would disagree with the full recomputation.
             OneOffPayment.objects.filter(pk=claim.one_off_id).update(
                 month=period, scheduled_at=_at(decided_on, 15)
             )
+            changes.mark_persons([person.pk], period, "one_off")
 
 
 def fill(staff: CareStaff, today: date, rng: random.Random) -> dict[str, int]:

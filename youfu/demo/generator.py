@@ -48,6 +48,8 @@ from faker import Faker
 from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
+from youfu.benefits import changes
+from youfu.benefits.models import Batch, BatchState
 from youfu.core.crypto import encrypt
 from youfu.core.idnumber import mask_id_number
 from youfu.regions.models import Region, RegionLevel
@@ -1114,6 +1116,7 @@ def load_county(
             if unchecked:
                 connection.check_constraints(table_names=[m._meta.db_table for m in _MODELS])
             _reset_sequences()
+            _mark_for_the_next_batch()
             record_event(
                 EventType.REGISTRY_IMPORTED,
                 actor=actor,
@@ -1137,6 +1140,18 @@ def load_county(
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     result.seconds = round(time.monotonic() - started, 1)
     return result
+
+
+def _mark_for_the_next_batch() -> None:
+    """The marks the registry's import writes (through ``entitlement_changed``) for the people it
+    adds: each person, every month. Written only where they mean something: a county that has a
+    batch other than a discarded one would otherwise pay these people, in its next batch, only the
+    new month, and disagree with the full recomputation (``youfu reconcile --full``). A county
+    without one has settled nothing: its first batch computes everything (``changes.plan_for``),
+    and a million marks would only be consumed."""
+    if Batch.objects.filter(county_id=COUNTY).exclude(state=BatchState.DISCARDED).exists():
+        # The registry was empty: everyone on it now came with this load.
+        changes.mark_persons(Beneficiary.objects.values_list("pk", flat=True), None, "import")
 
 
 @contextmanager

@@ -1,10 +1,12 @@
-"""The demo bureau at work: money paid, a failed transfer repaid, petitions in every state, a
-confirmation under way, loaded through the services and only once."""
+"""The demo bureau at work: four years of money paid, which the full recomputation agrees with, a
+failed transfer repaid, petitions in every state, a confirmation under way, loaded through the
+services and only once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from io import StringIO
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -23,17 +25,28 @@ from youfu.benefits.models import (
     BatchState,
     LineStatus,
     LocalTopUp,
+    OneOffPayment,
     ParameterState,
+    RecomputeMark,
     Recovery,
     RecoveryStatus,
     StandardImport,
 )
-from youfu.benefits.money import add_months
+from youfu.benefits.money import add_months, ym
 from youfu.benefits.rates import StandardTable, TopUps, rate_keys
 from youfu.benefits.selectors import default_explanation_range, explain_entitlements
 from youfu.benefits.services import payments_start
+from youfu.benefits.services.reconcile import do_reconcile
 from youfu.core.crypto import decrypt
-from youfu.demo.bureau import BUREAU, COUNTY, STANDARD_DATES, standards_rows
+from youfu.demo.bureau import (
+    BATCH_MONTHS,
+    BUREAU,
+    COUNTY,
+    LATE_MONTHS,
+    STANDARD_DATES,
+    TOPUPS,
+    standards_rows,
+)
 from youfu.petitions.models import Petition, PetitionEvent, ReceptionDay, Satisfaction, State
 from youfu.petitions.selectors import handling_units_for
 from youfu.regions.models import Region
@@ -75,9 +88,9 @@ def _user(username: str) -> User:
     return User.objects.get(username=username)
 
 
-def test_two_years_of_batches_went_through_their_whole_life(demo: str) -> None:
+def test_four_years_of_batches_went_through_their_whole_life(demo: str) -> None:
     batches = list(Batch.objects.filter(county_id=COUNTY).order_by("period"))
-    assert len(batches) == 24
+    assert len(batches) == BATCH_MONTHS == 48
     this_month = timezone.localdate().replace(day=1)
     assert batches[-1].period == add_months(this_month, -1)
     assert payments_start(COUNTY) == batches[0].period
@@ -89,7 +102,38 @@ def test_two_years_of_batches_went_through_their_whole_life(demo: str) -> None:
         assert steps == ["draft", "approved", "exported", "returns_imported", "closed"]
         assert batch.total_fen > 0 and batch.returned_paid_fen > 0
         assert not BatchLine.objects.filter(batch=batch, status=LineStatus.PENDING).exists()
-    assert "24 batches" in demo
+    assert f"{BATCH_MONTHS} batches" in demo
+
+
+def test_the_next_batch_agrees_with_the_full_recomputation(demo: str) -> None:
+    # What the demo wrote behind the services' backs (the registry's rows, one-offs moved to the
+    # batch that paid them) carries the marks the services write: the batches that recompute
+    # only what changed pay what the full recomputation pays.
+    result = do_reconcile(acting_user=_user("clerk"))
+    assert result.batch is None and result.period == timezone.localdate().replace(day=1)
+    assert result.agree, result.as_dict()["listed"][:5]
+    assert result.check.items == result.check.batch_items > 0
+
+
+def test_the_latest_batch_agrees_with_the_full_recomputation(demo: str) -> None:
+    latest = Batch.objects.filter(county_id=COUNTY).order_by("-period").first()
+    assert latest is not None
+    result = do_reconcile(acting_user=_user("clerk"), batch=latest)
+    assert result.batch == latest
+    assert result.agree, result.as_dict()["listed"][:5]
+    assert result.check.batch_items == latest.items > 0
+
+
+def test_one_offs_moved_to_the_batch_that_paid_them_marked_it(demo: str) -> None:
+    one_offs = OneOffPayment.objects.filter(month__lt=timezone.localdate().replace(day=1))
+    assert one_offs.count() > 10
+    for one_off in one_offs:
+        assert RecomputeMark.objects.filter(
+            beneficiary_id=one_off.beneficiary_id,
+            reason="one_off",
+            since=ym(one_off.month),
+            batch__period=one_off.month,
+        ).exists(), one_off.pk
 
 
 def test_a_failed_transfer_is_repaid_in_the_next_batch_to_the_new_account(demo: str) -> None:
@@ -132,15 +176,22 @@ def test_standards_and_top_up_were_entered_by_the_clerk_and_approved_by_the_lead
     for version in versions:
         assert version.state == ParameterState.APPROVED
         assert (version.imported_by_id, version.decided_by_id) == (clerk.pk, leader.pk)
-    topup = LocalTopUp.objects.get(region_id=COUNTY)
-    assert (topup.state, topup.percent, topup.created_by_id) == (ParameterState.APPROVED, 8, clerk.pk)
-    # A raise imported two months late is paid back as arrears in that month's batch (for the
-    # raises that took effect within the two years of batches).
+    topups = list(LocalTopUp.objects.filter(region_id=COUNTY).order_by("effective_on"))
+    assert [(t.effective_on, t.percent) for t in topups] == list(TOPUPS)
+    for topup in topups:
+        assert topup.state == ParameterState.APPROVED
+        assert (topup.created_by_id, topup.decided_by_id) == (clerk.pk, leader.pk)
+    # A raise (of the standards or the top-up) entered two months late is paid back as arrears
+    # in that month's batch (for the raises that took effect within the years of batches).
     start = payments_start(COUNTY)
     assert start is not None
-    for effective_on in STANDARD_DATES:
+    raises = [*STANDARD_DATES, *(on for on, _ in TOPUPS)]
+    assert sum(on > start for on in raises) >= 6
+    for effective_on in raises:
         if effective_on > start:
-            raised = Batch.objects.filter(county_id=COUNTY, period=add_months(effective_on, 2)).first()
+            raised = Batch.objects.filter(
+                county_id=COUNTY, period=add_months(effective_on, LATE_MONTHS)
+            ).first()
             assert raised is None or raised.arrears_fen > 0
 
 
@@ -148,13 +199,15 @@ def test_the_table_covers_every_case_the_engine_meets(demo: str) -> None:
     table = StandardTable.load()
     topups = TopUps.load(COUNTY)
     for effective_on in STANDARD_DATES:
-        assert topups.in_force(effective_on) == 800
+        percent = [p for on, p in TOPUPS if on <= effective_on][-1]
+        assert topups.in_force(effective_on) == percent * 100
         for key in rate_keys():
             row = table.applicable(key, effective_on)
             assert row is not None and row.effective_on == effective_on and row.annual_fen > 0, key
     # Each year's amounts rise.
-    first, second = ({tuple(r[:4]): int(r[4]) for r in standards_rows(day)} for day in STANDARD_DATES[:2])
-    assert first.keys() == second.keys() and all(second[k] > first[k] for k in first)
+    tables = [{tuple(r[:4]): int(r[4]) for r in standards_rows(day)} for day in STANDARD_DATES]
+    for before, after in pairwise(tables):
+        assert before.keys() == after.keys() and all(after[k] > before[k] for k in before)
 
 
 def test_benefits_are_paid_and_the_person_page_shows_money(demo: str, client: Client) -> None:
@@ -267,7 +320,7 @@ def test_running_again_adds_nothing(demo: str) -> None:
         AuditEvent.objects.count(),
     )
     output = _load()
-    assert "none added" in output and "24 batches" in output
+    assert "none added" in output and f"{BATCH_MONTHS} batches" in output
     assert (
         Batch.objects.count(),
         BatchLine.objects.count(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from datetime import date, timedelta
 from io import StringIO
@@ -10,13 +12,21 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
+from django.utils import timezone
 
+from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.audit.verify import verify_chain
+from youfu.benefits import changes
+from youfu.benefits import services as benefits
+from youfu.benefits.models import Batch, BatchItem, BatchState, RecomputeMark, StandardImport
+from youfu.benefits.money import add_months, ym
+from youfu.benefits.services.reconcile import do_reconcile
 from youfu.core.crypto import decrypt
 from youfu.core.idnumber import make_id_number, parse_id_number
 from youfu.demo import generator
+from youfu.demo.bureau import COUNTY, STANDARD_DATES, standards_rows
 from youfu.demo.generator import AS_OF, BASE_PERSONS, load_county, scaled_counts
 from youfu.regions.models import Region
 from youfu.registry.categories import PRIORITY_CATEGORIES, Category
@@ -315,3 +325,55 @@ def test_ids_continue_after_existing_rows_and_new_rows_still_get_ids() -> None:
     person.save()
     assert person.pk is not None and last is not None and person.pk > last
     assert Beneficiary.objects.count() == 301
+
+
+def _standards_in_force(clerk: User, leader: User) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(benefits.STANDARD_COLUMNS)
+    writer.writerows(standards_rows(STANDARD_DATES[0]))
+    data = out.getvalue().encode("utf-8-sig")
+    imported = benefits.do_import_standards(data, acting_user=clerk, filename="standards.csv")
+    version = StandardImport.objects.get(pk=imported.version)
+    benefits.do_approve_standards(version, acting_user=leader)
+
+
+@pytest.mark.django_db
+def test_people_loaded_where_a_batch_settled_months_are_marked_for_the_next_batch() -> None:
+    """The rows are written behind the registry's services: the load writes the marks their
+    import would, so the county's next batch pays the new people every month owed since the
+    payments start, as the full recomputation does, and not the new month alone."""
+    _load(0)  # the regions and the demo accounts
+    users = {u.username: u for u in User.objects.all()}
+    clerk, leader, admin = users["clerk"], users["leader"], users["admin"]
+    this_month = timezone.localdate().replace(day=1)
+    start = add_months(this_month, -3)
+    benefits.do_update_benefit_settings(acting_user=admin, payments_start=start)
+    _standards_in_force(clerk, leader)
+    # Last month's batch, settled while the county had nobody on its registry; it took the
+    # standards' marks.
+    settled = Batch.objects.create(
+        county_id=COUNTY,
+        period=add_months(this_month, -1),
+        state=BatchState.CLOSED,
+        created_by=clerk,
+        payments_start=start,
+    )
+    changes.consume(settled)
+    load_county(persons=300, actor=admin)
+    marks = RecomputeMark.objects.filter(batch__isnull=True)
+    assert set(marks.values_list("beneficiary_id", "since", "reason")) == {
+        (pk, 0, "import") for pk in Beneficiary.objects.values_list("pk", flat=True)
+    }
+    result = do_reconcile(acting_user=clerk)
+    assert result.agree, result.as_dict()["listed"][:5]
+    batch = benefits.do_create_batch(this_month, acting_user=clerk)
+    months = set(BatchItem.objects.filter(batch=batch).values_list("month", flat=True))
+    assert months == {ym(add_months(start, n)) for n in range(4)}
+    assert do_reconcile(acting_user=clerk, batch=batch).agree
+
+
+@pytest.mark.django_db
+def test_people_loaded_where_no_batch_settled_anything_need_no_marks() -> None:
+    _load(50)
+    assert not RecomputeMark.objects.exists()

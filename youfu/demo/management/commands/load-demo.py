@@ -44,7 +44,7 @@ ACCOUNTS = [
 class Command(YoufuCommand):
     help = (
         "Load the demo county (青山县): its regions, demo accounts, a synthetic registry and the "
-        "bureau's history (standards, two years of paid batches, petitions, an annual confirmation). "
+        "bureau's history (standards, four years of paid batches, petitions, an annual confirmation). "
         "Safe to run again: nothing is added twice, and people are only added to an empty registry. "
         "Refuses to run unless YOUFU_DEBUG is on or --i-know-this-is-not-production is given."
     )
