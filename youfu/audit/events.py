@@ -121,6 +121,8 @@ class EventType(enum.IntEnum):
     REGION_CHANGED = 803
     DEPARTMENT_CREATED = 810
     CALENDAR_IMPORTED = 811
+    APPRAISAL_WEIGHTS_CHANGED = 820  # the county's weights of the township appraisal (考评)
+    REPORT_ARCHIVED = 830  # a month's summary written to the archive (youfu/reports/archive_services.py)
 
     # 9xx security
     LOGIN_SUCCEEDED = 901
@@ -245,6 +247,8 @@ EVENT_LABELS = {
     EventType.REGION_CHANGED: _("region changed"),
     EventType.DEPARTMENT_CREATED: _("department created"),
     EventType.CALENDAR_IMPORTED: _("working-day calendar imported"),
+    EventType.APPRAISAL_WEIGHTS_CHANGED: _("township appraisal weights changed"),
+    EventType.REPORT_ARCHIVED: _("monthly report archived"),
     EventType.LOGIN_SUCCEEDED: _("login succeeded"),
     EventType.LOGIN_FAILED: _("login failed"),
     EventType.ACCOUNT_LOCKED: _("account locked"),

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class ReportsConfig(AppConfig):
-    """Summaries across the areas. The app has no tables: every figure is read from the areas'
-    own records, in the user's scope, when asked."""
+    """Summaries across the areas. Every figure is read from the areas' own records, in the
+    user's scope, when asked; the app keeps only the county's appraisal weights and the monthly
+    reports archived exactly as generated."""
 
     name = "youfu.reports"
     label = "reports"
@@ -21,4 +22,12 @@ class ReportsConfig(AppConfig):
             Capability.READ_PERSONAL_DATA,
             _("A period's figures for your region, with the report's opening text"),
             order=90,
+        )
+        register_nav(
+            "reports_appraisal",
+            _("Township appraisal"),
+            "reports:appraisal",
+            Capability.READ_PERSONAL_DATA,
+            _("How well each township served in a year: measures of service, never the number of petitions"),
+            order=91,
         )

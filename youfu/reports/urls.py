@@ -1,9 +1,15 @@
 from django.urls import path
 
-from youfu.reports import views
+from youfu.reports import appraisal_views, export_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
+    path("summary.xlsx", export_views.summary_xlsx_view, name="summary_xlsx"),
+    path("archive/", export_views.archive_list_view, name="archive"),
+    path("archive/<int:archive_id>.xlsx", export_views.archive_download_view, name="archive_download"),
+    path("appraisal/", appraisal_views.appraisal_view, name="appraisal"),
+    path("appraisal/weights/", appraisal_views.weights_view, name="appraisal_weights"),
+    path("appraisal/<str:township>/", appraisal_views.township_view, name="appraisal_township"),
 ]

@@ -8,12 +8,20 @@ region asked by that clerk is a 404 (``test_api.py``, ``test_pages.py``, ``test_
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from youfu.accounts.tests.walking import Write
+from youfu.reports.archive_services import archive_period, previous_month
 from youfu.testing import World
 
-SAMPLES: dict[str, Callable[[World], Any]] = {}
+SAMPLES: dict[str, Callable[[World], Any]] = {
+    # /reports/appraisal/<township>/: one township's appraisal explained (reads only).
+    "township": lambda w: w.township_a.code,
+    # /reports/archive/<archive_id>.xlsx (and the API's): an archived month of township A (the
+    # task archives counties; the archive is scoped by its region's code all the same).
+    "archive_id": lambda w: archive_period(w.township_a, *previous_month(date(2026, 12, 1))).report.pk,
+}
 WRITES: dict[tuple[str, str], Write] = {}
 NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {}
-READ_ONLY: set[str] = set()
+READ_ONLY: set[str] = {"reports/appraisal/<str:township>/"}

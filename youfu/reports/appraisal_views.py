@@ -1,0 +1,151 @@
+"""The appraisal pages: the townships' scores for a year, one township's score explained, and
+the county's weights (a county leader changes them; everyone who reads the appraisal sees them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from youfu.core.authed import acting_user
+from youfu.core.errors import InvalidInput, YoufuError
+from youfu.core.roles import Capability, Role
+from youfu.core.views import capability_required, form_error
+from youfu.regions.models import RegionLevel
+from youfu.reports import selectors
+from youfu.reports.appraisal import (
+    MAX_WEIGHT,
+    MEASURES,
+    appraisal,
+    county_of,
+    parse_year,
+    township_appraisal,
+    weights_in_force,
+)
+from youfu.reports.appraisal_models import AppraisalWeights
+from youfu.reports.appraisal_services import do_set_appraisal_weights
+
+REGION_CODE_LENGTH = 12
+READ = Capability.READ_PERSONAL_DATA
+
+
+def _year(request: HttpRequest) -> tuple[str, int | None, InvalidInput | None]:
+    raw = request.GET.get("year", str(timezone.localdate().year))[:10]
+    try:
+        return raw, parse_year(raw), None
+    except InvalidInput as exc:
+        return raw, None, exc
+
+
+@capability_required(READ)
+@require_GET
+def appraisal_view(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    raw, year, error = _year(request)
+    code = request.GET.get("region", "").strip()
+    if len(code) > REGION_CODE_LENGTH:
+        raise Http404
+    region = selectors.report_region(user, code or None)
+    context: dict[str, Any] = {"raw_year": raw, "region": region, "measures": MEASURES}
+    if error is not None:
+        context["error"] = error
+        return render(request, "reports/appraisal.html", context, status=400)
+    assert year is not None
+    if region.level == RegionLevel.VILLAGE:
+        raise Http404
+    context["appraisal"] = appraisal(user, year, region)
+    return render(request, "reports/appraisal.html", context)
+
+
+@capability_required(READ)
+@require_GET
+def township_view(request: HttpRequest, township: str) -> HttpResponse:
+    user = acting_user(request)
+    if len(township) > REGION_CODE_LENGTH:
+        raise Http404
+    raw, year, error = _year(request)
+    region = selectors.report_region(user, township)
+    if region.level != RegionLevel.TOWNSHIP:
+        raise Http404
+    context: dict[str, Any] = {"raw_year": raw, "region": region}
+    if error is not None:
+        context["error"] = error
+        return render(request, "reports/appraisal_township.html", context, status=400)
+    assert year is not None
+    context.update(
+        {
+            "year": year,
+            "score": township_appraisal(user, year, region.code),
+            "weights": weights_in_force(county_of(region)),
+        }
+    )
+    return render(request, "reports/appraisal_township.html", context)
+
+
+class WeightsForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for m in MEASURES:
+            self.fields[m.key] = forms.IntegerField(label=str(m.label), min_value=0, max_value=MAX_WEIGHT)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not any(cleaned.get(m.key) for m in MEASURES):
+            raise forms.ValidationError(_("Give at least one measure a weight above 0."))
+        return cleaned
+
+
+@capability_required(READ)
+@require_http_methods(["GET", "POST"])
+def weights_view(request: HttpRequest) -> HttpResponse:
+    """The weights in force and their history; a county's leader changes them here."""
+    user = acting_user(request)
+    if user.region is None:
+        raise Http404
+    county = county_of(user.region)
+    current = weights_in_force(county)
+    may_set = (
+        user.role == Role.LEADER and user.region.level == RegionLevel.COUNTY and user.can(Capability.APPROVE)
+    )
+    form = WeightsForm(request.POST or None, initial=dict(current.weights))
+    if request.method == "POST":
+        if not may_set:
+            raise Http404
+        if form.is_valid():
+            try:
+                version = do_set_appraisal_weights(
+                    acting_user=user, weights={m.key: form.cleaned_data[m.key] for m in MEASURES}
+                )
+            except YoufuError as exc:
+                form_error(form, exc)
+            else:
+                if version.pk is None or version.pk == current.pk:
+                    messages.info(request, _("Nothing changed."))
+                else:
+                    messages.success(request, _("Weights version %(n)d is in force.") % {"n": version.number})
+                return redirect("reports:appraisal_weights")
+    history = list(
+        AppraisalWeights.objects.visible_to(user)
+        .filter(county_id=county)
+        .select_related("set_by")
+        .order_by("-number")[:50]
+    )
+    rows = [(m, current.weights[m.key]) for m in MEASURES]
+    return render(
+        request,
+        "reports/appraisal_weights.html",
+        {
+            "current": current,
+            "rows": rows,
+            "history": [(v, [v.weights.get(m.key, "") for m in MEASURES]) for v in history],
+            "measures": MEASURES,
+            "form": form if may_set else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

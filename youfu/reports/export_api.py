@@ -1,0 +1,93 @@
+"""/api/v1/reports: the summary as a workbook, and the archive of monthly reports.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations. Scoped and
+for the roles that read personal data, as the summary: a region outside the caller's scope is a
+404, a bad period a 400 with the period's code, an archived file that no longer matches its
+SHA-256 a 409 (``archive_damaged``), never sent."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from youfu.core.authed import acting_user
+from youfu.core.bounds import RegionCode
+from youfu.core.csvio import XLSX_CONTENT_TYPE, xlsx_response
+from youfu.core.pagination import PageNumberPagination
+from youfu.reports import archive_selectors, selectors
+from youfu.reports.archive_models import ArchivedReport
+from youfu.reports.archive_services import archive_name, archived_bytes
+from youfu.reports.periods import parse_period
+from youfu.reports.workbook import summary_workbook, workbook_name
+
+router = Router(tags=["reports"])
+
+XLSX_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The workbook (.xlsx): a 说明 sheet and one sheet per section, set up for A4.",
+            "content": {XLSX_CONTENT_TYPE: {}},
+        }
+    }
+}
+
+
+class WorkbookQuery(Schema):
+    # The summary's query (``youfu/reports/api.py`` ``SummaryQuery``, which imports this router).
+    from_: str = Field("", alias="from", max_length=20, description="YYYY-MM-DD, the first day")
+    to: str = Field("", max_length=20, description="YYYY-MM-DD, the last day (included)")
+    region: RegionCode = Field("", description="a region in your scope; your own when left out")
+
+
+class ArchiveOut(Schema):
+    id: int
+    region: str
+    region_name: str
+    period_start: date
+    period_end: date
+    generated_at: datetime
+    size: int
+    sha256: str
+    download: str
+
+    @staticmethod
+    def resolve_region(obj: ArchivedReport) -> str:
+        return str(obj.region_id)
+
+    @staticmethod
+    def resolve_region_name(obj: ArchivedReport) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_download(obj: ArchivedReport) -> str:
+        return f"/api/v1/reports/archive/{obj.pk}.xlsx"
+
+
+@router.get("/summary.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
+def get_summary_xlsx(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
+    """The summary of ``from``–``to`` for ``region`` as the workbook: the same figures as
+    ``/reports/summary``, headed 填报单位 / 填报日期 / 统计期间. It lists no person."""
+    user = acting_user(request)
+    selectors.require_reader(user)
+    start, end = parse_period(query.from_, query.to)
+    region = selectors.report_region(user, query.region.strip() or None)
+    found = selectors.summary(user, start, end, region)
+    return xlsx_response(summary_workbook(found, filed_on=timezone.localdate()), workbook_name(found))
+
+
+@router.get("/archive", response=list[ArchiveOut])
+@paginate(PageNumberPagination)
+def list_archives(request: HttpRequest) -> QuerySet[ArchivedReport]:
+    """The archived monthly reports in your scope, the newest month first."""
+    return archive_selectors.archives_for(acting_user(request))
+
+
+@router.get("/archive/{archive_id}.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
+def download_archive(request: HttpRequest, archive_id: int) -> Any:
+    """The archived workbook exactly as it was generated, after checking its SHA-256."""
+    report = archive_selectors.get_archive(acting_user(request), archive_id)
+    return xlsx_response(archived_bytes(report), archive_name(report))

@@ -1,0 +1,72 @@
+"""The summary as a workbook download, and the archive of monthly reports: its list and each
+report's download, exactly as archived."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from youfu.core.authed import acting_user
+from youfu.core.csvio import xlsx_response
+from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.roles import Capability
+from youfu.core.views import capability_required
+from youfu.reports import archive_selectors, selectors
+from youfu.reports.archive_services import archive_name, archived_bytes
+from youfu.reports.periods import parse_period
+from youfu.reports.views import REGION_CODE_LENGTH
+from youfu.reports.workbook import summary_workbook, workbook_name
+
+READ = Capability.READ_PERSONAL_DATA
+
+
+@capability_required(READ)
+@require_GET
+def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
+    """The summary page's figures as the workbook, for the same period and region; a bad period
+    is the page itself with its error (400)."""
+    user = acting_user(request)
+    today = timezone.localdate()
+    raw_from = request.GET.get("from", date(today.year, 1, 1).isoformat())
+    raw_to = request.GET.get("to", today.isoformat())
+    code = request.GET.get("region", "").strip()
+    if len(code) > REGION_CODE_LENGTH:
+        raise Http404
+    region = selectors.report_region(user, code or None)
+    try:
+        start, end = parse_period(raw_from, raw_to)
+    except InvalidInput as exc:
+        context = {
+            "raw_from": raw_from[:20],
+            "raw_to": raw_to[:20],
+            "region": region,
+            "regions": selectors.regions_to_choose(user),
+            "error": exc,
+        }
+        return render(request, "reports/summary.html", context, status=400)
+    found = selectors.summary(user, start, end, region)
+    return xlsx_response(summary_workbook(found, filed_on=today), workbook_name(found))
+
+
+@capability_required(READ)
+@require_GET
+def archive_list_view(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    reports = list(archive_selectors.archives_for(user)[: archive_selectors.MAX_LISTED])
+    return render(request, "reports/archive.html", {"reports": reports})
+
+
+@capability_required(READ)
+@require_GET
+def archive_download_view(request: HttpRequest, archive_id: int) -> HttpResponse:
+    user = acting_user(request)
+    report = archive_selectors.get_archive(user, archive_id)
+    try:
+        data = archived_bytes(report)
+    except Conflict as exc:
+        return render(request, "reports/archive.html", {"reports": [report], "error": exc}, status=409)
+    return xlsx_response(data, archive_name(report))
