@@ -16,6 +16,7 @@ from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode
 from youfu.reports import selectors
 from youfu.reports.appraisal_api import router as appraisal_router
+from youfu.reports.dashboard_api import router as dashboard_router
 from youfu.reports.export_api import router as export_router
 from youfu.reports.links import api_links
 from youfu.reports.periods import parse_period
@@ -25,6 +26,7 @@ from youfu.reports.text import summary_text
 router = Router(tags=["reports"])
 router.add_router("", appraisal_router)  # /reports/appraisal: youfu/reports/appraisal_api.py
 router.add_router("", export_router)  # /reports/summary.xlsx, /reports/archive: youfu/reports/export_api.py
+router.add_router("", dashboard_router)  # /reports/dashboard: youfu/reports/dashboard_api.py
 
 
 def _reader(request: HttpRequest) -> User:

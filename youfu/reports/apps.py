@@ -13,8 +13,16 @@ class ReportsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from youfu.core.roles import Capability
-        from youfu.core.sections import register_nav
+        from youfu.core.sections import register_nav, register_nav_group, register_work_source
+        from youfu.reports.sections import dashboard_work
 
+        # One menu entry, "统计报表" (/areas/reports/), opens the three reports.
+        register_nav_group(
+            "reports",
+            _("Reports"),
+            _("Dashboard, period summaries with their workbook, the township appraisal"),
+            order=88,
+        )
         register_nav(
             "reports_summary",
             _("Summary report"),
@@ -22,6 +30,7 @@ class ReportsConfig(AppConfig):
             Capability.READ_PERSONAL_DATA,
             _("A period's figures for your region, with the report's opening text"),
             order=90,
+            group="reports",
         )
         register_nav(
             "reports_appraisal",
@@ -30,4 +39,16 @@ class ReportsConfig(AppConfig):
             Capability.READ_PERSONAL_DATA,
             _("How well each township served in a year: measures of service, never the number of petitions"),
             order=91,
+            group="reports",
         )
+        register_nav(
+            "reports_dashboard",
+            _("Dashboard"),
+            "reports:dashboard",
+            Capability.READ_PERSONAL_DATA,
+            _("The year in charts: payments by month, townships, categories, petitions, care"),
+            order=89,
+            group="reports",
+        )
+        # A leader's home opens on the dashboard's card (home has no place for the charts).
+        register_work_source("reports_dashboard", _("Dashboard"), dashboard_work, order=5)

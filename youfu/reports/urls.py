@@ -1,11 +1,12 @@
 from django.urls import path
 
-from youfu.reports import appraisal_views, export_views, views
+from youfu.reports import appraisal_views, dashboard_views, export_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
+    path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
     path("summary.xlsx", export_views.summary_xlsx_view, name="summary_xlsx"),
     path("archive/", export_views.archive_list_view, name="archive"),
     path("archive/<int:archive_id>.xlsx", export_views.archive_download_view, name="archive_download"),

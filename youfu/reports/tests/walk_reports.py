@@ -3,7 +3,9 @@
 ``/reports/summary/`` and ``/api/v1/reports/summary`` take no path parameter and write nothing:
 the walk requests them as township B's clerk, who must see none of township A's names in B's
 summary; the region a report is asked for comes in the query (``?region=``), and a township-A
-region asked by that clerk is a 404 (``test_api.py``, ``test_pages.py``, ``test_summary.py``)."""
+region asked by that clerk is a 404 (``test_api.py``, ``test_pages.py``, ``test_summary.py``).
+``/reports/dashboard/`` and ``/api/v1/reports/dashboard`` are the same: no path parameter, no
+write, the region in the query (``test_dashboard.py`` proves the 404 and that B's clerk sees B)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,252 @@
+"""The dashboard of a year for a region: the figures its charts draw, in the user's scope.
+
+A fixed number of grouped queries (``DASHBOARD_QUERIES``), whatever the townships, people or
+months: each figure is one ``GROUP BY`` (month, township, category, state) or one aggregate.
+
+- ``months``: for each month of the year and of the year before, what the bank confirmed paid
+  (the paid lines' items of the batch whose period is that month, as ``payments.paid_total``
+  counts it) and the people with a paid line in that batch.
+- ``townships``: for each township of the region, the people on the registry at the end of the
+  year (as ``registry.persons``), the people with a paid line in a batch of the year, and the
+  petitions received in the year.
+- ``by_category``: the qualifications in force at the end of the year, per category (as
+  ``registry.by_category``).
+- ``petitions_by_state``: the petitions received in the year, by their state now;
+  ``petitions_by_urgency``: the open petitions now, by their running deadline (overdue, due
+  within ``SOON_WORKING_DAYS`` working days, later, none running). Counts only: no petitioner is
+  named, ranked or scored.
+- ``care``: visit targets of the campaigns running in the year and those visited; needs-check
+  findings open at the end of the year and solved in it; homes graded C or D by their latest
+  survey (the person alive), and those no case serves (housing's own ``unserved_surveys``);
+  relief grants approved in the year and their amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
+from django.utils import timezone
+
+from youfu.accounts.models import User
+from youfu.benefits.models import BatchItem, BatchLine, BatchState, LineStatus
+from youfu.core.workdays import WorkCalendar
+from youfu.outreach.visits.models import VisitTarget
+from youfu.petitions.models import OPEN_STATES, Petition
+from youfu.petitions.selectors import SOON_WORKING_DAYS, running_due
+from youfu.regions.models import Region, RegionLevel
+from youfu.registry.models import Beneficiary, PersonStatus, Qualification
+from youfu.relief.housing.models import NEEDS_WORK
+from youfu.relief.housing.selectors import latest_surveys, unserved_surveys
+from youfu.reports import selectors
+from youfu.reports.appraisal import TOWNSHIP_DIGITS
+
+# The queries one dashboard takes, whatever the size of the region (pinned by the tests): 15
+# grouped figures, and 2 for the working-day calendar that places "due soon".
+DASHBOARD_QUERIES = 17
+URGENCIES = ("overdue", "soon", "later", "none")
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: int
+    paid_fen: int
+    persons_paid: int
+    prev_paid_fen: int
+    prev_persons_paid: int
+
+
+@dataclass(frozen=True)
+class TownshipFigures:
+    code: str
+    name: str
+    persons: int
+    persons_paid: int
+    petitions_received: int
+
+
+@dataclass(frozen=True)
+class CareFigures:
+    visit_targets: int
+    visited: int
+    findings_open: int
+    findings_solved: int
+    homes_cd: int
+    homes_unserved: int
+    relief_grants: int
+    relief_amount_fen: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    region: Region
+    year: int
+    months: list[MonthFigures]
+    townships: list[TownshipFigures]
+    by_category: dict[str, int]
+    petitions_by_state: dict[str, int]
+    petitions_by_urgency: dict[str, int]
+    care: CareFigures
+
+
+def _within(qs: QuerySet[Any], region: Region) -> QuerySet[Any]:
+    """``qs`` (already in the user's scope) inside ``region``, by the scope's own code column."""
+    code_path = qs.model.scope.code_path
+    return qs.filter(**{f"{code_path}__startswith": region.scope_prefix}).order_by()
+
+
+def _township_of(qs: QuerySet[Any]) -> Substr:
+    return Substr(qs.model.scope.code_path, 1, TOWNSHIP_DIGITS)
+
+
+def _paid_batches(first: date, last: date) -> Q:
+    return Q(batch__period__range=(first, last)) & ~Q(batch__state=BatchState.DISCARDED)
+
+
+def _months(user: User, region: Region, year: int) -> list[MonthFigures]:
+    first, last = date(year - 1, 1, 1), date(year, 12, 31)
+    paid_line = BatchLine.objects.filter(  # scope: a subquery of the items below, read in scope
+        batch_id=OuterRef("batch_id"), beneficiary_id=OuterRef("beneficiary_id"), status=LineStatus.PAID
+    )
+    items = _within(BatchItem.objects.visible_to(user), region).filter(
+        _paid_batches(first, last), month__lte=year * 100 + 12
+    )
+    fen = {
+        (r["y"], r["m"]): int(r["fen"] or 0)
+        for r in items.filter(Exists(paid_line))
+        .values(y=ExtractYear("batch__period"), m=ExtractMonth("batch__period"))
+        .annotate(fen=Sum("amount_fen"))
+    }
+    lines = _within(BatchLine.objects.visible_to(user), region).filter(
+        _paid_batches(first, last), status=LineStatus.PAID
+    )
+    persons = {
+        (r["y"], r["m"]): int(r["n"])
+        for r in lines.values(y=ExtractYear("batch__period"), m=ExtractMonth("batch__period")).annotate(
+            n=Count("beneficiary_id", distinct=True)
+        )
+    }
+    return [
+        MonthFigures(
+            month=m,
+            paid_fen=fen.get((year, m), 0),
+            persons_paid=persons.get((year, m), 0),
+            prev_paid_fen=fen.get((year - 1, m), 0),
+            prev_persons_paid=persons.get((year - 1, m), 0),
+        )
+        for m in range(1, 13)
+    ]
+
+
+def _townships(user: User, region: Region, year: int) -> list[TownshipFigures]:
+    # A county's townships; a township (or a village) is its own one row.
+    own = Q(parent=region) if region.level == RegionLevel.COUNTY else Q(code=region.code)
+    places = list(Region.objects.visible_to(user).filter(own).order_by("code"))
+    first, end = date(year, 1, 1), date(year, 12, 31)
+    held_at_end = Exists(
+        Qualification.objects.filter(  # scope: a subquery of the people below, read in scope
+            Q(ended_on__isnull=True) | Q(ended_on__gt=end), beneficiary=OuterRef("pk"), approved_on__lte=end
+        )
+    )
+    people_qs = _within(Beneficiary.objects.visible_to(user), region)
+    people = {
+        r["t"]: int(r["n"])
+        for r in people_qs.filter(Q(death_date__isnull=True) | Q(death_date__gt=end))
+        .filter(held_at_end)
+        .values(t=_township_of(people_qs))
+        .annotate(n=Count("pk"))
+    }
+    lines_qs = _within(BatchLine.objects.visible_to(user), region)
+    paid = {
+        r["t"]: int(r["n"])
+        for r in lines_qs.filter(_paid_batches(first, end), status=LineStatus.PAID)
+        .values(t=_township_of(lines_qs))
+        .annotate(n=Count("beneficiary_id", distinct=True))
+    }
+    petitions_qs = _within(Petition.objects.visible_to(user), region)
+    received = {
+        r["t"]: int(r["n"])
+        for r in petitions_qs.filter(received_on__range=(first, end))
+        .values(t=_township_of(petitions_qs))
+        .annotate(n=Count("pk"))
+    }
+    return [
+        TownshipFigures(
+            code=place.code,
+            name=place.name,
+            persons=people.get(place.code[:TOWNSHIP_DIGITS], 0),
+            persons_paid=paid.get(place.code[:TOWNSHIP_DIGITS], 0),
+            petitions_received=received.get(place.code[:TOWNSHIP_DIGITS], 0),
+        )
+        for place in places
+    ]
+
+
+def _petitions(user: User, region: Region, year: int) -> tuple[dict[str, int], dict[str, int]]:
+    petitions = _within(Petition.objects.visible_to(user), region)
+    by_state = {
+        r["state"]: int(r["n"])
+        for r in petitions.filter(received_on__year=year)
+        .values("state")
+        .annotate(n=Count("pk"))
+        .order_by("state")
+    }
+    today = timezone.localdate()
+    horizon = WorkCalendar().add_working_days(today, SOON_WORKING_DAYS).date
+    overdue = running_due(until=date.fromordinal(today.toordinal() - 1))
+    soon = running_due(after=today, until=horizon)
+    later = running_due(after=date.fromordinal(horizon.toordinal() + 1))
+    row = petitions.filter(state__in=OPEN_STATES).aggregate(
+        overdue=Count("pk", filter=overdue),
+        soon=Count("pk", filter=soon),
+        later=Count("pk", filter=later),
+        none=Count("pk", filter=~(overdue | soon | later)),
+    )
+    return by_state, {key: int(row[key] or 0) for key in URGENCIES}
+
+
+def _care(user: User, region: Region, year: int) -> CareFigures:
+    first, end = date(year, 1, 1), date(year, 12, 31)
+    targets = (
+        _within(VisitTarget.objects.visible_to(user), region)
+        .filter(campaign__starts_on__lte=end, campaign__ends_on__gte=first)
+        .aggregate(n=Count("pk"), visited=Count("pk", filter=Q(visit__isnull=False)))
+    )
+    needs = selectors.needs_figures(user, region, first, end)
+    homes = (
+        _within(latest_surveys().visible_to(user), region)  # type: ignore[attr-defined]
+        .filter(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE)
+        .count()
+    )
+    unserved = _within(unserved_surveys().visible_to(user), region).count()  # type: ignore[attr-defined]
+    relief = selectors.relief_figures(user, region, first, end)
+    return CareFigures(
+        visit_targets=int(targets["n"] or 0),
+        visited=int(targets["visited"] or 0),
+        findings_open=needs.open,
+        findings_solved=needs.solved,
+        homes_cd=homes,
+        homes_unserved=unserved,
+        relief_grants=relief.grants,
+        relief_amount_fen=relief.amount_fen,
+    )
+
+
+def dashboard(user: User, year: int, region: Region) -> Dashboard:
+    """The dashboard of ``year`` for ``region`` (checked by ``selectors.report_region``)."""
+    selectors.require_reader(user)
+    by_state, by_urgency = _petitions(user, region, year)
+    registry = selectors.registry_figures(user, region, date(year, 1, 1), date(year, 12, 31))
+    return Dashboard(
+        region=region,
+        year=year,
+        months=_months(user, region, year),
+        townships=_townships(user, region, year),
+        by_category=registry.by_category,
+        petitions_by_state=by_state,
+        petitions_by_urgency=by_urgency,
+        care=_care(user, region, year),
+    )

@@ -1,0 +1,117 @@
+"""/api/v1/reports/dashboard: the figures the dashboard's charts draw, for a year and a region.
+
+No ``from __future__ import annotations`` here: django-ninja reads the annotations. Scoped as the
+summary (a township clerk gets their township; a region outside the scope is a 404) and for the
+roles that read personal data. Amounts are strings with two decimals. Petitions are counted, never
+named, ranked or scored."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from youfu.benefits.money import money
+from youfu.core.authed import acting_user
+from youfu.core.bounds import RegionCode
+from youfu.reports import selectors
+from youfu.reports.appraisal import parse_year
+from youfu.reports.dashboard import Dashboard, dashboard
+
+router = Router(tags=["reports"])
+
+
+class DashboardQuery(Schema):
+    # Text rather than a number: a malformed year gets the appraisal's own message.
+    year: str = Field("", max_length=10, description="YYYY")
+    region: RegionCode = Field("", description="a region in your scope; your own when left out")
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class MonthOut(Schema):
+    month: int = Field(..., description="1–12")
+    paid: str = Field(..., description="confirmed paid by the bank in the batch of that month")
+    persons_paid: int
+    prev_paid: str = Field(..., description="the same month of the year before")
+    prev_persons_paid: int
+
+
+class TownshipOut(Schema):
+    code: str
+    name: str
+    persons: int = Field(..., description="on the registry at the end of the year")
+    persons_paid: int = Field(..., description="with a paid line in a batch of the year")
+    petitions_received: int
+
+
+class CareOut(Schema):
+    visit_targets: int
+    visited: int
+    findings_open: int
+    findings_solved: int
+    homes_cd: int = Field(..., description="homes graded C or D by their latest survey")
+    homes_served: int
+    homes_unserved: int
+    relief_grants: int
+    relief_amount: str
+
+
+class DashboardOut(Schema):
+    region: RegionOut
+    year: int
+    months: list[MonthOut]
+    townships: list[TownshipOut]
+    by_category: dict[str, int]
+    petitions_by_state: dict[str, int]
+    petitions_by_urgency: dict[str, int] = Field(
+        ..., description="open petitions: overdue, soon, later, none"
+    )
+    care: CareOut
+
+
+def dashboard_out(d: Dashboard) -> dict[str, Any]:
+    c = d.care
+    return {
+        "region": {"code": d.region.code, "name": d.region.name, "level": d.region.level},
+        "year": d.year,
+        "months": [
+            {
+                "month": m.month,
+                "paid": money(m.paid_fen),
+                "persons_paid": m.persons_paid,
+                "prev_paid": money(m.prev_paid_fen),
+                "prev_persons_paid": m.prev_persons_paid,
+            }
+            for m in d.months
+        ],
+        "townships": [vars(t).copy() for t in d.townships],
+        "by_category": d.by_category,
+        "petitions_by_state": d.petitions_by_state,
+        "petitions_by_urgency": d.petitions_by_urgency,
+        "care": {
+            "visit_targets": c.visit_targets,
+            "visited": c.visited,
+            "findings_open": c.findings_open,
+            "findings_solved": c.findings_solved,
+            "homes_cd": c.homes_cd,
+            "homes_served": c.homes_cd - c.homes_unserved,
+            "homes_unserved": c.homes_unserved,
+            "relief_grants": c.relief_grants,
+            "relief_amount": money(c.relief_amount_fen),
+        },
+    }
+
+
+@router.get("/dashboard", response=DashboardOut)
+def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
+    """The year's figures for ``region``: payments by month against the year before, townships,
+    categories, petitions by state and urgency (counts only), and care coverage."""
+    user = acting_user(request)
+    selectors.require_reader(user)
+    year = parse_year(query.year)
+    region = selectors.report_region(user, query.region.strip() or None)
+    return dashboard_out(dashboard(user, year, region))
