@@ -493,8 +493,9 @@ def _fill_dirty(cursor: CursorWrapper, window: Window, plan: Plan) -> None:
         params.append(plan.marks_batch)
     if plan.unpaid_batch:
         sources.append(
-            f"SELECT l.beneficiary_id, (SELECT MIN(i.month) FROM {ITEMS} i WHERE i.batch_id = l.batch_id "
-            f"AND i.beneficiary_id = l.beneficiary_id) FROM {LINES} l WHERE l.batch_id = %s "
+            f"SELECT l.beneficiary_id AS beneficiary_id, (SELECT MIN(i.month) FROM {ITEMS} i "
+            f"WHERE i.batch_id = l.batch_id AND i.beneficiary_id = l.beneficiary_id) AS from_ym "
+            f"FROM {LINES} l WHERE l.batch_id = %s "
             f"AND l.status IN ('{LineStatus.FAILED.value}', '{LineStatus.HELD.value}')"
         )
         params.append(plan.unpaid_batch)
@@ -678,11 +679,26 @@ def _paid_branch(batches: Sequence[PaidBatch], plan: Plan) -> str:
     )
     if plan.is_full:
         return fresh
-    return (
-        f"{fresh} UNION ALL {columns}FROM {DIRTY} dp JOIN {ITEMS} i ON i.beneficiary_id = dp.beneficiary_id "
-        f"AND i.batch_id IN ({_ids(every)}) WHERE i.month >= dp.from_ym AND i.month < {plan.fresh_sql(code)} "
-        f"{months}AND {_not_paid(every)}"
+    # The dirty people are few: each one's items must be found through the items' key (batch,
+    # person), one probe per paid batch, never by reading every item of the history. Both
+    # planners would otherwise scan the items (SQLite) or hash them all (PostgreSQL, over every
+    # month's partition) whenever anyone is marked. So the join order is fixed: SQLite takes a
+    # CROSS JOIN's left table as the outer loop; PostgreSQL runs a LATERAL subquery once per
+    # dirty person, and prunes the month partitions before their first dirty month.
+    condition = (
+        f"i.beneficiary_id = dp.beneficiary_id AND i.batch_id IN ({_ids(every)}) "
+        f"AND i.month >= dp.from_ym AND i.month < {plan.fresh_sql(code)} {months}AND {_not_paid(every)}"
     )
+    if connection.vendor == "postgresql":
+        dirty = (
+            f"SELECT x.* FROM {DIRTY} dp CROSS JOIN LATERAL ("
+            f"SELECT i.beneficiary_id, {code} AS benefit, i.month, 0 AS due_fen, "
+            "CAST(i.amount_fen AS INTEGER) AS paid_fen, 0 AS refunded_fen, 0 AS open_fen, 0 AS waived_fen, "
+            f"0 AS problem FROM {ITEMS} i WHERE {condition}) x"
+        )
+    else:
+        dirty = f"{columns}FROM {DIRTY} dp CROSS JOIN {ITEMS} i WHERE {condition}"
+    return f"{fresh} UNION ALL {dirty}"
 
 
 def _paid_params(plan: Plan, start_ym: int, period_ym: int) -> list[Any]:

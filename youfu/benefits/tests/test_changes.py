@@ -301,3 +301,26 @@ def test_a_mark_for_a_category_no_batch_pays_changes_nothing(county: World) -> N
     batch = pay_month(county, "2026-02")
     assert set(_plan_of(batch)["from"].values()) == {202602}  # type: ignore[union-attr]
     assert batch.items == 1
+
+
+def test_a_dirty_person_s_payments_are_found_through_the_items_key(county: World) -> None:
+    """Never by reading every item of the history: on SQLite the items are searched by (batch,
+    person) for each dirty person; on PostgreSQL no month partition is scanned whole."""
+    person(county, WAR)
+    for month in ("2026-01", "2026-02", "2026-03"):
+        pay_month(county, month)
+    window = engine.Window(county.county.code, date(2026, 1, 1), date(2026, 4, 1), 12)
+    codes = engine.BENEFIT_CODES.values()
+    plan = engine.Plan(tuple((c, 202604) for c in codes), marks_batch=None, unpaid_batch=1)
+    sql = engine._paid_branch(engine.paid_batches(county.county.code), plan)
+    params = [202601, 202604, 202601, 202604]
+    with connection.cursor() as cursor, engine.scratch(window, cursor, plan=plan):
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            steps = " | ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "SCAN dp" in steps and "SEARCH i USING INDEX" in steps, steps
+            assert "SCAN i" not in steps.replace("SCAN dp", ""), steps
+        else:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            steps = " | ".join(str(row[0]) for row in cursor.fetchall())
+            assert "Seq Scan on benefits_batchitem_m" not in steps, steps
