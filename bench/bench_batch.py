@@ -1,32 +1,47 @@
-"""Benchmark: a monthly payment batch for a million persons, with a retroactive raise.
+"""Benchmark: a county's monthly payment batch for a million persons, over a long history.
 
     .venv/bin/python bench/bench_batch.py [--persons 1000000] [--database sqlite|postgres]
-                                          [--orm-persons 10000] [--skip-orm] [--repeat 3]
+                                          [--history-months 3] [--scenario quiet|retro|death|all]
+                                          [--repeat 3] [--check] [--orm-persons 10000] [--skip-orm]
 
 Sets Django up itself in a temporary YOUFU_HOME (a fresh SQLite file, or throwaway
 PostgreSQL databases on 127.0.0.1:5432 as user postgres, created and dropped) and measures,
-in the same run and each in its own process:
+each step in its own process:
 
-  load    migrate; 20 townships, 300 villages; the national standards and an 8% top-up;
-          N persons, every one holding a regular benefit (one in twenty two of them),
-          written with COPY / executemany; payments start three months before this one.
-          The previous month's batch is computed by the engine (its time is shown) and its
-          lines marked paid as a bank's returns would. Then, recorded late: a raise of
-          every standard from the payments start month (so everyone is owed arrears), a few
-          deaths (lump sums, half with a payee) and suspensions (recoveries).
-  batch   do_create_batch for this month, timed through the commit, in a fresh process
-          whose peak RSS is the memory figure (goal: under 500 MB).
-  floor   the same database bulk-loading what the batch wrote — as many items and as many
-          lines — into tables copied from the items and lines tables (same columns, types,
-          keys and indexes), in one transaction: COPY from memory on PostgreSQL, executemany
-          on SQLite. Goal: batch within 3x. The machine's speed drifts, so batch and floor
-          take turns (--repeat, default 3; the draft is discarded between turns) and the
-          ratio is of their medians; the ratio to the items' part alone is printed too.
-  orm     on a separate database of --orm-persons persons: the engine, and a straightforward
-          per-person ORM implementation of the same rule (query per qualification and
-          month, .save() per item), with their totals compared.
+  load      migrate; 20 townships, 300 villages; the national standards and an 8% top-up;
+            N persons, every one holding a regular benefit (one in twenty two of them),
+            written with COPY / executemany. Payments start --history-months months before
+            this one, and the history is what the engine paid: do_create_batch for each past
+            month in turn (the first one full, every later one incremental), each batch's
+            lines then marked paid and the batch closed, as the bank's returns would.
+  scenarios each on that same history (--scenario, default all: quiet, death, retro):
+            quiet   nothing recorded since: the batch must pay this month only (checked:
+                    no arrears item, no recovery);
+            death   one person in a thousand died 14 months ago, recorded last month (bulk
+                    SQL plus changes.mark_persons, as do_record_life_event marks them; half
+                    name a payee): months claimed back, lump sums;
+            retro   every standard raised by 10% from 6 months ago, imported and approved
+                    through the services (which mark every category from then).
+            What a scenario recorded is taken away again after it (death) or it runs last
+            (retro), so each is measured on the same history.
+  batch     do_create_batch for this month, timed through the commit, in a fresh process
+            whose peak RSS is the memory figure (goal: under 500 MB).
+  floor     the same database bulk-loading what that batch wrote — as many items and as many
+            lines — into tables copied from the items and lines tables (same columns, types,
+            keys and indexes), in one transaction: COPY from memory on PostgreSQL,
+            executemany on SQLite. Goal: batch within 3x. The machine's speed drifts, so
+            batch and floor take turns (--repeat, default 3; the draft is discarded after
+            each turn) and the ratio is of their medians.
+  check     (--check) after the first turn of each scenario, `youfu reconcile --full --json`
+            holds the draft to the full recomputation (exit 0: they agree). A full
+            recomputation of every month: use it at small scale.
+  orm       on a separate database of --orm-persons persons with 3 months of history and the
+            retroactive raise: the engine, and a straightforward per-person ORM
+            implementation of the same rule (query per qualification and month, .save() per
+            item), with their totals compared.
 
-Not part of the test suite.
+The report is written as JSON next to the temporary home
+(youfu-bench-batch-<database>-<persons>-<months>.json). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -110,31 +125,133 @@ def _child(step: str, env: dict[str, str], *extra: str) -> dict[str, Any]:
     return result
 
 
+SCENARIOS = ("quiet", "death", "retro")  # retro last: what it records is not taken away
+
+
+def _medians(batches: list[dict[str, Any]], floors: list[dict[str, Any]]) -> dict[str, Any]:
+    batch_seconds = statistics.median(b["seconds"] for b in batches)
+    floor_seconds = statistics.median(f["seconds"] for f in floors)
+    items_floor = statistics.median(f["items_seconds"] for f in floors)
+    return {
+        "batch_seconds": round(batch_seconds, 2),
+        "floor_seconds": round(floor_seconds, 2),
+        "ratio": round(batch_seconds / floor_seconds, 2),
+        "ratio_to_items_floor": round(batch_seconds / items_floor, 2) if items_floor else None,
+        "maxrss_mb": round(max(b["maxrss_mb"] for b in batches)),
+    }
+
+
+def _reconcile(env: dict[str, str]) -> dict[str, Any]:
+    """``youfu reconcile --full --json`` on the open draft: exit 0 when it agrees."""
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - the project's own command
+        [str(Path(sys.executable).parent / "youfu"), "reconcile", "--full", "--json", "--as", "clerk"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        result = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        result = {"output": (done.stdout + done.stderr)[-2000:]}
+    return {
+        "exit": done.returncode,
+        "agree": result.get("agree"),
+        "differences": result.get("differences"),
+        "items": result.get("items"),
+        "listed": result.get("listed", [])[:5],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _scenario(
+    scenario: str, env: dict[str, str], months: list[str], repeat: int, check: bool
+) -> dict[str, Any]:
+    """Record the scenario's change, then batch and floor in turns; the draft is discarded
+    after each turn, so every turn computes the same batch."""
+    setup = _child("setup", env, "--scenario", scenario, *months)
+    batches: list[dict[str, Any]] = []
+    floors: list[dict[str, Any]] = []
+    reconciled: dict[str, Any] | None = None
+    for turn in range(repeat):
+        made = _child("batch", env, *months)
+        if turn == 0 and check:
+            reconciled = _reconcile(env)
+        loaded = _child("floor", env, "--rows", str(made["items"]), "--lines", str(made["lines"]))
+        _child("discard", env)
+        batches.append(made)
+        floors.append(loaded)
+        print(
+            f"  {scenario:<6} turn {turn + 1}: batch {made['seconds']:.1f} s "
+            f"({made['items']:,} items, {made['arrears_items']:,} arrears, {made['lines']:,} lines, "
+            f"{made['recoveries']:,} recoveries; {made['maxrss_mb']:.0f} MB), "
+            f"floor {loaded['seconds']:.1f} s "
+            f"({loaded['items_seconds']:.1f} s items, {loaded['lines_seconds']:.1f} s lines): "
+            f"{made['seconds'] / loaded['seconds']:.2f}",
+            flush=True,
+        )
+        if reconciled is not None and turn == 0:
+            verdict = "agrees (exit 0)" if reconciled["exit"] == 0 else f"EXIT {reconciled['exit']}"
+            print(
+                f"  {scenario:<6} reconcile --full: {verdict}, {reconciled['differences']} differences, "
+                f"items {reconciled['items']} ({reconciled['seconds']} s)",
+                flush=True,
+            )
+    result: dict[str, Any] = {
+        "setup": setup,
+        "batches": batches,
+        "floors": floors,
+        "check": reconciled,
+        **_medians(batches, floors),
+    }
+    first = batches[0]
+    if scenario == "quiet":
+        # The history is what the engine paid: a quiet month owes nothing for earlier months.
+        result["quiet"] = first["arrears_items"] == 0 and first["recoveries"] == 0
+        if not result["quiet"]:
+            print(
+                f"  quiet  NOT QUIET: {first['arrears_items']:,} arrears items, "
+                f"{first['recoveries']:,} recoveries"
+            )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--history-months", type=int, default=3, help="months paid before this one")
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
     parser.add_argument("--orm-persons", type=int, default=10_000)
     parser.add_argument("--skip-orm", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="turns of batch and floor (median)")
+    parser.add_argument("--check", action="store_true", help="youfu reconcile --full after a turn")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--lines", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--rollback", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-deaths", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _run_child(args)
         return
+    if args.history_months < 1:
+        parser.error("--history-months: at least 1 (the previous month's batch)")
 
     home = Path(tempfile.mkdtemp(prefix="youfu-bench-batch-"))
     tag = f"{os.getpid()}"
     names = {"big": f"youfu_bench_batch_{tag}", "small": f"youfu_bench_orm_{tag}"}
     created: list[str] = []
+    months = ["--history-months", str(args.history_months)]
+    scenarios = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     try:
-        print(f"benchmark: a batch for {args.persons:,} persons on {args.database}, YOUFU_HOME={home}")
+        print(
+            f"benchmark: a batch for {args.persons:,} persons on {args.database} after "
+            f"{args.history_months} months of history, YOUFU_HOME={home}",
+            flush=True,
+        )
 
         def env_for(name: str) -> dict[str, str]:
             (home / name).mkdir(exist_ok=True)
@@ -154,64 +271,49 @@ def main() -> None:
         if args.database == "postgres":
             _pg_admin(f"CREATE DATABASE {names['big']}")
             created.append(names["big"])
-        load = _child("load", big, "--rows", str(args.persons))
+        load = _child("load", big, "--rows", str(args.persons), *months)
         print(
             f"  load      {load['persons']:,} persons, {load['qualifications']:,} qualifications in "
-            f"{load['load_seconds']} s; previous month's batch ({load['history_items']:,} items) "
-            f"in {load['history_seconds']} s"
+            f"{load['load_seconds']} s; history: {load['history_batches']} monthly batches by the engine, "
+            f"{load['history_items']:,} items and {load['history_lines']:,} lines, in "
+            f"{load['history_seconds']} s; database {load['database_gb']} GB",
+            flush=True,
         )
-        # The machine's speed drifts (a shared host): the batch and the floor take turns,
-        # --repeat times, and the ratio is of their medians. Between turns the draft is
-        # discarded, as a clerk would before computing it again.
-        batches: list[dict[str, Any]] = []
-        floors: list[dict[str, Any]] = []
-        for turn in range(args.repeat):
-            if turn:
-                _child("discard", big)
-            made = _child("batch", big)
-            loaded = _child("floor", big, "--rows", str(made["items"]), "--lines", str(made["lines"]))
-            batches.append(made)
-            floors.append(loaded)
-            print(
-                f"  turn {turn + 1}    batch {made['seconds']:.1f} s, floor {loaded['seconds']:.1f} s "
-                f"({loaded['items_seconds']:.1f} s items, {loaded['lines_seconds']:.1f} s lines): "
-                f"{made['seconds'] / loaded['seconds']:.2f}"
-            )
-        batch = batches[0]
-        batch_seconds = statistics.median(b["seconds"] for b in batches)
-        floor_seconds = statistics.median(f["seconds"] for f in floors)
-        items_floor = statistics.median(f["items_seconds"] for f in floors)
-        ratio = batch_seconds / floor_seconds
-        maxrss = max(b["maxrss_mb"] for b in batches)
-        print(
-            f"  batch     {batch['persons']:,} persons, {batch['lines']:,} lines, {batch['items']:,} items "
-            f"({batch['arrears_items']:,} arrears), "
-            f"{batch['recoveries']:,} recoveries, {batch['pending_lump_sums']:,} lump sums waiting; "
-            f"total {batch['total']} yuan"
-        )
-        print(f"            median {batch_seconds:.1f} s; peak RSS {maxrss:.0f} MB (goal < 500 MB)")
-        print(
-            f"  floor     {batch['items']:,} items and {batch['lines']:,} lines by {floors[0]['method']}: "
-            f"median {floor_seconds:.1f} s ({items_floor:.1f} s of it the items)"
-        )
-        print(f"  ratio     batch / floor = {ratio:.2f} (goal <= 3)")
-        print(f"            (batch / the items' part of the floor alone = {batch_seconds / items_floor:.2f})")
         report: dict[str, Any] = {
+            "database": args.database,
+            "persons": args.persons,
+            "history_months": args.history_months,
+            "repeat": args.repeat,
             "load": load,
-            "batches": batches,
-            "floors": floors,
-            "ratio": round(ratio, 2),
-            "ratio_to_items_floor": round(batch_seconds / items_floor, 2),
+            "scenarios": {},
         }
+        for scenario in scenarios:
+            report["scenarios"][scenario] = _scenario(scenario, big, months, args.repeat, args.check)
+            if scenario == "death" and scenario != scenarios[-1]:
+                _child("undo", big, "--scenario", scenario)
+        print(
+            f"\n  {args.database}, {args.persons:,} persons, {args.history_months} months of history "
+            f"(medians of {args.repeat} turns)"
+        )
+        print("  scenario   batch s   floor s   ratio   items written (arrears)   lines   peak RSS")
+        for scenario, r in report["scenarios"].items():
+            b = r["batches"][0]
+            print(
+                f"  {scenario:<8} {r['batch_seconds']:>9.1f} {r['floor_seconds']:>9.1f} {r['ratio']:>7.2f}"
+                f"   {b['items']:>12,} ({b['arrears_items']:>9,}) {b['lines']:>9,}   {r['maxrss_mb']:>5} MB"
+            )
         if not args.skip_orm:
             small = env_for("small")
             if args.database == "postgres":
                 _pg_admin(f"CREATE DATABASE {names['small']}")
                 created.append(names["small"])
-            # No deaths here: the straightforward version pays no lump sums.
-            _child("load", small, "--rows", str(args.orm_persons), "--no-deaths")
-            engine = _child("batch", small, "--rollback")
-            orm = _child("orm", small)
+            # Three months of history and the raise: the straightforward version pays no lump
+            # sums and claims nothing back.
+            small_months = ["--history-months", "3"]
+            _child("load", small, "--rows", str(args.orm_persons), *small_months)
+            _child("setup", small, "--scenario", "retro", *small_months)
+            engine = _child("batch", small, "--rollback", *small_months)
+            orm = _child("orm", small, *small_months)
             orm_ratio = orm["seconds"] / engine["seconds"]
             same = "same total" if orm["total"] == engine["total"] else f"DIFFERENT totals {orm['total']} vs"
             print(
@@ -220,7 +322,9 @@ def main() -> None:
                 f"{orm_ratio:.0f}x faster ({same} {engine['total']} yuan)"
             )
             report["orm"] = {"engine": engine, "orm": orm, "ratio": round(orm_ratio, 1)}
-        (home.parent / f"youfu-bench-batch-{args.database}.json").write_text(json.dumps(report, indent=2))
+        out = home.parent / (f"youfu-bench-batch-{args.database}-{args.persons}-{args.history_months}.json")
+        out.write_text(json.dumps(report, indent=2))
+        print(f"  report    {out}")
     finally:
         if args.database == "postgres":
             for name in created:
@@ -240,19 +344,28 @@ def _setup() -> None:
 
 def _run_child(args: argparse.Namespace) -> None:
     _setup()
-    steps = {"load": _load, "batch": _batch, "discard": _discard, "floor": _floor, "orm": _orm}
+    steps = {
+        "load": _load,
+        "setup": _setup_scenario,
+        "undo": _undo_scenario,
+        "batch": _batch,
+        "discard": _discard,
+        "floor": _floor,
+        "orm": _orm,
+    }
     result = steps[args.child](args)
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result, default=str))
 
 
-def _months() -> tuple[date, date, date]:
+def _months(history: int) -> tuple[date, date, date]:
+    """This month, the previous one and the payments start month, ``history`` months back."""
     from django.utils import timezone
 
     from youfu.benefits.money import add_months
 
     period = timezone.localdate().replace(day=1)
-    return period, add_months(period, -1), add_months(period, -3)
+    return period, add_months(period, -1), add_months(period, -history)
 
 
 def _standards_csv(effective_on: str, factor: float) -> bytes:
@@ -306,11 +419,10 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
     from django.utils import timezone
 
     from youfu.accounts.models import User
-    from youfu.benefits.models import Batch, BatchLine, BatchState, LineStatus, StandardImport
+    from youfu.benefits.models import StandardImport
     from youfu.benefits.services import (
         do_approve_standards,
         do_approve_topup,
-        do_create_batch,
         do_import_standards,
         do_set_topup,
         do_update_benefit_settings,
@@ -320,7 +432,7 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
     from youfu.regions.models import Region, RegionLevel
     from youfu.registry.services import name_keys
 
-    _period, previous, start = _months()
+    _period, _previous, start = _months(args.history_months)
     call_command("migrate", verbosity=0)
     county = Region.objects.create(code="341199000000", name="青山县", level=RegionLevel.COUNTY)
     villages: list[tuple[str, str]] = []
@@ -465,66 +577,130 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
     load_seconds = time.perf_counter() - started
     _analyze()
 
-    history_started = time.perf_counter()
-    history = do_create_batch(previous, acting_user=users["clerk"])
-    history_seconds = time.perf_counter() - history_started
-    # As the bank's returns would: every line paid, the batch closed.
-    with transaction.atomic():
-        BatchLine.objects.filter(batch=history).update(status=LineStatus.PAID)
-        Batch.objects.filter(pk=history.pk).update(
-            state=BatchState.CLOSED, returned_paid=history.persons, returned_paid_fen=history.total_fen
-        )
-
-    # Recorded since: the raise from the start month, some deaths, some suspensions.
-    do_import_standards(
-        _standards_csv(start.isoformat(), 1.1), acting_user=users["clerk"], filename="raise.csv"
-    )
-    do_approve_standards(StandardImport.objects.latest("pk"), acting_user=users["leader"])
-    _late_events(n, users["clerk"], previous, deaths=not args.no_deaths)
+    history = _pay_history(start, users["clerk"])
     _analyze()
     return {
         "persons": n,
         "qualifications": qualifications,
         "load_seconds": round(load_seconds, 1),
-        "history_items": history.items,
-        "history_seconds": round(history_seconds, 1),
+        **history,
+        "database_gb": _database_gb(),
     }
 
 
-def _late_events(n: int, clerk: Any, previous: date, *, deaths: bool) -> None:
-    """One person in a thousand died last month (death recorded then: the lump sum falls due
-    this month; half name a payee); one in five hundred was suspended from last month."""
+def _pay_history(start: date, clerk: Any) -> dict[str, Any]:
+    """Every month from the start month through the previous one paid as the engine pays
+    it: ``do_create_batch`` month by month (the first batch in full, each later one only
+    what changed since — here only its new month), its lines paid and the batch closed, as
+    the bank's returns would. The history is then exactly what the engine would have paid,
+    so this month's batch is quiet unless something is recorded late."""
+    from django.db import connection, transaction
+
+    from youfu.benefits.models import Batch, BatchLine, BatchState, LineStatus
+    from youfu.benefits.money import add_months
+    from youfu.benefits.services import do_create_batch
+
+    period, _, _ = _months(0)
+    started = time.perf_counter()
+    month, batches, items, lines = start, 0, 0, 0
+    while month < period:
+        batch = do_create_batch(month, acting_user=clerk)
+        with transaction.atomic():
+            paid = BatchLine.objects.filter(batch=batch).update(status=LineStatus.PAID)
+            Batch.objects.filter(pk=batch.pk).update(
+                state=BatchState.CLOSED, returned_paid=batch.persons, returned_paid_fen=batch.total_fen
+            )
+        if connection.vendor == "postgresql":
+            # The paid lines are new row versions: let the next month's lines reuse the space.
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM ANALYZE {BatchLine._meta.db_table}")
+        batches, items, lines = batches + 1, items + batch.items, lines + paid
+        month = add_months(month, 1)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    seconds = time.perf_counter() - started
+    return {
+        "history_batches": batches,
+        "history_items": items,
+        "history_lines": lines,
+        "history_seconds": round(seconds, 1),
+    }
+
+
+def _database_gb() -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_database_size(current_database())")
+            size = cursor.fetchone()[0]
+        else:
+            size = Path(connection.settings_dict["NAME"]).stat().st_size
+    return round(size / 1e9, 2)
+
+
+def _setup_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """Record what the scenario says happened since the previous batch."""
+    from django.db import connection
+
+    from youfu.accounts.models import User
+    from youfu.benefits.models import StandardImport
+    from youfu.benefits.money import add_months
+    from youfu.benefits.services import do_approve_standards, do_import_standards
+
+    period, previous, _ = _months(args.history_months)
+    started = time.perf_counter()
+    if args.scenario == "retro":
+        # Through the services: approving the version marks every category from its month.
+        raised_from = add_months(period, -6)
+        do_import_standards(
+            _standards_csv(raised_from.isoformat(), 1.1),
+            acting_user=User.objects.get(username="clerk"),
+            filename="raise.csv",
+        )
+        do_approve_standards(
+            StandardImport.objects.latest("pk"), acting_user=User.objects.get(username="leader")
+        )
+        result: dict[str, Any] = {"raised_from": raised_from}
+    elif args.scenario == "death":
+        result = _record_deaths(User.objects.get(username="clerk"), add_months(period, -14), previous)
+    else:
+        result = {}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {**result, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _record_deaths(clerk: Any, death_month: date, previous: date) -> dict[str, Any]:
+    """One person in a thousand died in ``death_month``, recorded on the 20th of last month
+    (after last month's batch: the lump sums fall due this month); half of them name a payee.
+    Written in bulk, and marked as ``do_record_life_event`` marks a death: the person, from
+    the day of death (``changes.mark_persons``, in the same transaction)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from youfu.benefits import changes
     from youfu.core.crypto import encrypt
 
     recorded = connection.ops.adapt_datetimefield_value(
         timezone.make_aware(datetime(previous.year, previous.month, 20, 10))
     )
-    died_on = previous.replace(day=10).isoformat()
+    died_on = death_month.replace(day=10)
     with transaction.atomic(), connection.cursor() as cursor:
-        dead = list(range(7, n + 1, 1000)) if deaths else []
+        cursor.execute("SELECT id FROM registry_beneficiary WHERE id % 1000 = 7 ORDER BY id")
+        dead = [i for (i,) in cursor.fetchall()]
         cursor.executemany(
             "UPDATE registry_beneficiary SET status = 'deceased', death_date = %s WHERE id = %s",
-            [(died_on, i) for i in dead],
+            [(died_on.isoformat(), i) for i in dead],
         )
         events = _Sink(
             "registry_lifeevent",
             ["beneficiary_id", "kind", "effective_on", "details", "note", "recorded_at", "recorded_by_id"],
         )
         for i in dead:
-            events.add((i, "death", died_on, "{}", "", recorded, clerk.pk))
-        suspended = list(range(11, n + 1, 500))
-        for i in suspended:
-            events.add((i, "suspension", previous.isoformat(), "{}", "", recorded, clerk.pk))
+            events.add((i, "death", died_on.isoformat(), "{}", "", recorded, clerk.pk))
         events.flush()
-        cursor.execute(
-            "INSERT INTO registry_suspension (qualification_id, started_on, reason) "
-            "SELECT q.id, %s, 'bench' FROM registry_qualification q WHERE q.beneficiary_id IN "
-            "(SELECT beneficiary_id FROM registry_lifeevent WHERE kind = 'suspension')",
-            [previous.isoformat()],
-        )
         token_id, token_account = encrypt("110101195001011234"), encrypt("6217000000000000001")
         cursor.execute(
             "INSERT INTO registry_deathpayee (life_event_id, name, id_number_encrypted, id_number_masked, "
@@ -533,6 +709,31 @@ def _late_events(n: int, clerk: Any, previous: date, *, deaths: bool) -> None:
             "FROM registry_lifeevent WHERE kind = 'death' AND beneficiary_id %% 2000 = 7",
             [token_id, token_account],
         )
+        changes.mark_persons(dead, died_on, "death")
+    return {"deaths": len(dead), "died_on": died_on}
+
+
+def _undo_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    """Take the scenario's records away again (its drafts were discarded, so its marks are
+    free again): the next scenario runs on the same history."""
+    from django.db import connection, transaction
+
+    from youfu.benefits.models import PendingLumpSum, RecomputeMark
+
+    assert args.scenario == "death", args.scenario
+    with transaction.atomic(), connection.cursor() as cursor:
+        deaths = "SELECT id FROM registry_lifeevent WHERE kind = 'death'"
+        cursor.execute(f"DELETE FROM registry_deathpayee WHERE life_event_id IN ({deaths})")  # noqa: S608
+        cursor.execute(
+            f"DELETE FROM {PendingLumpSum._meta.db_table} WHERE life_event_id IN ({deaths})"  # noqa: S608
+        )
+        cursor.execute("DELETE FROM registry_lifeevent WHERE kind = 'death'")
+        cursor.execute(
+            "UPDATE registry_beneficiary SET status = 'alive', death_date = NULL WHERE status = 'deceased'"
+        )
+        RecomputeMark.objects.filter(batch__isnull=True).delete()
+    _analyze()
+    return {}
 
 
 def _reset_sequences() -> None:
@@ -561,7 +762,7 @@ def _batch(args: argparse.Namespace) -> dict[str, Any]:
     from youfu.benefits.money import money, ym
     from youfu.benefits.services import do_create_batch
 
-    period, _, _ = _months()
+    period, _, _ = _months(args.history_months)
     clerk = User.objects.get(username="clerk")
 
     class Rollback(Exception):
@@ -752,7 +953,7 @@ def _orm(args: argparse.Namespace) -> dict[str, Any]:
     from youfu.registry.models import Beneficiary, DisabilityAssessment
     from youfu.registry.selectors import is_payable
 
-    period, _, _ = _months()
+    period, _, _ = _months(args.history_months)
     clerk = User.objects.get(username="clerk")
     county = clerk.region
     start = payments_start(county)
