@@ -47,6 +47,7 @@ The report is written as JSON next to the temporary home
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -166,7 +167,7 @@ def _reconcile(env: dict[str, str]) -> dict[str, Any]:
 
 
 def _scenario(
-    scenario: str, env: dict[str, str], months: list[str], repeat: int, check: bool
+    scenario: str, env: dict[str, str], months: list[str], repeat: int, check: bool, profile: bool = False
 ) -> dict[str, Any]:
     """Record the scenario's change, then batch and floor in turns; the draft is discarded
     after each turn, so every turn computes the same batch."""
@@ -175,7 +176,9 @@ def _scenario(
     floors: list[dict[str, Any]] = []
     reconciled: dict[str, Any] | None = None
     for turn in range(repeat):
-        made = _child("batch", env, *months)
+        made = _child("batch", env, *months, *(["--profile"] if profile and turn == 0 else []))
+        for seconds, sql in made.pop("profile", []):
+            print(f"  {scenario:<6} {seconds:7.2f} s  {sql}", flush=True)
         if turn == 0 and check:
             reconciled = _reconcile(env)
         loaded = _child("floor", env, "--rows", str(made["items"]), "--lines", str(made["lines"]))
@@ -229,6 +232,14 @@ def main() -> None:
     parser.add_argument("--skip-orm", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="turns of batch and floor (median)")
     parser.add_argument("--check", action="store_true", help="youfu reconcile --full after a turn")
+    parser.add_argument(
+        "--home",
+        help="keep the databases in this directory and reuse a history already built there "
+        "(same --persons and --history-months); nothing is removed at the end",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print each batch's slowest SQL statements (first turn)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--lines", type=int, default=0, help=argparse.SUPPRESS)
@@ -240,8 +251,11 @@ def main() -> None:
     if args.history_months < 1:
         parser.error("--history-months: at least 1 (the previous month's batch)")
 
-    home = Path(tempfile.mkdtemp(prefix="youfu-bench-batch-"))
-    tag = f"{os.getpid()}"
+    keep = bool(args.home)
+    home = Path(args.home).resolve() if keep else Path(tempfile.mkdtemp(prefix="youfu-bench-batch-"))
+    home.mkdir(parents=True, exist_ok=True)
+    # A kept home names its PostgreSQL databases after itself, so a later run finds them.
+    tag = hashlib.sha256(str(home).encode()).hexdigest()[:10] if keep else f"{os.getpid()}"
     names = {"big": f"youfu_bench_batch_{tag}", "small": f"youfu_bench_orm_{tag}"}
     created: list[str] = []
     months = ["--history-months", str(args.history_months)]
@@ -264,14 +278,23 @@ def main() -> None:
                 "PYTHONPATH": str(ROOT),
             }
 
-        if args.database == "postgres":
+        marker = home / f"loaded-{args.database}-{args.persons}-{args.history_months}.json"
+        reuse = keep and marker.exists()
+        if args.database == "postgres" and not reuse:
             for name in names.values():
                 _pg_admin(f"DROP DATABASE IF EXISTS {name}")
         big = env_for("big")
-        if args.database == "postgres":
-            _pg_admin(f"CREATE DATABASE {names['big']}")
-            created.append(names["big"])
-        load = _child("load", big, "--rows", str(args.persons), *months)
+        if reuse:
+            load = json.loads(marker.read_text())
+            print("  (the history built earlier in this --home)", flush=True)
+        else:
+            if args.database == "postgres":
+                _pg_admin(f"CREATE DATABASE {names['big']}")
+                if not keep:
+                    created.append(names["big"])
+            load = _child("load", big, "--rows", str(args.persons), *months)
+            if keep:
+                marker.write_text(json.dumps(load))
         print(
             f"  load      {load['persons']:,} persons, {load['qualifications']:,} qualifications in "
             f"{load['load_seconds']} s; history: {load['history_batches']} monthly batches by the engine, "
@@ -288,7 +311,11 @@ def main() -> None:
             "scenarios": {},
         }
         for scenario in scenarios:
-            report["scenarios"][scenario] = _scenario(scenario, big, months, args.repeat, args.check)
+            report["scenarios"][scenario] = _scenario(
+                scenario, big, months, args.repeat, args.check, args.profile
+            )
+            if scenario == "retro" and keep:
+                _child("undo", big, "--scenario", scenario)  # the kept history stays reusable
             if scenario == "death" and scenario != scenarios[-1]:
                 _child("undo", big, "--scenario", scenario)
         print(
@@ -329,7 +356,11 @@ def main() -> None:
         if args.database == "postgres":
             for name in created:
                 _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        shutil.rmtree(home, ignore_errors=True)
+        if keep:
+            kept_db = f" and database {names['big']}" if args.database == "postgres" else ""
+            print(f"  kept      {home}{kept_db}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 # --- the child processes ---------------------------------------------------------------------
@@ -720,6 +751,17 @@ def _undo_scenario(args: argparse.Namespace) -> dict[str, Any]:
 
     from youfu.benefits.models import PendingLumpSum, RecomputeMark
 
+    if args.scenario == "retro":
+        # The raise's version (the newest) goes, and the marks its approval left.
+        from youfu.benefits.models import Standard, StandardImport
+
+        with transaction.atomic():
+            raise_ = StandardImport.objects.latest("pk")
+            Standard.objects.filter(version=raise_).delete()
+            raise_.delete()
+            RecomputeMark.objects.filter(batch__isnull=True).delete()
+        _analyze()
+        return {}
     assert args.scenario == "death", args.scenario
     with transaction.atomic(), connection.cursor() as cursor:
         deaths = "SELECT id FROM registry_lifeevent WHERE kind = 'death'"
@@ -769,9 +811,18 @@ def _batch(args: argparse.Namespace) -> dict[str, Any]:
         pass
 
     result: dict[str, Any] = {}
+    timings: list[tuple[float, str]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append((time.perf_counter() - began, " ".join(sql.split())[:150]))
+
     started = time.perf_counter()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), connection.execute_wrapper(timed):
             batch = do_create_batch(period, acting_user=clerk)
             if args.rollback:
                 # What a commit would check (deferred constraints), without keeping the batch.
@@ -798,6 +849,9 @@ def _batch(args: argparse.Namespace) -> dict[str, Any]:
         "pending_lump_sums": PendingLumpSum.objects.filter(found_in=batch).count(),
         "vendor": connection.vendor,
     }
+    if args.profile:
+        result["profile"] = [(round(t, 2), sql) for t, sql in sorted(timings, reverse=True)[:15]]
+        result["profile"].append((round(sum(t for t, _ in timings), 2), f"all {len(timings)} statements"))
     return result
 
 
