@@ -15,7 +15,7 @@ from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
 from youfu.regions.models import Region
 from youfu.reports import selectors
-from youfu.reports.pdf import summary_pdf
+from youfu.reports.pdf import summary_pdf_for
 from youfu.reports.periods import parse_period
 from youfu.reports.selectors import Summary
 from youfu.reports.workbook import summary_workbook
@@ -76,7 +76,8 @@ def _write(path: Path, data: bytes) -> None:
 class Command(YoufuCommand):
     help = (
         "Write the summary of a period (both days included) for your region, or one in it, to "
-        "FILE.xlsx (a 说明 sheet and one sheet per section, set up for A4) or FILE.pdf (A4)."
+        "FILE.xlsx (a 说明 sheet and one sheet per section, set up for A4) or FILE.pdf (A4, with "
+        "the dashboard's charts)."
     )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
@@ -94,7 +95,9 @@ class Command(YoufuCommand):
         found: Summary = selectors.summary(actor, start, end, region)
         today = timezone.localdate()
         data = (
-            summary_workbook(found, filed_on=today) if fmt == "xlsx" else summary_pdf(found, filed_on=today)
+            summary_workbook(found, filed_on=today)
+            if fmt == "xlsx"
+            else summary_pdf_for(actor, found, filed_on=today)
         )
         _write(path, data)
         return {
