@@ -1,9 +1,10 @@
-"""/api/v1/reports: the summary as a workbook, and the archive of monthly reports.
+"""/api/v1/reports: the summary as a workbook or a PDF, and the archive of monthly reports.
 
 No ``from __future__ import annotations`` here: django-ninja reads the annotations. Scoped and
 for the roles that read personal data, as the summary: a region outside the caller's scope is a
 404, a bad period a 400 with the period's code, an archived file that no longer matches its
-SHA-256 a 409 (``archive_damaged``), never sent."""
+SHA-256 a 409 (``archive_damaged``), never sent; a PDF on a server where WeasyPrint cannot load
+a 503 (``pdf_unavailable``)."""
 
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +22,9 @@ from youfu.core.pagination import PageNumberPagination
 from youfu.reports import archive_selectors, selectors
 from youfu.reports.archive_models import ArchivedReport
 from youfu.reports.archive_services import archive_name, archived_bytes
+from youfu.reports.pdf import PDF_CONTENT_TYPE, pdf_name, pdf_response, summary_pdf_for
 from youfu.reports.periods import parse_period
+from youfu.reports.selectors import Summary
 from youfu.reports.workbook import summary_workbook, workbook_name
 
 router = Router(tags=["reports"])
@@ -32,6 +35,19 @@ XLSX_RESPONSE = {
             "description": "The workbook (.xlsx): a 说明 sheet and one sheet per section, set up for A4.",
             "content": {XLSX_CONTENT_TYPE: {}},
         }
+    }
+}
+
+PDF_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The PDF (A4): the report's text, every section and the dashboard's charts.",
+            "content": {PDF_CONTENT_TYPE: {}},
+        },
+        503: {
+            "description": "PDF output is not available on this server (``pdf_unavailable``).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
     }
 }
 
@@ -67,16 +83,30 @@ class ArchiveOut(Schema):
         return f"/api/v1/reports/archive/{obj.pk}.xlsx"
 
 
-@router.get("/summary.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
-def get_summary_xlsx(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
-    """The summary of ``from``–``to`` for ``region`` as the workbook: the same figures as
-    ``/reports/summary``, headed 填报单位 / 填报日期 / 统计期间. It lists no person."""
+def _summary(request: HttpRequest, query: WorkbookQuery) -> Summary:
     user = acting_user(request)
     selectors.require_reader(user)
     start, end = parse_period(query.from_, query.to)
     region = selectors.report_region(user, query.region.strip() or None)
-    found = selectors.summary(user, start, end, region)
+    return selectors.summary(user, start, end, region)
+
+
+@router.get("/summary.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
+def get_summary_xlsx(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
+    """The summary of ``from``–``to`` for ``region`` as the workbook: the same figures as
+    ``/reports/summary``, headed 填报单位 / 填报日期 / 统计期间. It lists no person."""
+    found = _summary(request, query)
     return xlsx_response(summary_workbook(found, filed_on=timezone.localdate()), workbook_name(found))
+
+
+@router.get("/summary.pdf", response={200: None}, openapi_extra=PDF_RESPONSE)
+def get_summary_pdf(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
+    """The same summary as an A4 PDF, with the dashboard's charts drawn as SVG (those of the
+    year the period ends in name the year). It lists no person. A region with many people is
+    better asked of the job queue (``POST /reports/jobs``)."""
+    found = _summary(request, query)
+    data = summary_pdf_for(acting_user(request), found, filed_on=timezone.localdate())
+    return pdf_response(data, pdf_name(found))
 
 
 @router.get("/archive", response=list[ArchiveOut])

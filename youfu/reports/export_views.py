@@ -1,5 +1,5 @@
-"""The summary as a workbook download, and the archive of monthly reports: its list and each
-report's download, exactly as archived."""
+"""The summary as a workbook or PDF download, and the archive of monthly reports: its list and
+each report's download, exactly as archived."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from youfu.core.authed import acting_user
@@ -17,18 +19,18 @@ from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.reports import archive_selectors, selectors
 from youfu.reports.archive_services import archive_name, archived_bytes
+from youfu.reports.pdf import PdfUnavailable, pdf_name, pdf_response, summary_pdf_for
 from youfu.reports.periods import parse_period
+from youfu.reports.selectors import Summary
 from youfu.reports.views import REGION_CODE_LENGTH
 from youfu.reports.workbook import summary_workbook, workbook_name
 
 READ = Capability.READ_PERSONAL_DATA
 
 
-@capability_required(READ)
-@require_GET
-def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
-    """The summary page's figures as the workbook, for the same period and region; a bad period
-    is the page itself with its error (400)."""
+def _summary_or_page(request: HttpRequest) -> Summary | HttpResponse:
+    """The summary the page's download asks for, or the summary page itself with the period's
+    error (400)."""
     user = acting_user(request)
     today = timezone.localdate()
     raw_from = request.GET.get("from", date(today.year, 1, 1).isoformat())
@@ -48,8 +50,37 @@ def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
             "error": exc,
         }
         return render(request, "reports/summary.html", context, status=400)
-    found = selectors.summary(user, start, end, region)
-    return xlsx_response(summary_workbook(found, filed_on=today), workbook_name(found))
+    return selectors.summary(user, start, end, region)
+
+
+@capability_required(READ)
+@require_GET
+def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
+    """The summary page's figures as the workbook, for the same period and region; a bad period
+    is the page itself with its error (400)."""
+    found = _summary_or_page(request)
+    if isinstance(found, HttpResponse):
+        return found
+    return xlsx_response(summary_workbook(found, filed_on=timezone.localdate()), workbook_name(found))
+
+
+@capability_required(READ)
+@require_GET
+def summary_pdf_view(request: HttpRequest) -> HttpResponse:
+    """The same as an A4 PDF with the dashboard's charts; where WeasyPrint cannot load, a page
+    that says so and points to the workbook (503), never a server error."""
+    found = _summary_or_page(request)
+    if isinstance(found, HttpResponse):
+        return found
+    try:
+        data = summary_pdf_for(acting_user(request), found, filed_on=timezone.localdate())
+    except PdfUnavailable as exc:
+        query = urlencode(
+            {"from": found.start.isoformat(), "to": found.end.isoformat(), "region": found.region.code}
+        )
+        context = {"error": exc, "xlsx_url": f"{reverse('reports:summary_xlsx')}?{query}"}
+        return render(request, "reports/pdf_unavailable.html", context, status=exc.status)
+    return pdf_response(data, pdf_name(found))
 
 
 @capability_required(READ)

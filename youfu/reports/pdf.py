@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import User
@@ -80,6 +82,14 @@ def summary_pdf(s: Summary, d: Dashboard, *, filed_on: date) -> bytes:
 def summary_pdf_for(reader: User, s: Summary, *, filed_on: date) -> bytes:
     """The PDF of ``s`` with its charts, read by ``reader`` (who read ``s``) from the dashboard."""
     return summary_pdf(s, dashboard(reader, chart_year(s), s.region), filed_on=filed_on)
+
+
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    """A PDF as a download that no cache keeps, as the workbook is sent."""
+    response = HttpResponse(data, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def pdf_name(s: Summary) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
     path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
     path("summary.xlsx", export_views.summary_xlsx_view, name="summary_xlsx"),
+    path("summary.pdf", export_views.summary_pdf_view, name="summary_pdf"),
     path("archive/", export_views.archive_list_view, name="archive"),
     path("archive/<int:archive_id>.xlsx", export_views.archive_download_view, name="archive_download"),
     path("appraisal/", appraisal_views.appraisal_view, name="appraisal"),
