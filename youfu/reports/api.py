@@ -3,8 +3,10 @@
 No ``from __future__ import annotations`` here: django-ninja reads the annotations. Read only;
 scoped (a region outside the caller's scope is a 404) and for the roles that read personal data
 (the admin and the auditor get a 403, as on the petitions statistics). Amounts are strings with
-two decimals."""
+two decimals. A role that reads only some areas (a department liaison) gets the others' sections as
+null, named in ``not_shown``, and no ``summary_text``: a zero there would be unseen, not none."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,6 +22,7 @@ from youfu.reports.dashboard_api import router as dashboard_router
 from youfu.reports.export_api import router as export_router
 from youfu.reports.links import api_links
 from youfu.reports.periods import parse_period
+from youfu.reports.readable import hidden_sections
 from youfu.reports.selectors import Summary
 from youfu.reports.text import summary_text
 
@@ -118,27 +121,37 @@ class NeedsOut(Schema):
     open: int
 
 
+NOT_SHOWN = "null when your role does not read the area's records (named in ``not_shown``)"
+
+
 class SummaryOut(Schema):
     region: RegionOut
     from_: str = Field(..., alias="from")
     to: str
-    registry: RegistryOut
-    payments: PaymentsOut
-    relief: ReliefOut
-    medical: MedicalOut
-    housing: HousingOut
-    pairing: PairingOut
-    visits: VisitsOut
-    petitions: PetitionsOut
-    needs_checks: NeedsOut
-    summary_text: str
-    links: dict[str, str] = Field(..., description="each section's list of records, as an API URL")
+    registry: RegistryOut | None = Field(..., description=NOT_SHOWN)
+    payments: PaymentsOut | None = Field(..., description=NOT_SHOWN)
+    relief: ReliefOut | None = Field(..., description=NOT_SHOWN)
+    medical: MedicalOut | None = Field(..., description=NOT_SHOWN)
+    housing: HousingOut | None = Field(..., description=NOT_SHOWN)
+    pairing: PairingOut | None = Field(..., description=NOT_SHOWN)
+    visits: VisitsOut | None = Field(..., description=NOT_SHOWN)
+    petitions: PetitionsOut | None = Field(..., description=NOT_SHOWN)
+    needs_checks: NeedsOut | None = Field(..., description=NOT_SHOWN)
+    not_shown: list[str] = Field(
+        ...,
+        description="the sections your role does not read (a department liaison reads the department's"
+        " pairing and petitions only); empty for the roles that read every area",
+    )
+    summary_text: str | None = Field(
+        ..., description="the report's opening text; null when not_shown is not empty"
+    )
+    links: dict[str, str] = Field(..., description="each shown section's list of records, as an API URL")
 
 
-def summary_out(s: Summary) -> dict[str, Any]:
-    """The summary as the API (and the page's figures) present it."""
+def summary_out(s: Summary, hidden: Sequence[str] = ()) -> dict[str, Any]:
+    """The summary as the API presents it, the sections in ``hidden`` as null."""
     p = s.payments
-    return {
+    out: dict[str, Any] = {
         "region": {"code": s.region.code, "name": s.region.name, "level": s.region.level},
         "from": s.start.isoformat(),
         "to": s.end.isoformat(),
@@ -178,14 +191,21 @@ def summary_out(s: Summary) -> dict[str, Any]:
         "summary_text": summary_text(s),
         "links": api_links(s),
     }
+    if hidden:
+        out.update(dict.fromkeys(hidden))
+        out["summary_text"] = None
+        out["links"] = {key: url for key, url in out["links"].items() if key not in hidden}
+    out["not_shown"] = list(hidden)
+    return out
 
 
 @router.get("/summary", response=SummaryOut, by_alias=True)
 def get_summary(request: HttpRequest, query: Query[SummaryQuery]) -> dict[str, Any]:
     """The figures of the period ``from``–``to`` (both days included) for ``region``: registry,
     payments, relief, medical, housing, pairing, visits, petitions and needs checks, the report's
-    opening text, and each section's list. A township clerk's region is their township."""
+    opening text, and each section's list. A township clerk's region is their township; a
+    department liaison gets the department's pairing and petitions, the other sections null."""
     user = _reader(request)
     start, end = parse_period(query.from_, query.to)
     region = selectors.report_region(user, query.region.strip() or None)
-    return summary_out(selectors.summary(user, start, end, region))
+    return summary_out(selectors.summary(user, start, end, region), hidden_sections(user))

@@ -71,7 +71,6 @@ from youfu.accounts.models import User
 from youfu.core.bounds import EARLIEST_DATE
 from youfu.core.errors import InvalidInput, PermissionDenied
 from youfu.core.messages import Message
-from youfu.core.roles import Role
 from youfu.outreach.needs.models import Finding
 from youfu.outreach.visits.models import VisitTarget
 from youfu.petitions.models import Petition, Satisfaction, State
@@ -81,6 +80,7 @@ from youfu.relief.housing.models import NEEDS_WORK, SERVING_STATES, HousingCase
 from youfu.relief.housing.selectors import latest_surveys
 from youfu.reports import selectors
 from youfu.reports.appraisal_models import AppraisalWeights
+from youfu.reports.readable import require_every_area
 
 TOWNSHIP_DIGITS = 9  # a township's code: its first nine digits, then 000
 SCALE = 100  # a score is out of 100
@@ -189,6 +189,22 @@ def parse_year(raw: str | None) -> int:
 def _cutoff(year: int) -> date:
     """The first day not yet past: deadlines before it have passed."""
     return min(timezone.localdate(), date(year + 1, 1, 1))
+
+
+# --- who reads it ----------------------------------------------------------------------------
+
+VILLAGE = Message(gettext_noop("The appraisal compares townships: a village has none of its own."))
+
+
+def require_appraisal_reader(user: User) -> None:
+    """The roles that read the appraisal and its weights: those that read personal data in
+    every area of a county or a township. A liaison reads only the department's matters, and a
+    township's score from them would be a wrong score, not a partial one; a village assistant's
+    region has no township of its own to compare."""
+    selectors.require_reader(user)
+    require_every_area(user)
+    if user.region is None or user.region.level == RegionLevel.VILLAGE:
+        raise PermissionDenied(VILLAGE)
 
 
 # --- weights ---------------------------------------------------------------------------------
@@ -413,14 +429,9 @@ def appraisal(user: User, year: int, region: Region | None = None) -> Appraisal:
     """The year's appraisal of every township in ``region`` (the user's own when None), in the
     user's scope. A region outside it is a 404; a village is refused: the appraisal is a township's."""
     where = selectors.report_region(user, region.code if region is not None else None)
-    if user.role == Role.DEPARTMENT_LIAISON:
-        # A liaison sees only the matters assigned to the department: a township's score from
-        # them would be a wrong score, not a partial one.
-        raise PermissionDenied(Message(gettext_noop("The appraisal reads whole townships: ask the bureau.")))
+    require_appraisal_reader(user)
     if where.level == RegionLevel.VILLAGE:
-        raise PermissionDenied(
-            Message(gettext_noop("The appraisal compares townships: a village has none of its own."))
-        )
+        raise PermissionDenied(VILLAGE)
     townships = list(
         Region.objects.visible_to(user)
         .filter(level=RegionLevel.TOWNSHIP, code__startswith=where.scope_prefix)

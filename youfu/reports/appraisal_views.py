@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from youfu.core.authed import acting_user
-from youfu.core.errors import InvalidInput, YoufuError
+from youfu.core.errors import InvalidInput, PermissionDenied, YoufuError
 from youfu.core.roles import Capability, Role
 from youfu.core.views import capability_required, form_error
 from youfu.regions.models import RegionLevel
@@ -25,11 +25,13 @@ from youfu.reports.appraisal import (
     appraisal,
     county_of,
     parse_year,
+    require_appraisal_reader,
     township_appraisal,
     weights_in_force,
 )
 from youfu.reports.appraisal_models import AppraisalWeights
 from youfu.reports.appraisal_services import do_set_appraisal_weights
+from youfu.reports.views import refused
 
 REGION_CODE_LENGTH = 12
 READ = Capability.READ_PERSONAL_DATA
@@ -47,6 +49,10 @@ def _year(request: HttpRequest) -> tuple[str, int | None, InvalidInput | None]:
 @require_GET
 def appraisal_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
+    try:
+        require_appraisal_reader(user)
+    except PermissionDenied as exc:
+        return refused(request, exc, _("Township appraisal"))
     raw, year, error = _year(request)
     code = request.GET.get("region", "").strip()
     if len(code) > REGION_CODE_LENGTH:
@@ -67,6 +73,10 @@ def appraisal_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def township_view(request: HttpRequest, township: str) -> HttpResponse:
     user = acting_user(request)
+    try:
+        require_appraisal_reader(user)
+    except PermissionDenied as exc:
+        return refused(request, exc, _("Township appraisal"))
     if len(township) > REGION_CODE_LENGTH:
         raise Http404
     raw, year, error = _year(request)
@@ -106,8 +116,11 @@ class WeightsForm(forms.Form):
 def weights_view(request: HttpRequest) -> HttpResponse:
     """The weights in force and their history; a county's leader changes them here."""
     user = acting_user(request)
-    if user.region is None:
-        raise Http404
+    try:
+        require_appraisal_reader(user)
+    except PermissionDenied as exc:
+        return refused(request, exc, _("Township appraisal weights"))
+    assert user.region is not None  # checked by require_appraisal_reader
     county = county_of(user.region)
     current = weights_in_force(county)
     may_set = (

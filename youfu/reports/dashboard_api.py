@@ -16,6 +16,7 @@ from youfu.core.bounds import RegionCode
 from youfu.reports import selectors
 from youfu.reports.appraisal import parse_year
 from youfu.reports.dashboard import Dashboard, dashboard
+from youfu.reports.readable import require_every_area
 
 router = Router(tags=["reports"])
 
@@ -109,9 +110,11 @@ def dashboard_out(d: Dashboard) -> dict[str, Any]:
 @router.get("/dashboard", response=DashboardOut)
 def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
     """The year's figures for ``region``: payments by month against the year before, townships,
-    categories, petitions by state and urgency (counts only), and care coverage."""
+    categories, petitions by state and urgency (counts only), and care coverage. A role that
+    reads only some areas (a department liaison) gets a 403 ``partial_reader``."""
     user = acting_user(request)
     selectors.require_reader(user)
+    require_every_area(user)  # a liaison's charts would be zeros for what it cannot see
     year = parse_year(query.year)
     region = selectors.report_region(user, query.region.strip() or None)
     return dashboard_out(dashboard(user, year, region))

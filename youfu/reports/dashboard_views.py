@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from youfu.benefits.money import money
 from youfu.core.authed import acting_user
-from youfu.core.errors import InvalidInput
+from youfu.core.errors import InvalidInput, PermissionDenied
 from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.petitions.models import State
@@ -23,6 +23,8 @@ from youfu.registry.categories import Category
 from youfu.reports import selectors
 from youfu.reports.appraisal import parse_year
 from youfu.reports.dashboard import URGENCIES, dashboard
+from youfu.reports.readable import require_every_area
+from youfu.reports.views import refused
 
 REGION_CODE_LENGTH = 12
 API_URL = "/api/v1/reports/dashboard"  # youfu/reports/dashboard_api.py
@@ -39,6 +41,10 @@ URGENCY_LABELS = {
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
+    try:
+        require_every_area(user)  # a liaison's charts would be zeros for what it cannot see
+    except PermissionDenied as exc:
+        return refused(request, exc, _("Dashboard"))
     raw = request.GET.get("year", str(timezone.localdate().year))[:10]
     code = request.GET.get("region", "").strip()
     if len(code) > REGION_CODE_LENGTH:

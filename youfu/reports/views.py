@@ -1,9 +1,13 @@
-"""The summary page: the figures of a period for a region, each linking to the list behind it."""
+"""The summary page: the figures of a period for a region, each linking to the list behind it.
+A role that reads only some areas (a department liaison) sees those sections, and is told which
+are not shown; ``refused`` is the reports' page for a report a role may not read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,13 +18,14 @@ from django.views.decorators.http import require_GET
 
 from youfu.benefits.money import money
 from youfu.core.authed import acting_user
-from youfu.core.errors import InvalidInput
+from youfu.core.errors import InvalidInput, YoufuError
 from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.registry.categories import Category
 from youfu.reports import selectors
 from youfu.reports.links import page_links
 from youfu.reports.periods import parse_period
+from youfu.reports.readable import hidden_sections
 from youfu.reports.selectors import Summary
 from youfu.reports.text import summary_text
 
@@ -50,8 +55,9 @@ class Section:
     figures: list[Figure]
 
 
-def sections(s: Summary) -> list[Section]:
-    """The page's tables: every figure of the API, labelled, with the list it comes from."""
+def sections(s: Summary, hidden: Iterable[str] = ()) -> list[Section]:
+    """The page's tables: every figure of the API, labelled, with the list it comes from; the
+    sections in ``hidden`` left out."""
     links = page_links(s)
     r, p, pt, n = s.registry, s.payments, s.petitions, s.needs_checks
 
@@ -65,7 +71,7 @@ def sections(s: Summary) -> list[Section]:
         fig("registry", f"by_category.{code}", Category(code).label, count)
         for code, count in r.by_category.items()
     ]
-    return [
+    every = [
         Section(
             "registry",
             _("Registry"),
@@ -185,6 +191,12 @@ def sections(s: Summary) -> list[Section]:
             ],
         ),
     ]
+    return [section for section in every if section.key not in hidden]
+
+
+def refused(request: HttpRequest, exc: YoufuError, title: str | Promise) -> HttpResponse:
+    """A report the user's role may not read: a 403 that says why and where to look instead."""
+    return render(request, "reports/refused.html", {"title": title, "error": exc}, status=403)
 
 
 @capability_required(Capability.READ_PERSONAL_DATA)
@@ -198,7 +210,7 @@ def summary_view(request: HttpRequest) -> HttpResponse:
     if len(code) > REGION_CODE_LENGTH:
         raise Http404
     region = selectors.report_region(user, code or None)
-    context = {
+    context: dict[str, Any] = {
         "raw_from": raw_from[:20],
         "raw_to": raw_to[:20],
         "region": region,
@@ -210,5 +222,12 @@ def summary_view(request: HttpRequest) -> HttpResponse:
         context["error"] = exc
         return render(request, "reports/summary.html", context, status=400)
     found = selectors.summary(user, start, end, region)
-    context.update({"summary": found, "sections": sections(found), "text": summary_text(found)})
+    hidden = hidden_sections(user)
+    context.update({"summary": found, "sections": sections(found, hidden)})
+    if hidden:
+        # The report's text speaks of every area; the workbook is the county's form of it.
+        everything = {section.key: section.title for section in sections(found)}
+        context["not_shown"] = [everything[key] for key in hidden]
+    else:
+        context["text"] = summary_text(found)
     return render(request, "reports/summary.html", context)

@@ -102,10 +102,14 @@ def test_the_admin_and_the_auditor_are_refused(client: Client, world: World) -> 
 
 
 def test_a_liaison_gets_what_the_department_s_scope_holds(client: Client, county: County) -> None:
+    """The sections of areas the role never reads are null and named, not zeros."""
     w = county.world
     body = get(client, w.liaison, **NOV_DEC).json()
-    assert body["registry"]["persons"] == 0
-    assert body["payments"]["paid_total"] == "0.00"
+    hidden = ["registry", "payments", "relief", "medical", "housing", "visits", "needs_checks"]
+    assert body["not_shown"] == hidden
+    assert all(body[key] is None for key in hidden)
+    assert body["summary_text"] is None
+    assert set(body["links"]) == {"pairing", "petitions"}
     # 县民政局's pairing with 甲二; 县交通运输局's is another department's.
     assert body["pairing"] == {"activities": 1, "amount": "500.00", "departments": 1, "households": 1}
     assert body["petitions"]["accepted"] == 1  # assigned to 县民政局

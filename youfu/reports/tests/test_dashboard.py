@@ -332,7 +332,6 @@ def test_every_reader_opens_the_page(client: Client, county: County) -> None:
         (w.township_clerk, "城关镇"),
         (w.other_township_clerk, "东岭镇"),
         (w.village_assistant, "柳湾村"),
-        (w.liaison, "青山县"),
     ):
         response = page(client, user, year="2026")
         assert response.status_code == 200, user.username

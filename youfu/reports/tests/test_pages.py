@@ -36,14 +36,46 @@ def test_every_reader_opens_it_for_their_region(client: Client, county: County) 
         (w.township_clerk, "城关镇"),
         (w.other_township_clerk, "东岭镇"),
         (w.village_assistant, "柳湾村"),
-        (w.liaison, "青山县"),
     ):
         response = page(client, user, **NOV_DEC)
         assert response.status_code == 200, user.username
         html = response.content.decode()
         assert f" · {region}</h1>" in html, user.username
         assert 'data-testid="summary-text"' in html
+        assert 'data-testid="not-shown"' not in html
         assert URL in menu_urls(user), user.username
+
+
+def test_a_liaison_sees_the_department_s_sections_and_is_told_the_rest_are_not_shown(
+    client: Client, county: County
+) -> None:
+    """Not "0 people on the registry": the liaison's role reads no registry, so no such figure."""
+    w = county.world
+    response = page(client, w.liaison, **NOV_DEC)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert " · 青山县</h1>" in html and URL in menu_urls(w.liaison)
+    shown = re.findall(r'data-testid="section-([a-z_]+)"', html)
+    assert shown == ["pairing", "petitions"]
+    assert re.search(r'data-testid="pairing.activities">1<', html)
+    assert re.search(r'data-testid="petitions.accepted">1<', html)
+    note = re.search(r'data-testid="not-shown">(.*?)</div>', html, re.S)
+    assert note is not None
+    for title in ("登记", "发放", "临时救助", "医疗", "住房", "走访", "困难排查"):
+        assert title in note.group(1), title
+    # No figure of what it cannot read, no report text, no workbook of zeros.
+    for figure in ("registry.persons", "payments.paid_total", "visits.visited", "needs_checks.open"):
+        assert f'data-testid="{figure}"' not in html
+    assert 'data-testid="summary-text"' not in html and 'data-testid="summary-xlsx"' not in html
+
+
+def test_a_liaison_without_a_department_is_told_nothing_is_shown(client: Client, county: County) -> None:
+    w = county.world
+    w.liaison.department = None
+    w.liaison.save(update_fields=["department"])
+    html = page(client, w.liaison, **NOV_DEC).content.decode()
+    assert 'data-testid="section-' not in html
+    assert 'data-testid="not-shown"' in html
 
 
 def test_the_figures_and_their_links(client: Client, county: County) -> None:
