@@ -2,7 +2,8 @@
 
 The newest version is in force; until a leader first sets them the defaults
 (``youfu/reports/appraisal.py``, ``DEFAULT_WEIGHTS``) apply and nothing is stored. Each version
-keeps who set it and when; the service writes an audit record with the weights that changed."""
+keeps who set it and when, and the leader's note on why; the service writes an audit record with
+the weights that changed (of the note only that one was given: notes never reach the log)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from youfu.core.scope import RegionScoped, ScopedManager
 
-__all__ = ["AppraisalWeights"]
+__all__ = ["NOTE_LENGTH", "AppraisalWeights"]
+
+NOTE_LENGTH = 2000  # as every note's (``youfu/core/bounds.py`` ``Note``)
 
 
 class AppraisalWeights(models.Model):
@@ -24,6 +27,7 @@ class AppraisalWeights(models.Model):
     weights = models.JSONField(_("weights"), default=dict)
     set_at = models.DateTimeField(default=timezone.now)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=NOTE_LENGTH, blank=True)
 
     objects = ScopedManager()
     # A township sees the weights its county appraises it by.

@@ -17,7 +17,7 @@ from youfu.core.messages import Message
 from youfu.core.roles import Capability, Role, require
 from youfu.regions.models import Region, RegionLevel
 from youfu.reports.appraisal import MAX_WEIGHT, MEASURE_KEYS, weights_in_force
-from youfu.reports.appraisal_models import AppraisalWeights
+from youfu.reports.appraisal_models import NOTE_LENGTH, AppraisalWeights
 
 
 def leader_county(user: User) -> Region:
@@ -27,12 +27,19 @@ def leader_county(user: User) -> Region:
     return user.region
 
 
+# An unknown measure is named in the error up to this many times: a body of a thousand made-up
+# keys gets a short answer, not a thousand fields.
+MAX_NAMED_UNKNOWN = 10
+
+
 def check_weights(weights: Mapping[str, object]) -> dict[str, int]:
-    """Every measure, each a whole number 0–100, at least one above 0; a 400 naming the fields."""
+    """Every measure, each a whole number 0–100, at least one above 0, and no other key; a 400
+    naming the fields. The one rule of the weights: the page's form and the API both reach it
+    through ``do_set_appraisal_weights``."""
     fields: dict[str, Message] = {}
-    for key in weights:
-        if key not in MEASURE_KEYS:
-            fields[str(key)[:40]] = Message(gettext_noop("not a measure of the appraisal"))
+    unknown = [str(key) for key in weights if key not in MEASURE_KEYS]
+    for key in unknown[:MAX_NAMED_UNKNOWN]:
+        fields[key[:40]] = Message(gettext_noop("not a measure of the appraisal"))
     clean: dict[str, int] = {}
     for key in MEASURE_KEYS:
         value = weights.get(key)
@@ -41,7 +48,11 @@ def check_weights(weights: Mapping[str, object]) -> dict[str, int]:
         else:
             clean[key] = value
     if not fields and not any(clean.values()):
-        fields["weights"] = Message(gettext_noop("give at least one measure a weight above 0"))
+        raise InvalidInput(
+            Message(gettext_noop("Give at least one measure a weight above 0.")),
+            code="invalid_weights",
+            fields={"weights": Message(gettext_noop("give at least one measure a weight above 0"))},
+        )
     if fields:
         raise InvalidInput(
             Message(gettext_noop("These weights are not valid: %(fields)s."), {"fields": ", ".join(fields)}),
@@ -51,11 +62,22 @@ def check_weights(weights: Mapping[str, object]) -> dict[str, int]:
     return clean
 
 
-def do_set_appraisal_weights(*, acting_user: User, weights: Mapping[str, object]) -> AppraisalWeights:
-    """A new version of the county's weights; nothing is written when nothing changes."""
+def check_note(note: str) -> str:
+    if len(note) > NOTE_LENGTH:
+        message = Message(gettext_noop("At most %(n)d characters."), {"n": NOTE_LENGTH})
+        raise InvalidInput(message, code="too_long", fields={"note": message})
+    return note.strip()
+
+
+def do_set_appraisal_weights(
+    *, acting_user: User, weights: Mapping[str, object], note: str = ""
+) -> AppraisalWeights:
+    """A new version of the county's weights, with the leader's note on why; nothing is written
+    when the weights do not change (a note alone makes no version)."""
     require(acting_user, Capability.APPROVE)
     county = leader_county(acting_user)
     after = check_weights(weights)
+    note = check_note(note)
     with transaction.atomic():
         # One writer at a time per county: the version numbers stay a gap-free sequence.
         Region.objects.select_for_update().filter(code=county.code).first()
@@ -65,7 +87,7 @@ def do_set_appraisal_weights(*, acting_user: User, weights: Mapping[str, object]
             return current
         latest = AppraisalWeights.objects.filter(county=county).aggregate(n=Max("number"))["n"] or 0
         version = AppraisalWeights.objects.create(
-            county=county, number=latest + 1, weights=after, set_by=acting_user
+            county=county, number=latest + 1, weights=after, set_by=acting_user, note=note
         )
         changed = sorted(k for k in MEASURE_KEYS if before.get(k) != after[k])
         record_event(
@@ -75,6 +97,11 @@ def do_set_appraisal_weights(*, acting_user: User, weights: Mapping[str, object]
             obj=version,
             old={k: before.get(k) for k in changed},
             new={k: after[k] for k in changed},
-            extra={"version": version.number, "defaults_before": current.pk is None},
+            # The note stays on the version: the log says only that one was written.
+            extra={
+                "version": version.number,
+                "defaults_before": current.pk is None,
+                "note_given": bool(note),
+            },
         )
     return version

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,7 +30,7 @@ from youfu.reports.appraisal import (
     township_appraisal,
     weights_in_force,
 )
-from youfu.reports.appraisal_models import AppraisalWeights
+from youfu.reports.appraisal_models import NOTE_LENGTH, AppraisalWeights
 from youfu.reports.appraisal_services import do_set_appraisal_weights
 from youfu.reports.views import refused
 
@@ -99,16 +100,22 @@ def township_view(request: HttpRequest, township: str) -> HttpResponse:
 
 
 class WeightsForm(forms.Form):
+    """Reads each weight as a whole number and the note; whether the weights may be set is the
+    service's one rule (``appraisal_services.check_weights``), the API's too. The inputs' min and
+    max only help the browser."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for m in MEASURES:
-            self.fields[m.key] = forms.IntegerField(label=str(m.label), min_value=0, max_value=MAX_WEIGHT)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if not self.errors and not any(cleaned.get(m.key) for m in MEASURES):
-            raise forms.ValidationError(_("Give at least one measure a weight above 0."))
-        return cleaned
+            self.fields[m.key] = forms.IntegerField(
+                label=str(m.label), widget=forms.NumberInput(attrs={"min": 0, "max": MAX_WEIGHT})
+            )
+        self.fields["note"] = forms.CharField(
+            label=_("Why (optional)"),
+            required=False,
+            max_length=NOTE_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
 
 
 @capability_required(READ)
@@ -129,11 +136,12 @@ def weights_view(request: HttpRequest) -> HttpResponse:
     form = WeightsForm(request.POST or None, initial=dict(current.weights))
     if request.method == "POST":
         if not may_set:
-            raise Http404
+            raise DjangoPermissionDenied
         if form.is_valid():
+            data = form.cleaned_data
             try:
                 version = do_set_appraisal_weights(
-                    acting_user=user, weights={m.key: form.cleaned_data[m.key] for m in MEASURES}
+                    acting_user=user, weights={m.key: data[m.key] for m in MEASURES}, note=data["note"]
                 )
             except YoufuError as exc:
                 form_error(form, exc)

@@ -189,7 +189,7 @@ def test_the_weights_page(client: Client, world: World) -> None:
     assert AppraisalWeights.objects.count() == 1  # scope: test
     log_in(client, world.county_clerk)
     assert client.get("/reports/appraisal/weights/").status_code == 200
-    assert client.post("/reports/appraisal/weights/", form | {"visit_coverage": 50}).status_code == 404
+    assert client.post("/reports/appraisal/weights/", form | {"visit_coverage": 50}).status_code == 403
     assert AppraisalWeights.objects.count() == 1  # scope: test
 
 

@@ -82,6 +82,7 @@ def test_the_reports_of_every_area_refuse_a_liaison_with_the_reason(
     [
         "/api/v1/reports/dashboard?year=2026",
         "/api/v1/reports/appraisal?year=2026",
+        "/api/v1/reports/appraisal/weights",
     ],
 )
 def test_the_api_of_every_area_refuses_a_liaison(client: Client, county: County, url: str) -> None:
