@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "youfu.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "youfu.urls"
@@ -153,6 +154,36 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _env_flag("YOUFU_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from youfu itself — no inline <script>, no
+# on…= attributes, no eval (htmx's is switched off in base.html); no plug-ins; no framing; forms
+# post only here. Styles may be inline: a few templates set a width or margin in a style
+# attribute, and ECharts styles its own elements; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Behind TLS (YOUFU_SECURE_COOKIES=1, as docs say for production): browsers are told to use
+# https only, for a year, and plain http is redirected (unless the proxy terminates TLS and
+# says so: YOUFU_PROXY_SSL_HEADER=1 trusts X-Forwarded-Proto).
+if SESSION_COOKIE_SECURE:
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = _env_flag("YOUFU_SSL_REDIRECT", default=True)
+    if _env_flag("YOUFU_PROXY_SSL_HEADER"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The browsers' HSTS preload list is for public sites: a bureau's host name is its own
+# network's, and once listed it could never serve plain http again.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Other sites get no referrer; this site's own pages do, and keep their Origin header, which
 # the CSRF check needs ("no-referrer" makes browsers post "Origin: null", refused by it).
