@@ -43,13 +43,15 @@ def list_regions(
     return qs
 
 
-@router.get("/{code}", response=RegionOut)
-def get_region(request: HttpRequest, code: str) -> Region:
-    return get_visible_or_404(Region, acting_user(request), code=code)
-
-
 @router.post("/imports", response=RegionImportOut)
 def import_regions_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, object]:
     """Upload a CSV (code,name,parent_code,level). All or nothing: 400 with the rows' errors."""
     result = import_regions(file.read(), acting_user=acting_user(request), filename=file.name or "")
     return result.as_dict()
+
+
+# After /imports: ninja routes a path by the first pattern it matches, and /{code} (GET only)
+# would take /imports and answer its POST with 405.
+@router.get("/{code}", response=RegionOut)
+def get_region(request: HttpRequest, code: str) -> Region:
+    return get_visible_or_404(Region, acting_user(request), code=code)
