@@ -23,6 +23,7 @@ from youfu.accounts.services import (
 )
 from youfu.core.authed import acting_user
 from youfu.core.bounds import Choice, Otp, Password, RegionCode, ShortText, Username
+from youfu.core.errors import also_answers
 from youfu.core.messages import Message
 from youfu.core.pagination import PageNumberPagination
 from youfu.core.scope import get_visible_or_404
@@ -93,7 +94,9 @@ def _user_out(user: User) -> UserOut:
     return UserOut.from_orm(user)
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut}, tags=["auth"])
+@router.post(
+    "/auth/token", auth=None, response={200: TokenOut}, tags=["auth"], openapi_extra=also_answers(401)
+)
 def issue_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     """Log in and get a bearer token. Failed attempts count towards the lock-out."""
     check = check_password_step(payload.username, payload.password)

@@ -19,7 +19,7 @@ from ninja.openapi.schema import OpenAPISchema
 from youfu.accounts.api import router as accounts_router
 from youfu.accounts.api_departments import router as departments_router
 from youfu.api.auth import API_AUTH
-from youfu.api.openapi import add_error_responses
+from youfu.api.openapi import Document, add_error_responses
 from youfu.api.validation import field_message
 from youfu.audit.api import router as audit_router
 from youfu.benefits.api import router as benefits_router
@@ -43,7 +43,9 @@ class YoufuAPI(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
     ) -> OpenAPISchema:
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = Document(self, path_prefix)
         add_error_responses(schema)
         return schema
 

@@ -40,6 +40,16 @@ class YoufuError(Exception):
         }
 
 
+# The key of an API operation's ``openapi_extra`` that lists the error answers the OpenAPI
+# document's rules (``youfu/api/openapi.py``) cannot infer from the operation itself.
+API_ERRORS = "x-youfu-errors"
+
+
+def also_answers(*statuses: int) -> dict[str, Any]:
+    """``openapi_extra`` for an operation that can also answer ``statuses`` (in the envelope)."""
+    return {API_ERRORS: list(statuses)}
+
+
 class InvalidInput(YoufuError):
     status = 400
     code = "invalid"

@@ -14,6 +14,7 @@ from ninja import Router, Schema
 
 from youfu.accounts.middleware import client_ip
 from youfu.core.bounds import Choice, Note, PhoneText
+from youfu.core.errors import also_answers
 from youfu.petitions.models import Petition
 from youfu.petitions.public import find_for_petitioner, public_status, shown_for
 from youfu.petitions.services import do_rate_petition
@@ -77,13 +78,20 @@ class RatingIn(Schema):
     comment: Note = ""
 
 
-@router.get("/petitions/{receipt_code}", auth=None, response=PublicPetitionOut)
+@router.get(
+    "/petitions/{receipt_code}", auth=None, response=PublicPetitionOut, openapi_extra=also_answers(429)
+)
 def lookup(request: HttpRequest, receipt_code: str, phone_tail: str = "") -> dict[str, Any]:
     petition = find_for_petitioner(receipt_code, phone_tail, ip=client_ip(request))
     return public_status(petition, phone_tail)
 
 
-@router.post("/petitions/{receipt_code}/satisfaction", auth=None, response=PublicPetitionOut)
+@router.post(
+    "/petitions/{receipt_code}/satisfaction",
+    auth=None,
+    response=PublicPetitionOut,
+    openapi_extra=also_answers(429),
+)
 def rate(request: HttpRequest, receipt_code: str, payload: RatingIn) -> dict[str, Any]:
     """满意 / 基本满意 / 不满意 with a comment, once the matter was replied."""
     petition = find_for_petitioner(receipt_code, payload.phone_tail, ip=client_ip(request))
