@@ -227,6 +227,9 @@ else:
         "immediate": _huey_immediate,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
+# The summary's downloads of a region with more people than this on the registry are generated
+# by the job queue with a progress page (youfu/reports/job_services.py), not in the request.
+YOUFU_REPORT_INLINE_MAX_PERSONS = int(os.environ.get("YOUFU_REPORT_INLINE_MAX_PERSONS", "200000"))
 
 EMAIL_HOST = os.environ.get("YOUFU_EMAIL_HOST", "")
 if EMAIL_HOST:

@@ -1,4 +1,5 @@
-"""/api/v1/reports: the summary as a workbook or a PDF, and the archive of monthly reports.
+"""/api/v1/reports: the summary as a workbook or a PDF (directly, or made by the job queue:
+``job_api.py``), and the archive of monthly reports.
 
 No ``from __future__ import annotations`` here: django-ninja reads the annotations. Scoped and
 for the roles that read personal data, as the summary: a region outside the caller's scope is a
@@ -22,12 +23,14 @@ from youfu.core.pagination import PageNumberPagination
 from youfu.reports import archive_selectors, selectors
 from youfu.reports.archive_models import ArchivedReport
 from youfu.reports.archive_services import archive_name, archived_bytes
+from youfu.reports.job_api import router as job_router
 from youfu.reports.pdf import PDF_CONTENT_TYPE, pdf_name, pdf_response, summary_pdf_for
 from youfu.reports.periods import parse_period
 from youfu.reports.selectors import Summary
 from youfu.reports.workbook import summary_workbook, workbook_name
 
 router = Router(tags=["reports"])
+router.add_router("", job_router)  # /reports/jobs: youfu/reports/job_api.py
 
 XLSX_RESPONSE = {
     "responses": {

@@ -10,11 +10,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from youfu.core.authed import acting_user
 from youfu.core.csvio import xlsx_response
-from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
 from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.reports import archive_selectors, selectors
@@ -22,7 +23,7 @@ from youfu.reports.archive_services import archive_name, archived_bytes
 from youfu.reports.pdf import PdfUnavailable, pdf_name, pdf_response, summary_pdf_for
 from youfu.reports.periods import parse_period
 from youfu.reports.selectors import Summary
-from youfu.reports.views import REGION_CODE_LENGTH
+from youfu.reports.views import REGION_CODE_LENGTH, refused
 from youfu.reports.workbook import summary_workbook, workbook_name
 
 READ = Capability.READ_PERSONAL_DATA
@@ -74,6 +75,8 @@ def summary_pdf_view(request: HttpRequest) -> HttpResponse:
         return found
     try:
         data = summary_pdf_for(acting_user(request), found, filed_on=timezone.localdate())
+    except PermissionDenied as exc:  # a role that reads only some areas: the charts read all
+        return refused(request, exc, _("Summary report"))
     except PdfUnavailable as exc:
         query = urlencode(
             {"from": found.start.isoformat(), "to": found.end.isoformat(), "region": found.region.code}

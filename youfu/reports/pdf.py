@@ -23,6 +23,7 @@ from youfu.core.errors import YoufuError
 from youfu.core.messages import Message
 from youfu.reports.charts import Chart, chart_year, summary_charts
 from youfu.reports.dashboard import Dashboard, dashboard
+from youfu.reports.readable import require_every_area
 from youfu.reports.selectors import Summary
 from youfu.reports.text import summary_text
 from youfu.reports.workbook import REPORT_LANGUAGE, SHEET_NAMES, header_lines, section_rows
@@ -80,7 +81,10 @@ def summary_pdf(s: Summary, d: Dashboard, *, filed_on: date) -> bytes:
 
 
 def summary_pdf_for(reader: User, s: Summary, *, filed_on: date) -> bytes:
-    """The PDF of ``s`` with its charts, read by ``reader`` (who read ``s``) from the dashboard."""
+    """The PDF of ``s`` with its charts, read by ``reader`` (who read ``s``) from the dashboard.
+    The dashboard reads every area at once: a role that reads only some (a department liaison)
+    is refused, as on the dashboard (403 ``partial_reader``)."""
+    require_every_area(reader)
     return summary_pdf(s, dashboard(reader, chart_year(s), s.region), filed_on=filed_on)
 
 

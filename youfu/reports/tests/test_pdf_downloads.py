@@ -64,6 +64,11 @@ def test_scope_and_bad_input_are_the_xlsx_s(client: Client, world: World, no_wea
         log_in(client, user)
         assert client.get(PAGE, PARAMS).status_code == 403
         assert api_get(client, user, API, PARAMS).status_code == 403
+    # The charts are the dashboard's, which reads every area: a liaison reads two.
+    liaison = api_get(client, world.liaison, API, PARAMS)
+    assert (liaison.status_code, liaison.json()["error"]["code"]) == (403, "partial_reader")
+    log_in(client, world.liaison)
+    assert client.get(PAGE, PARAMS).status_code == 403
 
 
 def test_without_weasyprint_it_is_a_503_that_says_so(

@@ -1,0 +1,298 @@
+"""Reports asked of the job queue: a reader asks (``do_request_report_job``), a queue worker writes
+the file step by step (``run_report_job``), the page and the API show how far it got.
+
+Every move follows ``JOB_TRANSITIONS`` (``job_models.py``) as a compare-and-set ``UPDATE … WHERE
+state = <from>`` with its audit record in the same transaction; the progress of a running job is
+an update of its own row (``WHERE state = running``), outside any transaction so that the page
+sees each step as it is done.
+
+The worker reads as the user who asked, as they read now: the region must still be in their scope
+and their role must still read every area's records, or the job fails saying so (the file is the
+bureau's report, as the workbook and the PDF are: a role that reads only some areas, a department
+liaison, is refused with ``partial_reader``). The summary is assembled
+section by section from the selectors ``selectors.summary`` itself calls (a test holds the two to
+the same figures), so that each section is a step the page can show; a PDF then reads the
+dashboard of the year the period ends in and draws its charts. The file is made in memory (a
+summary is a few dozen figures), stored under ``YOUFU_HOME`` only once whole, and removed again
+if the job cannot be marked done: a failed job leaves no file, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+from huey.contrib.djhuey import db_task
+
+from youfu.accounts.models import User
+from youfu.audit.context import audit_context
+from youfu.audit.services import record_event
+from youfu.core.errors import Conflict, YoufuError
+from youfu.core.messages import Message
+from youfu.core.roles import require
+from youfu.regions.models import Region
+from youfu.reports import selectors
+from youfu.reports.charts import chart_year, summary_charts
+from youfu.reports.dashboard import Dashboard, dashboard
+from youfu.reports.job_models import JOB_TRANSITIONS, JobAction, JobFormat, JobState, ReportJob
+from youfu.reports.pdf import render_pdf, summary_html
+from youfu.reports.readable import require_every_area
+from youfu.reports.selectors import Summary
+from youfu.reports.workbook import summary_workbook
+
+logger = logging.getLogger(__name__)
+
+# A reader's jobs waiting or running at once: enough for a county's and a township's report in
+# both formats; more is a click repeated, and each one holds a worker.
+MAX_OPEN_JOBS = 4
+
+# The summary's sections, each a step: the selectors ``selectors.summary`` calls, in its order.
+SECTIONS: dict[str, Callable[[User, Region, date, date], Any]] = {
+    "registry": selectors.registry_figures,
+    "payments": selectors.payment_figures,
+    "relief": selectors.relief_figures,
+    "medical": selectors.medical_figures,
+    "housing": selectors.housing_figures,
+    "pairing": selectors.pairing_figures,
+    "visits": selectors.visit_figures,
+    "petitions": selectors.petition_figures,
+    "needs_checks": selectors.needs_figures,
+}
+STEP_LABELS: dict[str, str | Promise] = {
+    "registry": _("Registry"),
+    "payments": _("Payments confirmed by the banks"),
+    "relief": _("Temporary relief"),
+    "medical": _("Medical top-ups"),
+    "housing": _("Housing"),
+    "pairing": _("Pairing support"),
+    "visits": _("Visits"),
+    "petitions": _("Petitions"),
+    "needs_checks": _("Needs checks"),
+    "dashboard": _("the year's figures for the charts"),
+    "charts": _("drawing the charts"),
+    "write": _("writing the file"),
+    "store": _("storing the file"),
+}
+
+FAILED_UNEXPECTEDLY = Message(
+    gettext_noop("The report could not be generated (the error is in the server's log). Ask for it again.")
+)
+OUT_OF_SCOPE = Message(
+    gettext_noop("The region is no longer in your scope, or your role no longer reads reports.")
+)
+QUEUE_DOWN = Message(gettext_noop("The job queue could not be reached: the report was not generated."))
+TOO_MANY = Message(
+    gettext_noop("You have %(n)s reports waiting or being generated: wait for one to finish."),
+)
+
+
+def steps_for(fmt: str) -> list[str]:
+    """The steps of a job in ``fmt``, in the order the worker takes them."""
+    drawing = ["dashboard", "charts"] if fmt == JobFormat.PDF else []
+    return [*SECTIONS, *drawing, "write", "store"]
+
+
+# --- asking ------------------------------------------------------------------------------------
+
+
+def do_request_report_job(
+    *, acting_user: User, region: Region, start: date, end: date, fmt: JobFormat
+) -> ReportJob:
+    """``acting_user`` asks for the summary of ``region`` (checked in their scope by the caller)
+    over [start, end] in ``fmt``; the queue gets it once the row is committed."""
+    row = JOB_TRANSITIONS[(None, JobAction.REQUEST)]
+    assert row.capability is not None and row.event is not None  # a user's move, audited
+    require(acting_user, row.capability)
+    require_every_area(acting_user)
+    waiting = ReportJob.objects.filter(
+        requested_by=acting_user, state__in=[JobState.QUEUED, JobState.RUNNING]
+    ).count()
+    if waiting >= MAX_OPEN_JOBS:
+        raise Conflict(Message(TOO_MANY.msgid, {"n": waiting}), code="too_many_jobs")
+    with transaction.atomic():
+        job = ReportJob.objects.create(
+            requested_by=acting_user,
+            region=region,
+            period_start=start,
+            period_end=end,
+            format=fmt,
+            state=row.to_state,
+            steps_total=len(steps_for(fmt)),
+        )
+        record_event(
+            row.event,
+            actor=acting_user,
+            region=region.pk,
+            obj=job,
+            new={
+                "state": job.state,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "format": fmt.value,
+            },
+        )
+        transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    """After commit: onto the queue. A queue that cannot be reached fails the job, saying so,
+    rather than leaving it waiting for ever (or the request answering 500)."""
+    try:
+        run_report_job(job_id)
+    except Exception:
+        logger.exception("report job %s: the queue refused it", job_id)
+        job = ReportJob.objects.filter(pk=job_id).first()
+        if job is not None:
+            _fail(job, "queue_unavailable", QUEUE_DOWN)
+
+
+# --- the worker --------------------------------------------------------------------------------
+
+
+@db_task()
+def run_report_job(job_id: int) -> str:
+    """The queue's task (registered by ``youfu/reports/tasks.py``): returns the job's state."""
+    with audit_context(ip=None, channel="task"):
+        return run_job(job_id)
+
+
+def run_job(job_id: int) -> str:
+    """Start the job if it is still waiting (a second delivery of the task finds it started and
+    does nothing), write its file step by step, and finish or fail it."""
+    job = ReportJob.objects.select_related("region", "requested_by").filter(pk=job_id).first()
+    if job is None or not _move(job, JobAction.START, started_at=timezone.now()):
+        return job.state if job is not None else "missing"
+    try:
+        _store(job, _generate(job))
+    except YoufuError as exc:
+        _fail(job, exc.code, exc.message)
+    except Http404:
+        _fail(job, "not_found", OUT_OF_SCOPE)
+    except Exception:
+        logger.exception("report job %s failed", job.pk)
+        _fail(job, "failed", FAILED_UNEXPECTEDLY)
+    return job.state
+
+
+def assemble_summary(job: ReportJob, step: Callable[[str], None] = lambda key: None) -> Summary:
+    """The summary ``selectors.summary`` gives, one section at a time, ``step`` called before
+    each (the job's progress)."""
+    reader = job.requested_by
+    selectors.require_reader(reader)
+    require_every_area(reader)
+    where = selectors.report_region(reader, job.region.code)
+    figures: dict[str, Any] = {}
+    for key, figures_of in SECTIONS.items():
+        step(key)
+        figures[key] = figures_of(reader, where, job.period_start, job.period_end)
+    return Summary(region=where, start=job.period_start, end=job.period_end, **figures)
+
+
+def _generate(job: ReportJob) -> bytes:
+    def step(key: str) -> None:
+        _progress(job, key)
+
+    s = assemble_summary(job, step)
+    filed_on = timezone.localdate()
+    if job.format == JobFormat.XLSX:
+        step("write")
+        return summary_workbook(s, filed_on=filed_on)
+    step("dashboard")
+    d: Dashboard = dashboard(job.requested_by, chart_year(s), s.region)
+    step("charts")
+    html = summary_html(s, summary_charts(s, d), filed_on=filed_on)
+    step("write")
+    return render_pdf(html)
+
+
+def _progress(job: ReportJob, key: str) -> None:
+    """The step under way, and how many are done before it; seen by the page at once."""
+    done = steps_for(job.format).index(key)
+    ReportJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(steps_done=done, step=key)
+    job.steps_done, job.step = done, key
+
+
+def _store(job: ReportJob, data: bytes) -> None:
+    """The file under its random name, then the job done; whatever goes wrong on the way (a full
+    disk, a job failed meanwhile) leaves no file behind."""
+    _progress(job, "store")
+    storage = job.file.storage
+    name = job.file.field.generate_filename(job, f"summary.{job.format}")
+    try:
+        stored = storage.save(name, ContentFile(data), max_length=job.file.field.max_length)
+        with transaction.atomic():
+            moved = _move(
+                job,
+                JobAction.FINISH,
+                file=stored,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                steps_done=job.steps_total,
+                step="",
+                finished_at=timezone.now(),
+            )
+    except BaseException:
+        storage.delete(name)
+        raise
+    if not moved:  # failed meanwhile, by someone else: its file goes
+        storage.delete(stored)
+
+
+def _fail(job: ReportJob, code: str, message: Message) -> None:
+    """Failed, with the reason (a code and a message the pages render in the reader's language);
+    a job already done or failed stays as it is."""
+    params = {key: str(value) for key, value in message.params.items()}
+    with transaction.atomic():
+        _move(
+            job,
+            JobAction.FAIL,
+            error_code=code[:40],
+            error_message=message.msgid[:500],
+            error_params=params,
+            step="",
+            finished_at=timezone.now(),
+        )
+
+
+def _move(job: ReportJob, action: JobAction, **fields: Any) -> bool:
+    """Compare-and-set along ``JOB_TRANSITIONS``, with the row's audit record; False (and no
+    change) when the job is no longer where the table starts from."""
+    before = JobState(job.state)
+    row = JOB_TRANSITIONS.get((before, action))
+    if row is None:
+        return False
+    changed = ReportJob.objects.filter(pk=job.pk, state=before).update(state=row.to_state, **fields)
+    if not changed:
+        job.refresh_from_db(fields=["state"])
+        return False
+    job.state = row.to_state
+    for name, value in fields.items():
+        setattr(job, name, value)
+    if row.event is not None:
+        new: dict[str, Any] = {"state": job.state}
+        if job.state == JobState.DONE:
+            new |= {"size": job.size, "sha256": job.sha256}
+        if job.state == JobState.FAILED:
+            new["error_code"] = job.error_code
+        record_event(
+            row.event,
+            actor=None,
+            region=job.region_id,
+            obj=job,
+            old={"state": before.value},
+            new=new,
+            extra={"requested_by": job.requested_by_id},
+        )
+    return True
