@@ -3,8 +3,9 @@
 bytes, checked.
 
 The archive is the county's report as the county reads it, written by the system (the monthly
-task), not by a user: a county reader that is never saved stands in for it when the summary's
-selectors apply scope, and the audit record names the system.
+task), not by a user. Every read in youfu goes through a reader's scope, and the summary's
+selectors take a reader; so the task reads as ``system_reader(county)``, a reader made for this and
+nothing else (see there), and the audit record names the system, as it names every task.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import User
 from youfu.audit.events import EventType
-from youfu.audit.services import record_event
+from youfu.audit.services import SYSTEM_ACTOR, record_event
 from youfu.core.errors import Conflict
 from youfu.core.messages import Message
 from youfu.core.roles import Role
@@ -53,9 +54,23 @@ def previous_month(today: date) -> tuple[date, date]:
     return month_of(today.replace(day=1) - timedelta(days=1))
 
 
-def _county_reader(region: Region) -> User:
-    """The system reading as the region's own reader would (never saved: it cannot sign in)."""
-    return User(username="system", role=Role.LEADER, region=region, is_active=True)
+def system_reader(region: Region) -> User:
+    """The reader the system reads a region's report as (the monthly task: each county's): no
+    one's account, and said to be none.
+
+    It is never saved (no row: it cannot sign in, hold a session or a token, or be anyone's
+    actor in the audit log, which names the task ``system``), has no usable password, and is
+    named ``system`` like the log's entries. Its scope is exactly the region: every record whose
+    region lies in it, with no department filter. Its role is there only because scope is decided
+    by role: a reading role attached to the region reads the whole of it, and a leader's — the
+    role a county's report is for — is such a role, whose capabilities beyond reading the
+    selectors never use. A test holds the archived figures to those the county's own clerk and
+    leader read (``test_archive.py``)."""
+    reader = User(
+        username=SYSTEM_ACTOR, full_name=SYSTEM_ACTOR, role=Role.LEADER, region=region, is_active=True
+    )
+    reader.set_unusable_password()
+    return reader
 
 
 def _existing(region: Region, start: date, end: date) -> ArchivedReport | None:
@@ -63,14 +78,14 @@ def _existing(region: Region, start: date, end: date) -> ArchivedReport | None:
 
 
 def archive_period(region: Region, start: date, end: date) -> ArchiveResult:
-    """The region's summary of [start, end], archived once: a second call (or a racing worker)
+    """The county's summary of [start, end], archived once: a second call (or a racing worker)
     finds the first one's and writes nothing."""
     found = _existing(region, start, end)
     if found is not None:
         return ArchiveResult(found, created=False)
     generated_at = timezone.now()
     data = summary_workbook(
-        summary(_county_reader(region), start, end, region), filed_on=timezone.localdate(generated_at)
+        summary(system_reader(region), start, end, region), filed_on=timezone.localdate(generated_at)
     )
     report = ArchivedReport(
         region=region,

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db.models import F
 from django.test import Client
 
+from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.benefits.tests.helpers import at
@@ -25,6 +26,7 @@ from youfu.relief.grants.models import ReliefGrant
 from youfu.reports import archive_services
 from youfu.reports.archive_models import ArchivedReport
 from youfu.reports.archive_services import archive_closed_month, archive_period, previous_month
+from youfu.reports.selectors import summary
 from youfu.reports.tasks import archive_last_month
 from youfu.reports.tests.scenario import NOV, County, build
 from youfu.reports.workbook import HEADER_ROWS
@@ -193,3 +195,17 @@ def test_a_racing_second_worker_keeps_the_first_s_archive(
     assert not again.created and again.report.pk == first.pk
     assert len(_archived()) == 1 and len(_events()) == 1
     assert [p.name for p in (media / "reports").rglob("*.xlsx")] == [Path(first.file.name).name]
+
+
+def test_the_system_reads_as_no_one_s_account_and_as_the_county_reads(county: County) -> None:
+    w = county.world
+    users_before = User.objects.count()
+    reader = archive_services.system_reader(w.county)
+    assert (reader.pk, reader.username, reader.region_id) == (None, "system", w.county.code)
+    assert not reader.has_usable_password() and not reader.check_password("")
+    # What it reads is what the county's own readers read, figure for figure.
+    read = summary(reader, *NOV, w.county)
+    assert read == summary(w.county_clerk, *NOV, w.county) == summary(w.leader, *NOV, w.county)
+    report = archive_period(w.county, *NOV).report
+    assert report.generated_by_id is None
+    assert User.objects.count() == users_before and not User.objects.filter(username="system").exists()
