@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode
 from youfu.core.csvio import XLSX_CONTENT_TYPE, xlsx_response
+from youfu.core.errors import also_answers
 from youfu.core.pagination import PageNumberPagination
 from youfu.reports import archive_selectors, selectors
 from youfu.reports.archive_models import ArchivedReport
@@ -119,7 +120,9 @@ def list_archives(request: HttpRequest) -> QuerySet[ArchivedReport]:
     return archive_selectors.archives_for(acting_user(request))
 
 
-@router.get("/archive/{archive_id}.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
+@router.get(
+    "/archive/{archive_id}.xlsx", response={200: None}, openapi_extra={**XLSX_RESPONSE, **also_answers(409)}
+)
 def download_archive(request: HttpRequest, archive_id: int) -> Any:
     """The archived workbook exactly as it was generated, after checking its SHA-256."""
     report = archive_selectors.get_archive(acting_user(request), archive_id)

@@ -20,6 +20,7 @@ from pydantic import ConfigDict
 from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode
 from youfu.core.csvio import XLSX_CONTENT_TYPE, xlsx_response
+from youfu.core.errors import also_answers
 from youfu.core.pagination import PageNumberPagination
 from youfu.reports import job_selectors, selectors
 from youfu.reports.job_models import JobFormat, JobState, ReportJob
@@ -155,7 +156,9 @@ def get_job(request: HttpRequest, job_id: int) -> ReportJob:
     return job_selectors.get_job(acting_user(request), job_id)
 
 
-@router.get("/jobs/{job_id}/download", response={200: None}, openapi_extra=DOWNLOAD_RESPONSE)
+@router.get(
+    "/jobs/{job_id}/download", response={200: None}, openapi_extra={**DOWNLOAD_RESPONSE, **also_answers(409)}
+)
 def download_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """The finished job's file, after checking its SHA-256; 409 ``job_not_ready`` before it is
     done."""
