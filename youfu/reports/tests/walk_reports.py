@@ -28,14 +28,16 @@ SAMPLES: dict[str, Callable[[World], Any]] = {
     # task archives counties; the archive is scoped by its region's code all the same).
     "archive_id": lambda w: archive_period(w.township_a, *previous_month(date(2026, 12, 1))).report.pk,
     # /reports/jobs/<job_id>/ (its download, and the API's): a finished job of township A's clerk.
-    "job_id": lambda w: ReportJob.objects.get_or_create(
-        requested_by=w.township_clerk,
-        region=w.township_a,
-        period_start=date(2026, 11, 1),
-        period_end=date(2026, 11, 30),
-        format="xlsx",
-        defaults={"state": JobState.DONE, "steps_done": 11, "steps_total": 11},
-    )[0].pk,
+    "job_id": lambda w: (
+        ReportJob.objects.get_or_create(
+            requested_by=w.township_clerk,
+            region=w.township_a,
+            period_start=date(2026, 11, 1),
+            period_end=date(2026, 11, 30),
+            format="xlsx",
+            defaults={"state": JobState.DONE, "steps_done": 11, "steps_total": 11},
+        )[0].pk
+    ),
 }
 WRITES: dict[tuple[str, str], Write] = {}
 JOB = {"from": "2026-11-01", "to": "2026-11-30", "format": "xlsx"}
