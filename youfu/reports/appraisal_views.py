@@ -105,7 +105,8 @@ class WeightsForm(forms.Form):
     max only help the browser."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, label_suffix="", **kwargs)
+        kwargs.setdefault("label_suffix", "")  # the labels are a table's row headings
+        super().__init__(*args, **kwargs)
         for m in MEASURES:
             self.fields[m.key] = forms.IntegerField(
                 label=str(m.label), widget=forms.NumberInput(attrs={"min": 0, "max": MAX_WEIGHT})
