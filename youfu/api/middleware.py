@@ -40,3 +40,36 @@ class ApiBodyLimitMiddleware:
             if length > settings.YOUFU_MAX_REQUEST_BYTES:
                 return too_large_response()
         return self.get_response(request)
+
+
+class ApiEnvelopeMiddleware:
+    """An /api/ answer is in the error envelope also where no operation gave it: a path that no
+    route matches (``/api/v1/relief/-1``: Django's HTML 404 page) and a method its path does not
+    take (django-ninja's plain-text 405). A script reads every error the same way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code in (404, 405)
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return _unrouted(response)
+        return response
+
+
+def _unrouted(response: HttpResponse) -> HttpResponse:
+    if response.status_code == 404:
+        code, message = "not_found", gettext("Not found.")
+    else:
+        code, message = "method_not_allowed", gettext("This method is not allowed here.")
+    body = {"error": {"code": code, "message": message, "fields": {}}}
+    answer = HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=response.status_code, content_type="application/json"
+    )
+    if response.has_header("Allow"):
+        answer["Allow"] = response["Allow"]
+    return answer
