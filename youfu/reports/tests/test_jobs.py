@@ -415,7 +415,7 @@ def test_the_page_refuses_bad_input(
 
 
 def test_a_job_s_region_is_its_own_scope(world: World) -> None:
-    # The archive's township-A job is not the county's of another county.
+    # A job for a region outside every user's scope here: no one sees it, and it cannot run.
     elsewhere = Region.objects.create(code="341198000000", name="白水县", level="county")
     job = ReportJob.objects.create(
         requested_by=world.county_clerk,
