@@ -8,6 +8,8 @@ YOUFU_DEBUG           "1"/"true" to turn debug on (off by default)
 YOUFU_ALLOWED_HOSTS   comma-separated host names
 YOUFU_REDIS_URL       when set, the job queue uses Redis (production); else SQLite (embedded)
 YOUFU_EMAIL_HOST      SMTP host for reminders (and _PORT, _FROM); unset, mail goes to the log
+YOUFU_BACKUP_DIR      where the nightly backups go (default $YOUFU_HOME/backups)
+YOUFU_BACKUP_KEEP     how many nightly backups are kept (default 7; 0: no nightly backup)
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "youfu.relief",
     "youfu.outreach",
     "youfu.reports",
+    "youfu.backup",
     "youfu.api",
     "youfu.demo",
 ]
@@ -231,6 +234,11 @@ else:
 # The summary's downloads of a region with more people than this on the registry are generated
 # by the job queue with a progress page (youfu/reports/job_services.py), not in the request.
 YOUFU_REPORT_INLINE_MAX_PERSONS = int(os.environ.get("YOUFU_REPORT_INLINE_MAX_PERSONS", "200000"))
+
+# Nightly backups on the queue (youfu/backup/tasks.py): the folder they go to, and how many of
+# them are kept there (the oldest beyond are removed). 0 turns the nightly backup off.
+YOUFU_BACKUP_DIR = Path(os.environ.get("YOUFU_BACKUP_DIR") or YOUFU_HOME / "backups").resolve()
+YOUFU_BACKUP_KEEP = int(os.environ.get("YOUFU_BACKUP_KEEP", "7"))
 
 EMAIL_HOST = os.environ.get("YOUFU_EMAIL_HOST", "")
 if EMAIL_HOST:

@@ -1,7 +1,7 @@
 """Audit event types: one IntEnum, numbered ranges per domain (STYLE.md §4).
 
 1xx registry · 2xx benefits · 3xx relief · 4xx petitions · 5xx outreach ·
-8xx reference data and settings · 9xx security and access to personal data.
+8xx reference data and settings · 9xx security and access to personal data (96x backups).
 Numbers are stored; never renumber, only add.
 """
 
@@ -147,6 +147,11 @@ class EventType(enum.IntEnum):
     # Reading beneficiaries' sensitive data is recorded like a write.
     PERSONAL_DATA_REVEALED = 950  # an unmasked ID number or bank account shown
     PERSONAL_DATA_EXPORTED = 951  # a file of personal data downloaded
+    # Backups copy every record (youfu/backup/services.py): written, failed, restored, pruned.
+    BACKUP_WRITTEN = 960
+    BACKUP_FAILED = 961  # the nightly backup could not be written (the reason, no data)
+    BACKUP_RESTORED = 962  # the first event of a restored database after its own history
+    BACKUPS_REMOVED = 963  # nightly backups beyond the number kept, removed
 
     @property
     def label(self) -> str:
@@ -273,4 +278,8 @@ EVENT_LABELS = {
     EventType.AUDIT_VERIFIED: _("audit log verified"),
     EventType.PERSONAL_DATA_REVEALED: _("personal data revealed"),
     EventType.PERSONAL_DATA_EXPORTED: _("personal data exported"),
+    EventType.BACKUP_WRITTEN: _("backup written"),
+    EventType.BACKUP_FAILED: _("backup failed"),
+    EventType.BACKUP_RESTORED: _("database restored from a backup"),
+    EventType.BACKUPS_REMOVED: _("old backups removed"),
 }

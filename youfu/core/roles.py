@@ -38,6 +38,10 @@ class Capability(enum.Enum):
     APPROVE = "approve"
     REVEAL_ID_NUMBER = "reveal_id_number"
     READ_AUDIT = "read_audit"
+    # A backup copies every record to a file, as the database file itself holds them: a duty of
+    # the admin who keeps the server and the keys (who still reads nobody's record in youfu),
+    # never a caseworker's.
+    BACKUP = "backup"
 
 
 _CASEWORK = {Capability.READ_PERSONAL_DATA, Capability.WRITE_RECORDS}
@@ -46,7 +50,7 @@ _REGISTRY = {Capability.WRITE_REGISTRY}
 # Separation of duties: the admin runs the system but never reads beneficiaries' data;
 # the auditor reads the audit log and nothing else.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
-    Role.COUNTY_ADMIN: frozenset({Capability.MANAGE_USERS, Capability.MANAGE_SETTINGS}),
+    Role.COUNTY_ADMIN: frozenset({Capability.MANAGE_USERS, Capability.MANAGE_SETTINGS, Capability.BACKUP}),
     Role.COUNTY_CLERK: frozenset(_CASEWORK | _REGISTRY | {Capability.REVEAL_ID_NUMBER}),
     Role.TOWNSHIP_CLERK: frozenset(_CASEWORK | _REGISTRY),
     Role.VILLAGE_ASSISTANT: frozenset(_CASEWORK | _REGISTRY),
