@@ -3,7 +3,6 @@ BOM) or GBK. Headers are matched after NFKC folding, so 年标准（元） is �
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from youfu.core.csvio import decode_text
+from youfu.core.csvio import decode_text, parse_csv
 from youfu.core.errors import InvalidInput
 from youfu.core.imports import check_text_table, check_workbook
 from youfu.core.messages import Message
@@ -39,7 +38,7 @@ def _cells(data: bytes) -> list[list[Any]]:
         except Exception:  # calamine raises its own error types for damaged files
             raise InvalidInput(Message(gettext_noop("The file is not a readable .xlsx workbook."))) from None
     check_text_table(data)
-    return [list(r) for r in csv.reader(io.StringIO(decode_text(data)))]
+    return parse_csv(decode_text(data))
 
 
 def _blank(value: Any) -> bool:

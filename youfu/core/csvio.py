@@ -47,11 +47,27 @@ class CsvRow:
     values: dict[str, str]
 
 
+def parse_csv(text: str, dialect: type[csv.Dialect] | csv.Dialect = csv.excel) -> list[list[str]]:
+    """Every row of a CSV text, whatever its line ends (\\r\\n, \\n, or the old \\r alone). A text the
+    csv module cannot split (a field beyond its 128 KB limit) is refused, not a crash."""
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error:
+        raise InvalidInput(
+            Message(
+                gettext_noop(
+                    "The file cannot be read as CSV (a field is far too long, or its quotes do not "
+                    "close); open it in a spreadsheet and save it again as CSV (UTF-8)."
+                )
+            ),
+            code="unsupported_file",
+        ) from None
+
+
 def read_csv(data: bytes, required: Sequence[str]) -> list[CsvRow]:
     """Parse ``data`` into rows keyed by header; refuse a file missing a required column."""
     check_text_table(data)
-    text = decode_text(data)
-    reader = csv.reader(io.StringIO(text))
+    reader = iter(parse_csv(decode_text(data)))
     try:
         header = [normalize_cell(h) for h in next(reader)]
     except StopIteration:

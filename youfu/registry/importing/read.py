@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
 
-from youfu.core.csvio import decode_text
+from youfu.core.csvio import decode_text, parse_csv
 from youfu.core.errors import InvalidInput
 from youfu.core.imports import RowError, check_text_table, check_workbook
 from youfu.core.messages import Message
@@ -78,20 +78,25 @@ def _xlsx_grid(data: bytes) -> Grid:
             Message(gettext_noop("The file is not an .xlsx workbook.")), code="unsupported_file"
         )
     check_workbook(data)  # before calamine, which would abort the process on a vast sheet
+    unreadable = InvalidInput(
+        Message(gettext_noop("The workbook cannot be read; open it in Excel and save it again.")),
+        code="unsupported_file",
+    )
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # calamine raises its own error types for broken workbooks
-        raise InvalidInput(
-            Message(gettext_noop("The workbook cannot be read; open it in Excel and save it again.")),
-            code="unsupported_file",
-        ) from None
+        raise unreadable from None
     sheets: list[Grid] = []
     for meta in book.sheets_metadata:
         if meta.visible != SheetVisibleEnum.Visible or meta.typ != SheetTypeEnum.WorkSheet:
             continue
-        sheet = book.get_sheet_by_name(meta.name)
-        rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)  # lists of lists: no copy
-        merged = sheet.merged_cell_ranges
+        # A sheet is parsed only now: its XML may be broken although the workbook opened.
+        try:
+            sheet = book.get_sheet_by_name(meta.name)
+            rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)  # lists of lists: no copy
+            merged = sheet.merged_cell_ranges
+        except Exception:  # calamine's XmlError and its kin
+            raise unreadable from None
         if merged is None:
             merged = _merged_ranges_by_openpyxl(data, meta.name)
         _fill_merged(rows, merged)
@@ -152,7 +157,7 @@ def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
 def _csv_grid(data: bytes) -> Grid:
     check_text_table(data)
     text = decode_text(data)
-    rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), csv_dialect(text))]
+    rows: list[list[Any]] = list(parse_csv(text, csv_dialect(text)))
     return Grid("csv", "", rows, encoding=csv_encoding(data))
 
 
