@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export YOUFU_DEMO_PASSWORD ?= youfu-demo-2026
 
-.PHONY: demo test layers lint scope-check typecheck migrations-check test-sqlite test-postgres test-browser catalogs clean
+.PHONY: demo test layers lint scope-check typecheck migrations-check test-sqlite test-postgres test-browser catalogs clean \
+	fuzz fuzz-api fuzz-imports
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "youfu needs Python 3.11"'
@@ -50,9 +51,35 @@ test-postgres: $(BIN)/.installed
 test-browser: $(BIN)/.installed
 	YOUFU_HOME=var/test scripts/test-browser.sh
 
+## fuzz: the deep runs of the hostile-input tests (issue 15); `make test` runs a few examples of each.
+## fuzz-api: schemathesis on every operation as a county clerk and an admin, with negative data, the
+## coverage phase and chained workflows; fuzz-imports: the four importers under hostile files.
+## More or fewer: FUZZ_API_EXAMPLES, FUZZ_API_WORKFLOWS, FUZZ_IMPORT_EXAMPLES. PostgreSQL: set
+## YOUFU_DATABASE_URL. The figures are summed at the end (bench/README.md, "Hostile input").
+FUZZ_API_EXAMPLES ?= 25
+FUZZ_API_WORKFLOWS ?= 50
+FUZZ_IMPORT_EXAMPLES ?= 1000
+FUZZ_IMPORT_TESTS := youfu/registry/tests/test_import_fuzz.py youfu/benefits/tests/test_import_fuzz.py \
+	youfu/core/tests/test_workdays_fuzz.py
+
+fuzz: fuzz-api fuzz-imports
+
+fuzz-api: $(BIN)/.installed
+	mkdir -p var/fuzz && rm -f var/fuzz/api.jsonl
+	YOUFU_HOME=var/test YOUFU_FUZZ=deep YOUFU_FUZZ_STATS=$(CURDIR)/var/fuzz/api.jsonl \
+		YOUFU_FUZZ_API_EXAMPLES=$(FUZZ_API_EXAMPLES) YOUFU_FUZZ_API_WORKFLOWS=$(FUZZ_API_WORKFLOWS) \
+		$(BIN)/pytest youfu/api/tests/test_schemathesis.py -n 2 -q
+	$(BIN)/python scripts/fuzz-figures.py var/fuzz/api.jsonl
+
+fuzz-imports: $(BIN)/.installed
+	mkdir -p var/fuzz && rm -f var/fuzz/imports.jsonl
+	YOUFU_HOME=var/test YOUFU_FUZZ=deep YOUFU_FUZZ_STATS=$(CURDIR)/var/fuzz/imports.jsonl \
+		YOUFU_FUZZ_IMPORT_EXAMPLES=$(FUZZ_IMPORT_EXAMPLES) $(BIN)/pytest $(FUZZ_IMPORT_TESTS) -n 2 -q
+	$(BIN)/python scripts/fuzz-figures.py var/fuzz/imports.jsonl
+
 ## catalogs: refresh and compile the zh-Hans and en translation catalogs
 catalogs: $(BIN)/.installed
 	scripts/update-catalogs.sh
 
 clean:
-	rm -rf var/test var/check artifacts
+	rm -rf var/test var/check var/fuzz artifacts
