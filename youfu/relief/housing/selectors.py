@@ -3,7 +3,8 @@ others take the user and apply scope themselves."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When, Window
+from django.db.models.functions import RowNumber
 
 from youfu.accounts.models import User
 from youfu.core.roles import Capability, require
@@ -20,18 +21,30 @@ from youfu.relief.housing.models import (
 )
 
 
-def _same_home(prefix: str = "") -> Q:
-    """Rows whose person lives in the outer survey's home: the same person, or a member of the
-    same registry household (NULL never equals NULL, so a person without one is their own home)."""
-    return Q(**{f"{prefix}beneficiary_id": OuterRef("beneficiary_id")}) | Q(
-        **{f"{prefix}beneficiary__household_id": OuterRef("beneficiary__household_id")}
+def served_home(cases: QuerySet[HousingCase]) -> Q:
+    """Some of ``cases`` is in the outer survey's home: the same person's, or a member's of the
+    same registry household (NULL never equals NULL, so a person without one is their own home).
+    Two probes, each with an index (the person's cases, the household's members): one probe with
+    the two joined by OR read every case once a survey, on both databases."""
+    return Q(Exists(cases.filter(beneficiary_id=OuterRef("beneficiary_id")))) | Q(
+        Exists(cases.filter(beneficiary__household_id=OuterRef("beneficiary__household_id")))
     )
 
 
 def latest_surveys() -> QuerySet[HousingSurvey]:
-    """Each home's latest survey (by date, then entry), unscoped."""
-    latest = HousingSurvey.objects.filter(_same_home()).order_by("-surveyed_on", "-pk").values("pk")[:1]
-    return HousingSurvey.objects.filter(pk=Subquery(latest))
+    """Each home's latest survey (by date, then entry), unscoped. The homes are numbered in one
+    pass (a household's members together; a person without a household alone): the latest of a
+    home is its first, by date and then entry, the order the survey pages use."""
+    home = Window(
+        RowNumber(),
+        partition_by=[
+            F("beneficiary__household_id"),
+            Case(When(beneficiary__household_id__isnull=True, then=F("beneficiary_id"))),
+        ],
+        order_by=[F("surveyed_on").desc(), F("pk").desc()],
+    )
+    latest = HousingSurvey.objects.annotate(nth=home).filter(nth=1).values("pk")
+    return HousingSurvey.objects.filter(pk__in=latest)
 
 
 def unserved_surveys() -> QuerySet[HousingSurvey]:
@@ -40,11 +53,11 @@ def unserved_surveys() -> QuerySet[HousingSurvey]:
     latest survey, while the person it names is alive (a case is opened for a living person: when
     they die, the home is surveyed again under a member who lives there). Unscoped: the caller
     applies ``visible_to``."""
-    served = HousingCase.objects.filter(_same_home(), state__in=SERVING_STATES)
+    served = served_home(HousingCase.objects.filter(state__in=SERVING_STATES))
     return (
         latest_surveys()
         .filter(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE)
-        .filter(~Exists(served))
+        .exclude(served)
         .select_related("beneficiary", "beneficiary__township", "beneficiary__region")
         .order_by("-grade", "surveyed_on", "pk")
     )
