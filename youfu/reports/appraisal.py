@@ -60,7 +60,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -77,7 +77,7 @@ from youfu.petitions.models import Petition, Satisfaction, State
 from youfu.regions.models import Region, RegionLevel
 from youfu.registry.models import PersonStatus, ReviewItem, ReviewStatus
 from youfu.relief.housing.models import NEEDS_WORK, SERVING_STATES, HousingCase
-from youfu.relief.housing.selectors import latest_surveys
+from youfu.relief.housing.selectors import latest_surveys, served_home
 from youfu.reports import selectors
 from youfu.reports.appraisal_models import AppraisalWeights
 from youfu.reports.readable import require_every_area
@@ -314,16 +314,15 @@ def _visit_coverage(user: User, prefix: str, year: int) -> Counts:
 def _housing_served(user: User, prefix: str, year: int) -> Counts:
     last = date(year, 12, 31)
     # A case serves a home when it is for anyone who lives there (housing's own rule of a home,
-    # ``latest_surveys``/``unserved_surveys``): the same person, or a member of the household.
-    same_home = Q(beneficiary_id=OuterRef("beneficiary_id")) | Q(
-        beneficiary__household_id=OuterRef("beneficiary__household_id")
-    )
-    served = HousingCase.objects.filter(  # scope: a subquery of the homes below, read in scope
-        same_home, state__in=SERVING_STATES, opened_on__lte=last
+    # ``served_home``): the same person, or a member of the household.
+    served = served_home(
+        HousingCase.objects.filter(  # scope: a subquery of the homes below, read in scope
+            state__in=SERVING_STATES, opened_on__lte=last
+        )
     )
     homes = latest_surveys().visible_to(user)  # type: ignore[attr-defined]
     due = Q(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE, surveyed_on__lte=last)
-    return _grouped(homes, "beneficiary__region__code", prefix, Q(Exists(served)), due)
+    return _grouped(homes, "beneficiary__region__code", prefix, served, due)
 
 
 COUNTERS: dict[str, Callable[[User, str, int], Counts]] = {

@@ -27,26 +27,29 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import ExtractMonth, ExtractYear, Substr
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from youfu.accounts.models import User
-from youfu.benefits.models import BatchItem, BatchLine, BatchState, LineStatus
+from youfu.benefits.models import BatchLine, LineStatus
+from youfu.benefits.money import money
 from youfu.core.workdays import WorkCalendar
 from youfu.outreach.visits.models import VisitTarget
 from youfu.petitions.models import OPEN_STATES, Petition
 from youfu.petitions.selectors import SOON_WORKING_DAYS, running_due
 from youfu.regions.models import Region, RegionLevel
-from youfu.registry.models import Beneficiary, PersonStatus, Qualification
+from youfu.registry.models import PersonStatus, Qualification
 from youfu.relief.housing.models import NEEDS_WORK
 from youfu.relief.housing.selectors import latest_surveys, unserved_surveys
 from youfu.reports import selectors
 from youfu.reports.appraisal import TOWNSHIP_DIGITS
 
-# The queries one dashboard takes, whatever the size of the region (pinned by the tests): 15
-# grouped figures, and 2 for the working-day calendar that places "due soon".
-DASHBOARD_QUERIES = 17
+# The queries one dashboard of a county takes, whatever the number of its townships or people
+# (pinned by the tests): 14 figures, the periods of the two years' batches, the people outside the
+# scope (``selectors.scoped_lines``: a township's dashboard looks its people up instead, one query
+# fewer), and 2 for the working-day calendar that places "due soon".
+DASHBOARD_QUERIES = 18
 URGENCIES = ("overdue", "soon", "later", "none")
 
 
@@ -102,40 +105,31 @@ def _township_of(qs: QuerySet[Any]) -> Substr:
     return Substr(qs.model.scope.code_path, 1, TOWNSHIP_DIGITS)
 
 
-def _paid_batches(first: date, last: date) -> Q:
-    return Q(batch__period__range=(first, last)) & ~Q(batch__state=BatchState.DISCARDED)
-
-
 def _months(user: User, region: Region, year: int) -> list[MonthFigures]:
-    first, last = date(year - 1, 1, 1), date(year, 12, 31)
-    paid_line = BatchLine.objects.filter(  # scope: a subquery of the items below, read in scope
-        batch_id=OuterRef("batch_id"), beneficiary_id=OuterRef("beneficiary_id"), status=LineStatus.PAID
-    )
-    items = _within(BatchItem.objects.visible_to(user), region).filter(
-        _paid_batches(first, last), month__lte=year * 100 + 12
-    )
-    fen = {
-        (r["y"], r["m"]): int(r["fen"] or 0)
-        for r in items.filter(Exists(paid_line))
-        .values(y=ExtractYear("batch__period"), m=ExtractMonth("batch__period"))
-        .annotate(fen=Sum("amount_fen"))
+    # A line is its items summed (``selectors``): what the bank paid in a month is its paid
+    # lines' amounts, and one paid line is one person paid. Read batch by batch from
+    # ``line_batch`` alone, those of people outside the scope left out, summed as they come.
+    batches = selectors.period_batches(date(year - 1, 1, 1), date(year, 12, 31))
+    paid = BatchLine.objects.filter(  # scope: scoped_lines() keeps the people in scope
+        batch_id__in=list(batches), status=LineStatus.PAID
+    ).order_by()
+    found = {
+        r["batch_id"]: (int(r["fen"] or 0), int(r["n"]))
+        for r in selectors.scoped_lines(paid, user, region)
+        .values("batch_id")
+        .annotate(fen=Sum("amount_fen"), n=Count("*"))
     }
-    lines = _within(BatchLine.objects.visible_to(user), region).filter(
-        _paid_batches(first, last), status=LineStatus.PAID
-    )
-    persons = {
-        (r["y"], r["m"]): int(r["n"])
-        for r in lines.values(y=ExtractYear("batch__period"), m=ExtractMonth("batch__period")).annotate(
-            n=Count("beneficiary_id", distinct=True)
-        )
-    }
+    month: dict[tuple[int, int], tuple[int, int]] = {}
+    for batch, period in batches.items():
+        fen, n = found.get(batch, (0, 0))
+        month[(period.year, period.month)] = (fen, n)
     return [
         MonthFigures(
             month=m,
-            paid_fen=fen.get((year, m), 0),
-            persons_paid=persons.get((year, m), 0),
-            prev_paid_fen=fen.get((year - 1, m), 0),
-            prev_persons_paid=persons.get((year - 1, m), 0),
+            paid_fen=month.get((year, m), (0, 0))[0],
+            persons_paid=month.get((year, m), (0, 0))[1],
+            prev_paid_fen=month.get((year - 1, m), (0, 0))[0],
+            prev_persons_paid=month.get((year - 1, m), (0, 0))[1],
         )
         for m in range(1, 13)
     ]
@@ -146,25 +140,31 @@ def _townships(user: User, region: Region, year: int) -> list[TownshipFigures]:
     own = Q(parent=region) if region.level == RegionLevel.COUNTY else Q(code=region.code)
     places = list(Region.objects.visible_to(user).filter(own).order_by("code"))
     first, end = date(year, 1, 1), date(year, 12, 31)
-    held_at_end = Exists(
-        Qualification.objects.filter(  # scope: a subquery of the people below, read in scope
-            Q(ended_on__isnull=True) | Q(ended_on__gt=end), beneficiary=OuterRef("pk"), approved_on__lte=end
-        )
+    # On the registry at the end of the year (as ``registry.persons``): alive then, with a
+    # qualification in force; counted from the qualifications in force, a person once.
+    in_force = _within(Qualification.objects.visible_to(user), region).filter(
+        Q(approved_on__lte=end),
+        Q(ended_on__isnull=True) | Q(ended_on__gt=end),
+        Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gt=end),
     )
-    people_qs = _within(Beneficiary.objects.visible_to(user), region)
     people = {
         r["t"]: int(r["n"])
-        for r in people_qs.filter(Q(death_date__isnull=True) | Q(death_date__gt=end))
-        .filter(held_at_end)
-        .values(t=_township_of(people_qs))
-        .annotate(n=Count("pk"))
+        for r in in_force.values(t=_township_of(in_force)).annotate(n=Count("beneficiary_id", distinct=True))
     }
-    lines_qs = _within(BatchLine.objects.visible_to(user), region)
+    # With a paid line in a batch of the year: each person's paid lines counted together, then
+    # the people in scope counted by their township.
+    per_person = (
+        selectors.lines_of(selectors.period_batches(first, end))
+        .filter(status=LineStatus.PAID)
+        .values("beneficiary_id")
+        .annotate(n=Count("*"))
+    )
+    township = f"SUBSTR(p.place, 1, {TOWNSHIP_DIGITS})"
     paid = {
-        r["t"]: int(r["n"])
-        for r in lines_qs.filter(_paid_batches(first, end), status=LineStatus.PAID)
-        .values(t=_township_of(lines_qs))
-        .annotate(n=Count("beneficiary_id", distinct=True))
+        str(t): int(n)
+        for t, n in selectors.in_scope(
+            user, region, per_person, f"{township}, COUNT(*)", [], group_by=township
+        )
     }
     petitions_qs = _within(Petition.objects.visible_to(user), region)
     received = {
@@ -235,17 +235,51 @@ def _care(user: User, region: Region, year: int) -> CareFigures:
     )
 
 
+def dashboard_data(d: Dashboard) -> dict[str, Any]:
+    """The figures as the API gives them and the page carries them for its charts (amounts as
+    strings with two decimals)."""
+    c = d.care
+    return {
+        "region": {"code": d.region.code, "name": d.region.name, "level": d.region.level},
+        "year": d.year,
+        "months": [
+            {
+                "month": m.month,
+                "paid": money(m.paid_fen),
+                "persons_paid": m.persons_paid,
+                "prev_paid": money(m.prev_paid_fen),
+                "prev_persons_paid": m.prev_persons_paid,
+            }
+            for m in d.months
+        ],
+        "townships": [vars(t).copy() for t in d.townships],
+        "by_category": d.by_category,
+        "petitions_by_state": d.petitions_by_state,
+        "petitions_by_urgency": d.petitions_by_urgency,
+        "care": {
+            "visit_targets": c.visit_targets,
+            "visited": c.visited,
+            "findings_open": c.findings_open,
+            "findings_solved": c.findings_solved,
+            "homes_cd": c.homes_cd,
+            "homes_served": c.homes_cd - c.homes_unserved,
+            "homes_unserved": c.homes_unserved,
+            "relief_grants": c.relief_grants,
+            "relief_amount": money(c.relief_amount_fen),
+        },
+    }
+
+
 def dashboard(user: User, year: int, region: Region) -> Dashboard:
     """The dashboard of ``year`` for ``region`` (checked by ``selectors.report_region``)."""
     selectors.require_reader(user)
     by_state, by_urgency = _petitions(user, region, year)
-    registry = selectors.registry_figures(user, region, date(year, 1, 1), date(year, 12, 31))
     return Dashboard(
         region=region,
         year=year,
         months=_months(user, region, year),
         townships=_townships(user, region, year),
-        by_category=registry.by_category,
+        by_category=selectors.categories_in_force(user, region, date(year, 12, 31)),
         petitions_by_state=by_state,
         petitions_by_urgency=by_urgency,
         care=_care(user, region, year),

@@ -36,18 +36,24 @@ What each figure means (the API's ``reports/summary`` and the page show them):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+from django.db.models import Case, Count, ExpressionWrapper, F, Max, Q, Sum, Value, When
+from django.db.models.expressions import Func
+from django.db.models.sql.where import WhereNode
 
 from youfu.accounts.models import User
 from youfu.benefits.models import (
+    BENEFIT_BIT,
+    SINGLE_BENEFIT_BITS,
+    Batch,
     BatchItem,
     BatchLine,
     BatchState,
@@ -60,9 +66,9 @@ from youfu.core.roles import Capability, require
 from youfu.core.scope import get_visible_or_404
 from youfu.outreach.needs.models import Finding
 from youfu.outreach.pairing.models import PairingActivity
-from youfu.outreach.visits.models import Visit, VisitTarget
+from youfu.outreach.visits.models import VisitTarget
 from youfu.petitions.models import Petition, Satisfaction
-from youfu.regions.models import Region
+from youfu.regions.models import Region, RegionLevel
 from youfu.registry.models import Beneficiary, Qualification
 from youfu.relief.grants.models import GrantState, ReliefGrant
 from youfu.relief.housing.models import CaseState, HousingCase, HousingDisbursement
@@ -226,77 +232,242 @@ def _n(value: Any) -> int:
 # --- the sections --------------------------------------------------------------------------------
 
 
-def _in_force_on(day: date, *, person: Any) -> Q:
-    return Q(beneficiary=person, approved_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+def _flag(condition: Q) -> Max:
+    """1 when a row of the group meets ``condition``, else 0."""
+    return Max(Case(When(condition, then=Value(1)), default=Value(0)))
 
 
 def registry_figures(user: User, region: Region, start: date, end: date) -> RegistryFigures:
-    alive_at_end = Q(death_date__isnull=True) | Q(death_date__gt=end)
-    held_at_end = Exists(Qualification.objects.filter(_in_force_on(end, person=OuterRef("pk"))))
-    approved_before = Exists(Qualification.objects.filter(beneficiary=OuterRef("pk"), approved_on__lt=start))
-    approved_in = Exists(
-        Qualification.objects.filter(beneficiary=OuterRef("pk"), approved_on__range=(start, end))
+    # One pass over the qualifications, a person's together (their index on the person), each
+    # person's flags then counted: not four probes of the qualifications for every person. A
+    # person without any qualification counts in none of the three figures.
+    in_force_at_end = Q(approved_on__lte=end) & (Q(ended_on__isnull=True) | Q(ended_on__gt=end))
+    death = F("beneficiary__death_date")
+    held_at_death = Q(approved_on__lte=death) & (Q(ended_on__isnull=True) | Q(ended_on__gte=death))
+    per_person = (
+        _in(Qualification.objects.all(), user, region)
+        .values("beneficiary_id")
+        .annotate(
+            died=Max("beneficiary__death_date"),
+            held=_flag(in_force_at_end),
+            before=_flag(Q(approved_on__lt=start)),
+            new=_flag(Q(approved_on__range=(start, end))),
+            at_death=_flag(held_at_death),
+            left=_flag(Q(ended_on__range=(start, end))),
+        )
     )
-    held_at_death = Exists(
-        Qualification.objects.filter(
-            beneficiary=OuterRef("pk"), approved_on__lte=OuterRef("death_date")
-        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=OuterRef("death_date")))
-    )
-    ended_in = Exists(Qualification.objects.filter(beneficiary=OuterRef("pk"), ended_on__range=(start, end)))
-    people = _in(Beneficiary.objects.all(), user, region)
-    row = people.aggregate(
-        persons=Count("pk", filter=alive_at_end & Q(held_at_end)),
-        added=Count("pk", filter=Q(approved_in) & ~Q(approved_before)),
+    alive_at_end = Q(died__isnull=True) | Q(died__gt=end)
+    row = per_person.aggregate(
+        persons=Count("beneficiary_id", filter=alive_at_end & Q(held=1)),
+        added=Count("beneficiary_id", filter=Q(new=1, before=0)),
         ended=Count(
-            "pk",
-            filter=(Q(death_date__range=(start, end)) & Q(held_at_death))
-            | (alive_at_end & ~Q(held_at_end) & Q(ended_in)),
+            "beneficiary_id",
+            filter=(Q(died__range=(start, end)) & Q(at_death=1)) | (alive_at_end & Q(held=0, left=1)),
         ),
     )
+    return RegistryFigures(
+        persons=_n(row["persons"]),
+        by_category=categories_in_force(user, region, end),
+        added=_n(row["added"]),
+        ended=_n(row["ended"]),
+    )
+
+
+def categories_in_force(user: User, region: Region, end: date) -> dict[str, int]:
+    """The qualifications in force at ``end`` of the people alive then, per category."""
     in_force = _in(Qualification.objects.all(), user, region).filter(
         Q(approved_on__lte=end),
         Q(ended_on__isnull=True) | Q(ended_on__gt=end),
         Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gt=end),
     )
-    by_category = {
+    return {
         r["category"]: r["n"]
         for r in in_force.values("category").annotate(n=Count("pk")).order_by("category")
     }
-    return RegistryFigures(
-        persons=_n(row["persons"]), by_category=by_category, added=_n(row["added"]), ended=_n(row["ended"])
+
+
+# --- payments: read from the bank lines, a person's together ----------------------------------------
+#
+# A line is one person's items of one batch summed (the engine writes both from the same sums):
+# its amount is its items' amounts, and ``benefits`` holds the bit of each benefit among them. So
+# what the bank paid, per benefit, is the amount of the paid lines paying a single benefit, plus,
+# for the few paying more than one (and lines from before lines kept their benefits), their items'.
+# The lines are read from the index ``line_person`` alone (person, status, benefits, batch,
+# amount, arrears: benefits migration 0009), grouped person by person as they come, and the scope
+# is applied to those groups: once a person, not once a line or an item. At a million people and
+# ten million lines a year this is what keeps the summary and the dashboard within seconds
+# (``bench/bench_reports.py``).
+
+
+def period_batches(start: date, end: date) -> dict[int, date]:
+    """The batches whose period (the month's first day) falls in [start, end], discarded ones
+    left out, with their periods. Of any county: their lines and items are kept or not by their
+    person's scope."""
+    return dict(
+        Batch.objects.filter(period__range=(start, end))  # scope: the lines read with them are scoped
+        .exclude(state=BatchState.DISCARDED)
+        .order_by("pk")
+        .values_list("pk", "period")
     )
+
+
+def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive ids as (first, last) runs: [1, 2, 3, 5] → [(1, 3), (5, 5)]."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(ids):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def lines_of(batches: Iterable[int]) -> models.QuerySet[Any]:
+    """The lines of ``batches``, not yet scoped: ``scoped_lines`` keeps those of the people in scope.
+
+    A period's batches are mostly consecutive ids, so they are tested as ranges of ids (two
+    comparisons a line, where ``IN`` looked each line's batch up: a quarter of the time). On
+    SQLite the batch is tested as ``batch_id + 0``, which no index serves, so that SQLite (no
+    statistics) reads the lines in the person's order from ``line_person`` instead of taking the
+    batch's own indexes and visiting each wide row; PostgreSQL estimates the plain test well and
+    would misjudge the other."""
+    lines: models.QuerySet[Any] = BatchLine.objects.order_by()  # scope: scoped_lines() keeps them in scope
+    # The batch's id as a number (a foreign key takes no range), ``+ 0`` on SQLite.
+    key: Any = F("batch_id") + 0 if connection.vendor == "sqlite" else F("batch_id")
+    lines = lines.alias(batch_key=ExpressionWrapper(key, output_field=models.BigIntegerField()))
+    runs = _runs(batches)
+    if not runs:
+        return lines.none()
+    within = Q()
+    for first, last in runs:
+        within |= Q(batch_key__range=(first, last))
+    return lines.filter(within)
+
+
+def _people_in_scope(user: User, region: Region) -> tuple[str, list[Any]] | None:
+    """The SQL of the people visible to ``user`` inside ``region`` (``person``, their id, and
+    ``place``, their region's code), or None when there is nobody (a liaison)."""
+    people = _in(Beneficiary.objects.all(), user, region).values(person=F("pk"), place=F("region_id"))
+    try:
+        sql, params = people.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+# Above this many people outside the scope, ``scoped_lines`` looks the people in scope up instead
+# of leaving those outside out (a set of ids this small is one hash or one small tree).
+FEW_OUTSIDE = 10_000
+
+
+def scoped_lines(lines: models.QuerySet[BatchLine], user: User, region: Region) -> models.QuerySet[BatchLine]:
+    """``lines`` kept to those of the people visible to ``user`` inside ``region`` — a line's
+    scope is its person's (``BatchLine.scope``), and the people are read through ``visible_to`` —
+    without joining the person to every line (ten a person a year):
+
+    - a township or a village: the lines of the people in scope (``IN``), found person by person;
+    - a county: the lines as they come, less those of the people outside the scope (``NOT IN``,
+      the same conditions negated: in a county's own database, nobody), unless those are many
+      (a database of several counties), when the people in scope are looked up as for a township.
+    """
+    people = _in(Beneficiary.objects.all(), user, region)
+    if people.query.is_empty():  # nobody in scope (a liaison)
+        return lines.none()
+    in_scope_ids = people.values("pk")
+    if region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        outside = people.values("pk")
+        outside.query.where = WhereNode([outside.query.where], negated=True)
+        if len(outside[: FEW_OUTSIDE + 1]) <= FEW_OUTSIDE:
+            return lines.exclude(beneficiary_id__in=outside)
+    return lines.filter(beneficiary_id__in=in_scope_ids)
+
+
+def in_scope(
+    user: User,
+    region: Region,
+    grouped: models.QuerySet[Any],
+    select: str,
+    params: list[Any],
+    group_by: str = "",
+) -> list[tuple[Any, ...]]:
+    """``SELECT <select> FROM (grouped) x JOIN (the people in scope) p [GROUP BY <group_by>]``:
+    the rows of ``grouped`` (lines grouped by ``beneficiary_id``) with their person's ``place``,
+    for figures counted by the person's region. The people come from ``visible_to``, like every
+    read of a report; the join is written out because the ORM joins only tables. No rows when
+    there is nobody, or no batch."""
+    people = _people_in_scope(user, region)
+    try:
+        inner, inner_params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # no batch
+        return []
+    if people is None:
+        return []
+    people_sql, people_params = people
+    sql = f"SELECT {select} FROM ({inner}) x JOIN ({people_sql}) p ON p.person = x.beneficiary_id"  # noqa: S608
+    if group_by:
+        sql += f" GROUP BY {group_by}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *inner_params, *people_params])
+        return list(cursor.fetchall())
+
+
+def _paid_by_benefit(
+    user: User, region: Region, batches: list[int], single: dict[str, int], end: date
+) -> dict[str, int]:
+    """``single`` (what the paid single-benefit lines paid, per benefit) and the items of the paid
+    lines paying more than one benefit. Those lines are read through the partial index
+    ``line_mixed``, whose condition the query repeats word for word (the benefits written out,
+    not as parameters: a partial index serves a query that visibly implies its condition). SQLite,
+    without statistics, is told so (``INDEXED BY``: it would rather read every paid line through
+    ``line_batch``), and ``CROSS JOIN`` keeps it from reading the items first."""
+    by_benefit = dict(single)
+    people = _people_in_scope(user, region)
+    if batches and people is not None:
+        people_sql, people_params = people
+        singles = ", ".join(str(int(bit)) for bit in SINGLE_BENEFIT_BITS)
+        marks = ", ".join(["%s"] * len(batches))
+        hint = "INDEXED BY line_mixed " if connection.vendor == "sqlite" else ""
+        # No item is for a month after its batch's period: the bound lets PostgreSQL skip the
+        # partitions of later months.
+        sql = (
+            f"SELECT i.benefit, SUM(i.amount_fen) FROM {BatchLine._meta.db_table} l {hint}"  # noqa: S608
+            f"JOIN ({people_sql}) p ON p.person = l.beneficiary_id "
+            f"CROSS JOIN {BatchItem._meta.db_table} i "
+            f"WHERE l.batch_id IN ({marks}) AND l.status = %s AND NOT (l.benefits IN ({singles})) "
+            "AND i.batch_id = l.batch_id AND i.beneficiary_id = l.beneficiary_id AND i.month <= %s "
+            "GROUP BY i.benefit"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*people_params, *batches, LineStatus.PAID.value, end.year * 100 + end.month])
+            for benefit, fen in cursor.fetchall():
+                by_benefit[benefit] = by_benefit.get(benefit, 0) + int(fen)
+    return dict(sorted(by_benefit.items()))
 
 
 def payment_figures(user: User, region: Region, start: date, end: date) -> PaymentFigures:
-    in_batches = Q(batch__period__range=(start, end)) & ~Q(batch__state=BatchState.DISCARDED)
-    paid_line = BatchLine.objects.filter(
-        batch_id=OuterRef("batch_id"), beneficiary_id=OuterRef("beneficiary_id"), status=LineStatus.PAID
+    batches = list(period_batches(start, end))
+    paid = Q(status=LineStatus.PAID)
+    # Each person's lines summed by status and benefits (``line_person``, a person's together),
+    # then counted: people paid once however many months, the amounts per benefit.
+    per_person = (
+        scoped_lines(lines_of(batches), user, region)
+        .values("beneficiary_id", "status", "benefits")
+        .annotate(n=Count("*"), fen=Sum("amount_fen"), arrears_fen_sum=Sum("arrears_fen"))
     )
-    # No item is for a month after its batch's period: the bound lets PostgreSQL skip the
-    # partitions of later months.
-    items = (
-        _in(BatchItem.objects.all(), user, region)
-        .filter(in_batches, month__lte=end.year * 100 + end.month)
-        .filter(Exists(paid_line))
+    bits = BENEFIT_BIT
+    row = per_person.aggregate(
+        persons_paid=Count("beneficiary_id", distinct=True, filter=paid),
+        arrears_paid=Sum("arrears_fen_sum", filter=paid),
+        lines_failed=Sum("n", filter=Q(status__in=[LineStatus.FAILED, LineStatus.HELD])),
+        **{f"bit_{bit}": Sum("fen", filter=paid & Q(benefits=bit)) for bit in bits.values()},
     )
-    by_benefit = {
-        r["benefit"]: _n(r["fen"])
-        for r in items.values("benefit").annotate(fen=Sum("amount_fen")).order_by("benefit")
-    }
+    single = {str(benefit): _n(row[f"bit_{bit}"]) for benefit, bit in bits.items() if row[f"bit_{bit}"]}
+    by_benefit = _paid_by_benefit(user, region, batches, single, end)
     by_kind = dict.fromkeys(KINDS, 0)
     for benefit, fen in by_benefit.items():
         by_kind[KIND_OF_BENEFIT[benefit]] += fen
-    paid = Q(status=LineStatus.PAID)
-    lines = (
-        _in(BatchLine.objects.all(), user, region)
-        .filter(in_batches)
-        .aggregate(
-            persons=Count("beneficiary_id", distinct=True, filter=paid),
-            arrears=Sum("arrears_fen", filter=paid),
-            failed=Count("pk", filter=Q(status__in=[LineStatus.FAILED, LineStatus.HELD])),
-        )
-    )
     first, after = _moments(start, end)
+    in_batches = Q(batch__period__range=(start, end)) & ~Q(batch__state=BatchState.DISCARDED)
     # A claim superseded by a later batch of the range is counted once, as that batch's claim.
     raised = in_batches & (Q(superseded_by__isnull=True) | Q(superseded_by__period__gt=end))
     settled = Q(settled_at__gte=first, settled_at__lt=after)
@@ -309,12 +480,12 @@ def payment_figures(user: User, region: Region, start: date, end: date) -> Payme
         paid_total_fen=sum(by_benefit.values()),
         by_kind_fen=by_kind,
         by_benefit_fen=by_benefit,
-        persons_paid=_n(lines["persons"]),
-        arrears_total_fen=_n(lines["arrears"]),
+        persons_paid=_n(row["persons_paid"]),
+        arrears_total_fen=_n(row["arrears_paid"]),
         recoveries_raised_fen=_n(recoveries["raised"]),
         recoveries_settled_fen=_n(recoveries["recovered"]),
         recoveries_waived_fen=_n(recoveries["waived"]),
-        failed_lines=_n(lines["failed"]),
+        failed_lines=_n(row["lines_failed"]),
     )
 
 
@@ -372,24 +543,40 @@ def pairing_figures(user: User, region: Region, start: date, end: date) -> Pairi
     )
 
 
+class DayNumber(Func):
+    """A date as the number yyyymmdd, worked out by the database itself: on SQLite Django's
+    ``ExtractYear`` and its kin call back into Python once a row, which at a few hundred thousand
+    visits cost seconds."""
+
+    output_field = models.IntegerField()
+    template = "CAST(TO_CHAR(%(expressions)s, 'YYYYMMDD') AS INTEGER)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        # Four % a sign: one pair for this template, one for the backend's own parameter style.
+        template = "CAST(strftime('%%%%Y%%%%m%%%%d', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 def _yyyymmdd(path: str) -> Any:
-    return ExtractYear(path) * 10000 + ExtractMonth(path) * 100 + ExtractDay(path)
+    return DayNumber(path)
 
 
 def visit_figures(user: User, region: Region, start: date, end: date) -> VisitFigures:
+    # One pass over the targets, each with its visit if it has one (a visit is one target's; a
+    # visit's scope is its target's person's, as the target's is).
+    visited = Q(visit__visited_on__range=(start, end))
+    running = Q(campaign__starts_on__lte=end, campaign__ends_on__gte=start)
     # yyyymmdd as a number: a person is 60 on the day whose number is their birth's + 600000.
-    visits = (
-        _in(Visit.objects.all(), user, region)
-        .filter(visited_on__range=(start, end))
-        .annotate(born=_yyyymmdd("target__beneficiary__birth_date"), on=_yyyymmdd("visited_on"))
-        .aggregate(n=Count("pk"), elderly=Count("pk", filter=Q(born__lte=F("on") - ELDERLY_AGE * 10000)))
-    )
-    targets = (
+    row = (
         _in(VisitTarget.objects.all(), user, region)
-        .filter(campaign__starts_on__lte=end, campaign__ends_on__gte=start)
-        .count()
+        .annotate(born=_yyyymmdd("beneficiary__birth_date"), on=_yyyymmdd("visit__visited_on"))
+        .aggregate(
+            targets=Count("pk", filter=running),
+            visited=Count("pk", filter=visited),
+            elderly=Count("pk", filter=visited & Q(born__lte=F("on") - ELDERLY_AGE * 10000)),
+        )
     )
-    return VisitFigures(visited=_n(visits["n"]), elderly=_n(visits["elderly"]), targets=targets)
+    return VisitFigures(visited=_n(row["visited"]), elderly=_n(row["elderly"]), targets=_n(row["targets"]))
 
 
 def petition_figures(user: User, region: Region, start: date, end: date) -> PetitionFigures:

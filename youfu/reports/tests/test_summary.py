@@ -12,11 +12,20 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
-from youfu.benefits.models import Batch
+from youfu.benefits.models import (
+    BENEFIT_BIT,
+    SINGLE_BENEFIT_BITS,
+    Batch,
+    BatchItem,
+    BatchLine,
+    PaymentBenefit,
+)
 from youfu.core.errors import PermissionDenied
 from youfu.regions.models import Region, RegionLevel
+from youfu.registry.models import Beneficiary
+from youfu.reports import selectors
 from youfu.reports.api import summary_out
-from youfu.reports.selectors import report_region, summary
+from youfu.reports.selectors import FEW_OUTSIDE, report_region, summary
 from youfu.reports.tests.scenario import FOUR_YEARS, JAN, NOV, NOV_DEC, County, build, expected
 from youfu.testing import World
 
@@ -176,9 +185,9 @@ def test_the_number_of_queries_does_not_grow_with_the_townships(county: County) 
         return len(captured)
 
     before = queries()
-    # One Region look-up, then one aggregate per figure group: registry 2, payments 3, relief,
-    # medical, housing 2, pairing, visits 2, petitions, needs checks.
-    assert before <= 15, before
+    # One Region look-up, then one aggregate per figure group: registry 2, payments 5, relief,
+    # medical, housing 2, pairing, visits, petitions, needs checks (test_query_counts.py).
+    assert before == 16, before
     for n in range(2, 8):
         township = Region.objects.create(
             code=f"341199{100 + n:03d}000", name=f"新镇{n}", parent=w.county, level=RegionLevel.TOWNSHIP
@@ -187,7 +196,7 @@ def test_the_number_of_queries_does_not_grow_with_the_townships(county: County) 
             code=f"341199{100 + n:03d}201", name=f"新村{n}", parent=township, level=RegionLevel.VILLAGE
         )
     assert queries() == before
-    assert queries(w.township_clerk, w.township_a) == before
+    assert queries(w.township_clerk, w.township_a) == before - 1  # its people looked up, not counted
 
 
 def test_a_period_before_any_data_is_all_zeros(county: County) -> None:
@@ -197,3 +206,45 @@ def test_a_period_before_any_data_is_all_zeros(county: County) -> None:
     assert found["payments"]["by_kind"] == dict.fromkeys(("regular", "lump_sum", "relief", "medical"), "0.00")
     assert found["petitions"]["received"] == 0
     assert found["summary_text"] == "1990年，青山县未发放优抚资金。截至1990年12月31日，在册优抚对象0人。"
+
+
+# --- how the payments are read ---------------------------------------------------------------------
+
+
+def test_the_engine_s_lines_are_their_items_summed_with_their_benefits_bits(county: County) -> None:
+    """What ``payment_figures`` relies on: a line's amount is its items' (batch and person), and its
+    ``benefits`` is the sum of their benefits' bits — so a single-benefit line's amount is that
+    benefit's, and only lines of several benefits need their items read."""
+    lines = list(BatchLine.objects.all())  # scope: test
+    assert lines
+    several = 0
+    for line in lines:
+        items = BatchItem.objects.filter(
+            batch_id=line.batch_id, beneficiary_id=line.beneficiary_id
+        )  # scope: test
+        assert line.amount_fen == sum(i.amount_fen for i in items), line
+        assert line.benefits == sum(BENEFIT_BIT[PaymentBenefit(b)] for b in {i.benefit for i in items}), line
+        several += int(line.benefits not in SINGLE_BENEFIT_BITS)
+    assert several  # 甲一's relief grant was paid with his pension: the items are read for it
+
+
+@pytest.mark.parametrize("few_outside", [FEW_OUTSIDE, 0])
+def test_a_person_who_moved_out_of_the_county_is_no_longer_counted(
+    county: County, few_outside: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The county's lines are read less those of the people outside the scope; with many outside
+    (``few_outside`` 0), the people in scope are looked up instead. Both agree with the oracle."""
+    w = county.world
+    before = figures(w.county_clerk, w.county, NOV_DEC)
+    elsewhere = Region.objects.create(code="341200000000", name="邻县", level=RegionLevel.COUNTY)
+    town = Region.objects.create(
+        code="341200100000", name="邻镇", parent=elsewhere, level=RegionLevel.TOWNSHIP
+    )
+    village = Region.objects.create(code="341200100201", name="邻村", parent=town, level=RegionLevel.VILLAGE)
+    moved = county.people["乙一"]
+    Beneficiary.objects.filter(pk=moved.pk).update(region=village, township=town)  # scope: test
+    monkeypatch.setattr(selectors, "FEW_OUTSIDE", few_outside)
+    after = figures(w.county_clerk, w.county, NOV_DEC)
+    assert after["payments"] == expected(w.county, *NOV_DEC)["payments"]
+    assert after["payments"]["persons_paid"] == before["payments"]["persons_paid"] - 1
+    assert after["payments"]["paid_total"] != before["payments"]["paid_total"]
