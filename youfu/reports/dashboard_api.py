@@ -10,12 +10,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from youfu.benefits.money import money
 from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode
 from youfu.reports import selectors
 from youfu.reports.appraisal import parse_year
-from youfu.reports.dashboard import Dashboard, dashboard
+from youfu.reports.dashboard import dashboard, dashboard_data
 from youfu.reports.readable import require_every_area
 
 router = Router(tags=["reports"])
@@ -74,39 +73,6 @@ class DashboardOut(Schema):
     care: CareOut
 
 
-def dashboard_out(d: Dashboard) -> dict[str, Any]:
-    c = d.care
-    return {
-        "region": {"code": d.region.code, "name": d.region.name, "level": d.region.level},
-        "year": d.year,
-        "months": [
-            {
-                "month": m.month,
-                "paid": money(m.paid_fen),
-                "persons_paid": m.persons_paid,
-                "prev_paid": money(m.prev_paid_fen),
-                "prev_persons_paid": m.prev_persons_paid,
-            }
-            for m in d.months
-        ],
-        "townships": [vars(t).copy() for t in d.townships],
-        "by_category": d.by_category,
-        "petitions_by_state": d.petitions_by_state,
-        "petitions_by_urgency": d.petitions_by_urgency,
-        "care": {
-            "visit_targets": c.visit_targets,
-            "visited": c.visited,
-            "findings_open": c.findings_open,
-            "findings_solved": c.findings_solved,
-            "homes_cd": c.homes_cd,
-            "homes_served": c.homes_cd - c.homes_unserved,
-            "homes_unserved": c.homes_unserved,
-            "relief_grants": c.relief_grants,
-            "relief_amount": money(c.relief_amount_fen),
-        },
-    }
-
-
 @router.get("/dashboard", response=DashboardOut)
 def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
     """The year's figures for ``region``: payments by month against the year before, townships,
@@ -117,4 +83,4 @@ def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[st
     require_every_area(user)  # a liaison's charts would be zeros for what it cannot see
     year = parse_year(query.year)
     region = selectors.report_region(user, query.region.strip() or None)
-    return dashboard_out(dashboard(user, year, region))
+    return dashboard_data(dashboard(user, year, region))

@@ -1,9 +1,12 @@
 """The dashboard page: the year's charts, drawn in the browser by ECharts (served by youfu,
-``static/reports/vendor/echarts/``) from ``/api/v1/reports/dashboard``, each over a table of its
-numbers that shows without script and when printed."""
+``static/reports/vendor/echarts/``), each over a table of its numbers that shows without script
+and when printed. The figures are counted once a page: the page carries them, as
+``/api/v1/reports/dashboard`` gives them, for its script (which used to ask the API for them
+again, counting every figure twice)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +25,7 @@ from youfu.petitions.models import State
 from youfu.registry.categories import Category
 from youfu.reports import selectors
 from youfu.reports.appraisal import parse_year
-from youfu.reports.dashboard import URGENCIES, dashboard
+from youfu.reports.dashboard import URGENCIES, dashboard, dashboard_data
 from youfu.reports.readable import require_every_area
 from youfu.reports.views import refused
 
@@ -90,5 +93,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         visits_todo=c.visit_targets - c.visited,
         relief_amount=money(c.relief_amount_fen),
         api_url=API_URL + "?" + urlencode({"year": str(year), "region": region.code}),
+        figures=json.dumps(dashboard_data(d), ensure_ascii=False),
     )
     return render(request, "reports/dashboard.html", context)
