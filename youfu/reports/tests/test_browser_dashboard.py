@@ -1,5 +1,6 @@
 """The dashboard in Debian's chromium: a leader opens it, ECharts (served by youfu) draws every
-chart from the API, and the tables give way to the charts; printed, the tables come back.
+chart from the figures the page carries (asking the API for nothing), and the tables give way to
+the charts; printed, the tables come back.
 
 Marked ``browser``: ``pytest -m browser -p no:xdist youfu/reports/tests/test_browser_dashboard.py``.
 Screenshots land in ``artifacts/screenshots/dashboard-*.png``.
@@ -23,6 +24,8 @@ def test_a_leader_sees_the_charts(world: World, pages: NewPage, base_url: str) -
     page = pages(world.leader, height=1000)
     outside: list[str] = []
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base_url) else None)
+    asked: list[str] = []  # the charts draw from the figures the page carries: no second count
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/reports/" in r.url else None)
     page.goto(f"{base_url}/reports/dashboard/?year=2026")
     expect(page.locator("#dashboard")).to_have_attribute("data-drawn", "true")
     for chart in CHARTS:
@@ -36,6 +39,7 @@ def test_a_leader_sees_the_charts(world: World, pages: NewPage, base_url: str) -
     expect(page.locator("header.top")).to_be_hidden()
     screenshot(page, "dashboard-print")
     assert outside == [], outside
+    assert asked == [], asked
 
     page.emulate_media(media="screen")
     page.goto(f"{base_url}/")  # the leader's home opens on the dashboard's card
