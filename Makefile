@@ -56,9 +56,9 @@ test-browser: $(BIN)/.installed
 ## coverage phase and chained workflows; fuzz-imports: the four importers under hostile files.
 ## More or fewer: FUZZ_API_EXAMPLES, FUZZ_API_WORKFLOWS, FUZZ_IMPORT_EXAMPLES. PostgreSQL: set
 ## YOUFU_DATABASE_URL. The figures are summed at the end (bench/README.md, "Hostile input").
-FUZZ_API_EXAMPLES ?= 25
-FUZZ_API_WORKFLOWS ?= 50
-FUZZ_IMPORT_EXAMPLES ?= 1000
+FUZZ_API_EXAMPLES ?= 100
+FUZZ_API_WORKFLOWS ?= 200
+FUZZ_IMPORT_EXAMPLES ?= 5000
 FUZZ_IMPORT_TESTS := youfu/registry/tests/test_import_fuzz.py youfu/benefits/tests/test_import_fuzz.py \
 	youfu/core/tests/test_workdays_fuzz.py
 

@@ -78,8 +78,10 @@ schema.config.phases.coverage.enabled = DEEP
 
 # Path parameter → ids of real records, filled by the module's world.
 REAL: dict[str, list[Any]] = {}
-# (operation, persona) → requests sent, for the figures (YOUFU_FUZZ_STATS names a file).
-SENT: Counter[tuple[str, str]] = Counter()
+# (documented operation, persona, single | workflow) → requests sent, for the figures
+# (YOUFU_FUZZ_STATS names a file). The coverage phase also sends methods an operation does not
+# take (TRACE, OPTIONS …): they count for the operation they were made from.
+SENT: Counter[tuple[str, str, str]] = Counter()
 
 
 @schema.hook("flatmap_path_parameters")
@@ -147,8 +149,9 @@ def _write_figures() -> None:
     if not target or not SENT:
         return
     with open(target, "a", encoding="utf-8") as out:
-        for (operation, persona), count in sorted(SENT.items()):
-            out.write(json.dumps({"operation": operation, "persona": persona, "cases": count}) + "\n")
+        for (operation, persona, kind), count in sorted(SENT.items()):
+            row = {"operation": operation, "persona": persona, "kind": kind, "cases": count}
+            out.write(json.dumps(row) + "\n")
     SENT.clear()
 
 
@@ -166,7 +169,7 @@ SETTINGS = settings(
 @schema.parametrize()
 @SETTINGS
 def test_api(case: Any, persona: str, fuzz_world: dict[str, str], db: None) -> None:
-    SENT[(f"{case.method} {case.path}", persona)] += 1
+    SENT[(case.operation.label, persona, "single")] += 1
     with transaction.atomic():
         case.call_and_validate(headers={"Authorization": fuzz_world[persona]}, checks=CHECKS)
         transaction.set_rollback(True)
@@ -189,7 +192,7 @@ def test_api_workflows(persona: str, fuzz_world: dict[str, str], db: None) -> No
             self.atomic.__exit__(None, None, None)
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            SENT[(f"{case.method} {case.path}", persona)] += 1
+            SENT[(case.operation.label, persona, "workflow")] += 1
             return {"headers": {"Authorization": token}}
 
         def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
