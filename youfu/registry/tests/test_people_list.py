@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from youfu.core.idnumber import make_id_number
 from youfu.registry.categories import Category
 from youfu.registry.models import Beneficiary
 from youfu.registry.services import do_record_life_event
@@ -44,6 +45,9 @@ def people(world: World) -> dict[str, Beneficiary]:
             (Category.MARTYR_SURVIVOR, Category.WAR_PARTICIPANT),
             name="王五",
             phone="13700002222",
+            # A fixed number: a four-character tail also searches phone tails,
+            # and a drawn one could end like someone's phone (…3333).
+            id_number=make_id_number("341199", date(1951, 7, 9), 457),
         ),
         "zhao": register(clerk, world.village_a, name="赵小三", phone="13600003333"),
     }
