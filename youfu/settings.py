@@ -2,6 +2,8 @@
 
 YOUFU_HOME            where the SQLite database, generated keys and files live (default ./var)
 YOUFU_DATABASE_URL    default SQLite (WAL) at $YOUFU_HOME/youfu.sqlite3; postgres://… for PostgreSQL
+YOUFU_DATABASE_REPLICA_URL  postgres://… of a streaming replica of that PostgreSQL database: the
+                      reports, dashboards, exports and public status page read from it (youfu/core/replica.py)
 YOUFU_SECRET_KEY      Django's signing key; generated into $YOUFU_HOME on first run when absent
 YOUFU_DATA_KEY        key for personal data at rest and the audit chain; generated likewise
 YOUFU_DEBUG           "1"/"true" to turn debug on (off by default)
@@ -18,6 +20,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from youfu.core.keys import load_or_create_key
 
@@ -119,6 +122,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for tests
+
+# A PostgreSQL streaming replica: the reads that say so go there, everything else and every write
+# to the primary, and a client that just wrote reads from the primary until the replica has
+# replayed its write (youfu/core/replica.py). Unset: one database, no router, no middleware.
+YOUFU_DATABASE_REPLICA_URL = os.environ.get("YOUFU_DATABASE_REPLICA_URL", "")
+# How long the marker of a client's last write lives at most (a replica further behind than this
+# is an incident: docs/deploy.md, monitoring).
+YOUFU_REPLICA_MARKER_SECONDS = int(os.environ.get("YOUFU_REPLICA_MARKER_SECONDS", "3600"))
+if YOUFU_DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(YOUFU_DATABASE_REPLICA_URL, conn_max_age=0)
+    if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "YOUFU_DATABASE_REPLICA_URL is a PostgreSQL streaming replica of YOUFU_DATABASE_URL,"
+            " which must be PostgreSQL too"
+        )
+    # Tests read the replica as the primary itself (Django's test mirror).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["youfu.core.replica.ReplicaRouter"]
+    # Outside the session and the views: it sees every write a request made, once committed.
+    _after = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
+    MIDDLEWARE.insert(_after, "youfu.core.replica.ReplicaMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
