@@ -3,9 +3,10 @@
 
 No ``from __future__ import annotations`` here: django-ninja reads the annotations. Scoped and
 for the roles that read personal data, as the summary: a region outside the caller's scope is a
-404, a bad period a 400 with the period's code, an archived file that no longer matches its
-SHA-256 a 409 (``archive_damaged``), never sent; a PDF on a server where WeasyPrint cannot load
-a 503 (``pdf_unavailable``)."""
+404, a bad period a 400 with the period's code, a role that reads only some areas (a department
+liaison) a 403 ``partial_reader`` (each file is the bureau's report of every area), an archived
+file that no longer matches its SHA-256 a 409 (``archive_damaged``), never sent; a PDF on a
+server where WeasyPrint cannot load a 503 (``pdf_unavailable``)."""
 
 from datetime import date, datetime
 from typing import Any
@@ -28,7 +29,7 @@ from youfu.reports.job_api import router as job_router
 from youfu.reports.pdf import PDF_CONTENT_TYPE, pdf_name, pdf_response, summary_pdf_for
 from youfu.reports.periods import parse_period
 from youfu.reports.selectors import Summary
-from youfu.reports.workbook import summary_workbook, workbook_name
+from youfu.reports.workbook import summary_workbook_for, workbook_name
 
 router = Router(tags=["reports"])
 router.add_router("", job_router)  # /reports/jobs: youfu/reports/job_api.py
@@ -98,9 +99,12 @@ def _summary(request: HttpRequest, query: WorkbookQuery) -> Summary:
 @router.get("/summary.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
 def get_summary_xlsx(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
     """The summary of ``from``–``to`` for ``region`` as the workbook: the same figures as
-    ``/reports/summary``, headed 填报单位 / 填报日期 / 统计期间. It lists no person."""
+    ``/reports/summary``, headed 填报单位 / 填报日期 / 统计期间. It lists no person. It is the
+    bureau's report of every area: a role that reads only some (a department liaison) gets a 403
+    ``partial_reader``, as for the PDF; its figures are in ``/reports/summary``."""
     found = _summary(request, query)
-    return xlsx_response(summary_workbook(found, filed_on=timezone.localdate()), workbook_name(found))
+    data = summary_workbook_for(acting_user(request), found, filed_on=timezone.localdate())
+    return xlsx_response(data, workbook_name(found))
 
 
 @router.get("/summary.pdf", response={200: None}, openapi_extra=PDF_RESPONSE)
@@ -116,7 +120,9 @@ def get_summary_pdf(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpRe
 @router.get("/archive", response=list[ArchiveOut])
 @paginate(PageNumberPagination)
 def list_archives(request: HttpRequest) -> QuerySet[ArchivedReport]:
-    """The archived monthly reports in your scope, the newest month first."""
+    """The archived monthly reports in your scope, the newest month first. Each is the county's
+    whole report: a role that reads only some areas (a department liaison) gets a 403
+    ``partial_reader``."""
     return archive_selectors.archives_for(acting_user(request))
 
 
@@ -124,6 +130,7 @@ def list_archives(request: HttpRequest) -> QuerySet[ArchivedReport]:
     "/archive/{archive_id}.xlsx", response={200: None}, openapi_extra={**XLSX_RESPONSE, **also_answers(409)}
 )
 def download_archive(request: HttpRequest, archive_id: int) -> Any:
-    """The archived workbook exactly as it was generated, after checking its SHA-256."""
+    """The archived workbook exactly as it was generated, after checking its SHA-256; 403
+    ``partial_reader`` for a role that reads only some areas."""
     report = archive_selectors.get_archive(acting_user(request), archive_id)
     return xlsx_response(archived_bytes(report), archive_name(report))

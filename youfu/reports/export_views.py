@@ -24,7 +24,7 @@ from youfu.reports.pdf import PdfUnavailable, pdf_name, pdf_response, summary_pd
 from youfu.reports.periods import parse_period
 from youfu.reports.selectors import Summary
 from youfu.reports.views import REGION_CODE_LENGTH, refused
-from youfu.reports.workbook import summary_workbook, workbook_name
+from youfu.reports.workbook import summary_workbook_for, workbook_name
 
 READ = Capability.READ_PERSONAL_DATA
 
@@ -62,7 +62,11 @@ def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
     found = _summary_or_page(request)
     if isinstance(found, HttpResponse):
         return found
-    return xlsx_response(summary_workbook(found, filed_on=timezone.localdate()), workbook_name(found))
+    try:
+        data = summary_workbook_for(acting_user(request), found, filed_on=timezone.localdate())
+    except PermissionDenied as exc:  # a role that reads only some areas: the workbook is the bureau's
+        return refused(request, exc, _("Summary report"))
+    return xlsx_response(data, workbook_name(found))
 
 
 @capability_required(READ)
@@ -90,7 +94,10 @@ def summary_pdf_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def archive_list_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    reports = list(archive_selectors.archives_for(user)[: archive_selectors.MAX_LISTED])
+    try:
+        reports = list(archive_selectors.archives_for(user)[: archive_selectors.MAX_LISTED])
+    except PermissionDenied as exc:  # the archive holds the bureau's whole reports
+        return refused(request, exc, _("Archived monthly reports"))
     return render(request, "reports/archive.html", {"reports": reports})
 
 
@@ -98,7 +105,10 @@ def archive_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def archive_download_view(request: HttpRequest, archive_id: int) -> HttpResponse:
     user = acting_user(request)
-    report = archive_selectors.get_archive(user, archive_id)
+    try:
+        report = archive_selectors.get_archive(user, archive_id)
+    except PermissionDenied as exc:
+        return refused(request, exc, _("Archived monthly reports"))
     try:
         data = archived_bytes(report)
     except Conflict as exc:

@@ -7,7 +7,9 @@ would tell a liaison "0 people on the registry", which is not true, only unseen.
 the scopes themselves which sections the user reads (a scope that can hold no row for the user is
 an empty query, known without running it: no second copy of who may read what) and leaves the
 others out, saying so. The reports that read every area at once (the dashboard, the appraisal)
-refuse such a user instead, with the reason.
+and the bureau's report files (the workbook, the PDF, the monthly archive, the report jobs: the
+county's form of the report, headed 填报单位, which a partial copy would misrepresent) refuse such
+a user instead, with the reason.
 """
 
 from __future__ import annotations
@@ -61,7 +63,14 @@ def hidden_sections(user: User) -> list[str]:
     ]
 
 
+def reads_every_area(user: User) -> bool:
+    """Whether the user's role reads the records of every section (not a department liaison)."""
+    return not hidden_sections(user)
+
+
 def require_every_area(user: User) -> None:
-    """For a report that reads every area at once: a role that reads only some gets a 403."""
-    if hidden_sections(user):
+    """For a report that reads every area at once, or is the bureau's report of all of them (the
+    workbook, the PDF, the monthly archive, the report jobs): a role that reads only some gets a
+    403."""
+    if not reads_every_area(user):
         raise PermissionDenied(PARTIAL_READER, code="partial_reader")

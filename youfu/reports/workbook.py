@@ -26,7 +26,9 @@ from openpyxl import Workbook  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.styles import Alignment, Border, Font, Side  # type: ignore[import-untyped, unused-ignore]
 from openpyxl.worksheet.page import PageMargins  # type: ignore[import-untyped, unused-ignore]
 
+from youfu.accounts.models import User
 from youfu.core.csvio import is_formula_like
+from youfu.reports.readable import require_every_area
 from youfu.reports.selectors import Summary
 from youfu.reports.text import period_label, summary_text
 from youfu.reports.views import sections
@@ -186,6 +188,15 @@ def summary_workbook(s: Summary, *, filed_on: date) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def summary_workbook_for(reader: User, s: Summary, *, filed_on: date) -> bytes:
+    """The workbook of ``s``, read by ``reader`` (who read ``s``). The workbook is the bureau's
+    report of every area under its 填报单位 header: a role that reads only some (a department
+    liaison) is refused (403 ``partial_reader``), as the PDF refuses it, rather than given sheets
+    of zeros for what it cannot see. Its figures are on the summary page."""
+    require_every_area(reader)
+    return summary_workbook(s, filed_on=filed_on)
 
 
 def workbook_name(s: Summary) -> str:

@@ -1,27 +1,33 @@
 """A role that reads only some areas (a department liaison: its pairings and the petitions it
 handles) is never shown a zero for what it cannot see: the summary leaves those sections out and
-says so, the reports that read every area at once refuse it with the reason."""
+says so, the reports that read every area at once and the bureau's report files (the workbook,
+the PDF, the monthly archive) refuse it with the reason."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from youfu.core.roles import Role
+from youfu.reports.archive_services import archive_period
 from youfu.reports.readable import SECTION_MODELS, hidden_sections
 from youfu.reports.selectors import Summary
-from youfu.reports.tests.scenario import County, build
-from youfu.testing import World, api_get, log_in
+from youfu.reports.tests.scenario import NOV, County, build
+from youfu.testing import World, api_get, log_in, run_command
 
 pytestmark = pytest.mark.django_db
 
 LIAISON_READS = ["pairing", "petitions"]
+PERIOD = {"from": "2026-11-01", "to": "2026-12-31"}
 
 
 @pytest.fixture
-def county(world: World) -> County:
+def county(world: World, settings: Any, tmp_path: Path) -> County:
+    settings.MEDIA_ROOT = tmp_path / "files"  # the archive's files
     return build(world)
 
 
@@ -101,3 +107,66 @@ def test_a_village_assistant_is_told_the_appraisal_is_a_township_s(client: Clien
         response = client.get(url)
         assert response.status_code == 403, url
         assert 'data-testid="refused"' in response.content.decode()
+
+
+def _refused_page(client: Client, url: str, params: dict[str, str] | None = None) -> None:
+    response = client.get(url, params or {})
+    assert response.status_code == 403, url
+    html = response.content.decode()
+    assert 'data-testid="refused"' in html and 'href="/reports/summary/"' in html, url
+
+
+def test_the_bureau_s_report_files_refuse_a_liaison_on_the_pages(client: Client, county: County) -> None:
+    """The workbook was a book of zeros for the sections a liaison cannot see, and the archive an
+    empty list (and 404s) that said there was none: each is the county's whole report, which the
+    summary page already tells a liaison is the bureau's."""
+    w = county.world
+    archived = archive_period(w.county, *NOV).report
+    pages = [
+        ("/reports/summary.xlsx", PERIOD),
+        ("/reports/summary.pdf", PERIOD),
+        ("/reports/archive/", None),
+        (f"/reports/archive/{archived.pk}.xlsx", None),
+        ("/reports/archive/999999.xlsx", None),  # the same answer whether a report exists or not
+    ]
+    log_in(client, w.liaison)
+    for url, params in pages:
+        _refused_page(client, url, params)
+    log_in(client, w.county_clerk)
+    for url, params in pages[:-1]:
+        if url.endswith(".pdf"):
+            continue  # WeasyPrint may be missing here: test_pdf_downloads.py
+        assert client.get(url, params or {}).status_code == 200, url
+
+
+def test_the_bureau_s_report_files_refuse_a_liaison_in_the_api(client: Client, county: County) -> None:
+    w = county.world
+    archived = archive_period(w.county, *NOV).report
+    calls = [
+        ("/api/v1/reports/summary.xlsx", PERIOD),
+        ("/api/v1/reports/summary.pdf", PERIOD),
+        ("/api/v1/reports/archive", None),
+        (f"/api/v1/reports/archive/{archived.pk}.xlsx", None),
+    ]
+    for url, params in calls:
+        response = api_get(client, w.liaison, url, params)
+        assert response.status_code == 403, url
+        assert response.json()["error"]["code"] == "partial_reader", url
+        assert response.json()["error"]["message"], url
+    for url, params in calls:
+        if not url.endswith(".pdf"):
+            assert api_get(client, w.county_clerk, url, params).status_code == 200, url
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "pdf"])
+def test_youfu_report_refuses_a_liaison_and_writes_nothing(
+    county: County, tmp_path: Path, suffix: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    period = ("--from", PERIOD["from"], "--to", PERIOD["to"])
+    code, _out, err = run_command("report", *period, "-o", str(out / f"r.{suffix}"), "--as", "liaison")
+    assert code == 1 and list(out.iterdir()) == []
+    assert "summary report" in err.lower() or "统计" in err
+    if suffix == "xlsx":
+        assert run_command("report", *period, "-o", str(out / "r.xlsx"), "--as", "clerk")[0] == 0

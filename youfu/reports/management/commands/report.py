@@ -18,7 +18,7 @@ from youfu.reports import selectors
 from youfu.reports.pdf import summary_pdf_for
 from youfu.reports.periods import parse_period
 from youfu.reports.selectors import Summary
-from youfu.reports.workbook import summary_workbook
+from youfu.reports.workbook import summary_workbook_for
 
 FORMATS = {".xlsx": "xlsx", ".pdf": "pdf"}
 
@@ -77,7 +77,8 @@ class Command(YoufuCommand):
     help = (
         "Write the summary of a period (both days included) for your region, or one in it, to "
         "FILE.xlsx (a 说明 sheet and one sheet per section, set up for A4) or FILE.pdf (A4, with "
-        "the dashboard's charts)."
+        "the dashboard's charts). Both are the bureau's report of every area: a role that reads "
+        "only some (a department liaison) is refused."
     )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
@@ -95,7 +96,7 @@ class Command(YoufuCommand):
         found: Summary = selectors.summary(actor, start, end, region)
         today = timezone.localdate()
         data = (
-            summary_workbook(found, filed_on=today)
+            summary_workbook_for(actor, found, filed_on=today)
             if fmt == "xlsx"
             else summary_pdf_for(actor, found, filed_on=today)
         )
