@@ -12,6 +12,9 @@ filled them, so dependencies keep running one way (core → … → registry →
 - A **nav entry** is one link of the menu and of the home page's list of areas, shown to the roles
   with its capability. Several entries may share a URL (one per capability, each with the
   description that role reads): a user sees the first one, by order, that their role may use.
+  A page that asks more of the user than a capability (the dashboard refuses a department
+  liaison) registers its view's own check as ``check``: the entry is shown to a user the check
+  lets through, so the menu never leads to a 403 and the rule is not written twice.
 - A **reference** names a higher app's record in a lower app's data ("relief:12" on a one-off
   payment); the app that owns it registers how to link it, and the lower page shows the link.
 - A **nav group** gathers the entries of one line of work that several apps share (relief and care:
@@ -33,6 +36,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
+from youfu.core.errors import PermissionDenied
 from youfu.core.roles import Capability
 
 if TYPE_CHECKING:
@@ -40,6 +44,9 @@ if TYPE_CHECKING:
 
 PersonRenderer = Callable[[HttpRequest, Any], "SafeString | str | None"]
 WorkProvider = Callable[["User"], Iterable["WorkItem"]]
+# The view's own permission check: returns when the user may open the page, raises
+# ``PermissionDenied`` when the page would answer 403.
+NavCheck = Callable[["User"], None]
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,24 @@ class NavEntry:
     capability: Capability
     description: str | Promise
     group: str | None = None
+    check: NavCheck | None = None
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
+
+    def opens_for(self, user: User) -> bool:
+        """Whether ``user`` may open the page: their role has the capability and the view's own
+        check (if any) lets them through."""
+        if not user.can(self.capability):
+            return False
+        if self.check is None:
+            return True
+        try:
+            self.check(user)
+        except PermissionDenied:
+            return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -125,8 +146,9 @@ def register_nav(
     *,
     order: int,
     group: str | None = None,
+    check: NavCheck | None = None,
 ) -> None:
-    _nav_entries[key] = NavEntry(key, order, label, url_name, capability, description, group)
+    _nav_entries[key] = NavEntry(key, order, label, url_name, capability, description, group, check)
 
 
 def register_nav_group(key: str, label: str | Promise, description: str | Promise, *, order: int) -> None:
@@ -182,7 +204,7 @@ def _entries_for(user: User | None) -> list[NavEntry]:
     seen: set[str] = set()
     entries = []
     for entry in sorted(_nav_entries.values(), key=lambda e: (e.order, e.key)):
-        if entry.url_name not in seen and user.can(entry.capability):
+        if entry.url_name not in seen and entry.opens_for(user):
             seen.add(entry.url_name)
             entries.append(entry)
     return entries

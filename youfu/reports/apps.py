@@ -14,9 +14,12 @@ class ReportsConfig(AppConfig):
 
         from youfu.core.roles import Capability
         from youfu.core.sections import register_nav, register_nav_group, register_work_source
+        from youfu.reports.appraisal import require_appraisal_reader
+        from youfu.reports.readable import require_every_area
         from youfu.reports.sections import dashboard_work
 
-        # One menu entry, "统计报表" (/areas/reports/), opens the three reports.
+        # One menu entry, "统计报表" (/areas/reports/), opens the three reports. The dashboard and
+        # the appraisal are shown to whom their views let in: their views' own checks, not a copy.
         register_nav_group(
             "reports",
             _("Reports"),
@@ -40,6 +43,7 @@ class ReportsConfig(AppConfig):
             _("How well each township served in a year: measures of service, never the number of petitions"),
             order=91,
             group="reports",
+            check=require_appraisal_reader,
         )
         register_nav(
             "reports_dashboard",
@@ -49,6 +53,7 @@ class ReportsConfig(AppConfig):
             _("The year in charts: payments by month, townships, categories, petitions, care"),
             order=89,
             group="reports",
+            check=require_every_area,
         )
         # A leader's home opens on the dashboard's card (home has no place for the charts).
         register_work_source("reports_dashboard", _("Dashboard"), dashboard_work, order=5)

@@ -71,6 +71,7 @@ def reads_every_area(user: User) -> bool:
 def require_every_area(user: User) -> None:
     """For a report that reads every area at once, or is the bureau's report of all of them (the
     workbook, the PDF, the monthly archive, the report jobs): a role that reads only some gets a
-    403."""
+    403. The menu asks the same function (``ReportsConfig.ready``), so it never offers a report
+    that would answer 403."""
     if not reads_every_area(user):
         raise PermissionDenied(PARTIAL_READER, code="partial_reader")

@@ -14,12 +14,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from youfu.accounts.models import User
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.audit.receivers import on_calendar_imported
 from youfu.core import sections
+from youfu.core.errors import PermissionDenied
 from youfu.core.models import CalendarYear
-from youfu.core.roles import Capability
+from youfu.core.roles import Capability, Role
 from youfu.core.sections import nav_for, register_nav, register_nav_group
 from youfu.core.workdays import calendar_imported, import_calendar
 from youfu.testing import World, log_in
@@ -113,6 +115,34 @@ def test_a_group_of_entries_is_one_menu_link_to_a_page_listing_them(
     log_in(client, world.auditor)
     assert client.get(reverse("area", args=["care"])).status_code == 404
     assert client.get(reverse("area", args=["nothing"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_entry_with_its_view_s_check_is_shown_to_whom_the_check_lets_through(
+    clean_nav: None, world: World
+) -> None:
+    def no_liaison(user: User) -> None:  # a view's own check, as the dashboard's
+        if user.role == Role.DEPARTMENT_LIAISON:
+            raise PermissionDenied()
+
+    register_nav_group("reports", "Reports", "the reports", order=88)
+    register_nav(
+        "summary", "Summary", "registry:list", Capability.READ_PERSONAL_DATA, "s", order=90, group="reports"
+    )
+    register_nav(
+        "charts",
+        "Charts",
+        "audit:search",
+        Capability.READ_PERSONAL_DATA,
+        "c",
+        order=89,
+        group="reports",
+        check=no_liaison,
+    )
+    assert [e.key for e in nav_for(world.county_clerk)] == ["reports"]
+    # The check leaves the liaison one entry of the group: that entry itself.
+    assert [e.key for e in nav_for(world.liaison)] == ["summary"]
+    assert nav_for(world.admin) == []  # the capability is asked first
 
 
 @pytest.mark.django_db

@@ -1,7 +1,8 @@
 """A role that reads only some areas (a department liaison: its pairings and the petitions it
 handles) is never shown a zero for what it cannot see: the summary leaves those sections out and
 says so, the reports that read every area at once and the bureau's report files (the workbook,
-the PDF, the monthly archive) refuse it with the reason."""
+the PDF, the monthly archive) refuse it with the reason, and the menu offers none of what would
+refuse it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from youfu.reports.archive_services import archive_period
 from youfu.reports.readable import SECTION_MODELS, hidden_sections
 from youfu.reports.selectors import Summary
 from youfu.reports.tests.scenario import NOV, County, build
-from youfu.testing import World, api_get, log_in, run_command
+from youfu.testing import World, api_get, log_in, menu_urls, run_command
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +171,30 @@ def test_youfu_report_refuses_a_liaison_and_writes_nothing(
     assert "summary report" in err.lower() or "统计" in err
     if suffix == "xlsx":
         assert run_command("report", *period, "-o", str(out / "r.xlsx"), "--as", "clerk")[0] == 0
+
+
+def test_the_menu_offers_a_report_only_to_whom_its_page_opens(client: Client, county: County) -> None:
+    """The menu asked only for the capability, and led a liaison to the dashboard and the
+    appraisal, which answer it 403 (and a village assistant to the appraisal). Every page any
+    persona's menu offers must open for that persona."""
+    w = county.world
+    reports = {"/reports/summary/", "/reports/dashboard/", "/reports/appraisal/"}
+    assert menu_urls(w.liaison) & reports == {"/reports/summary/"}
+    assert menu_urls(w.village_assistant) & reports == {"/reports/summary/", "/reports/dashboard/"}
+    for user in (w.county_clerk, w.township_clerk, w.leader):
+        assert menu_urls(user) & reports == reports, user.username
+    for user in (w.admin, w.auditor):
+        assert menu_urls(user) & reports == set(), user.username
+    personas = (
+        w.admin,
+        w.county_clerk,
+        w.township_clerk,
+        w.village_assistant,
+        w.leader,
+        w.liaison,
+        w.auditor,
+    )
+    for user in personas:
+        log_in(client, user)
+        for url in sorted(menu_urls(user)):
+            assert client.get(url).status_code == 200, (user.username, url)
