@@ -59,6 +59,9 @@ REPLICA_APPS = frozenset(
     {"core", "regions", "registry", "benefits", "petitions", "relief", "outreach", "reports"}
 )
 
+# (app, database) of a record whose relations are read where it was: an area's record read from the
+# primary (``primary_reads``, or a page that found the replica behind).
+_READ_ON_PRIMARY = frozenset((app, PRIMARY) for app in REPLICA_APPS)
 _LSN = re.compile(r"^([0-9A-Fa-f]{1,8})/([0-9A-Fa-f]{1,8})$")
 
 
@@ -124,9 +127,9 @@ class ReplicaRouter:
     def db_for_read(self, model: type[Model], **hints: Any) -> str:
         if not _reading.get() or model._meta.app_label not in REPLICA_APPS:
             return PRIMARY
-        instance = hints.get("instance")
-        if instance is not None and instance._state.db == PRIMARY:
-            return PRIMARY  # a record read from the primary has its related records read there too
+        instance: Model | None = hints.get("instance")
+        if instance is not None and (instance._meta.app_label, instance._state.db) in _READ_ON_PRIMARY:
+            return PRIMARY
         state = _state.get()
         if state is None or state.wrote or not _check(state):
             return PRIMARY

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from youfu.accounts.middleware import client_ip
 from youfu.core.errors import InvalidInput, YoufuError
+from youfu.core.replica import pin_to_primary, reads_from_replica
 from youfu.core.views import form_error
 from youfu.petitions.forms import LookupForm, PublicPetitionForm, PublicRateForm
 from youfu.petitions.models import Channel, Petition
@@ -92,9 +94,10 @@ def submit_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_from_replica
 def receipt_view(request: HttpRequest) -> HttpResponse:
     pk = request.session.get(RECEIPT)
-    petition = Petition.objects.filter(pk=pk).first() if pk else None
+    petition = _on_replica_or_primary(Petition.objects.filter(pk=pk)) if pk else None
     if petition is None:
         return redirect("public:lookup")
     return render(
@@ -133,6 +136,16 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     return render(request, "petitions/public/lookup.html", {"form": form, "refused": refused}, status=status)
 
 
+def _on_replica_or_primary(petitions: QuerySet[Petition]) -> Petition | None:
+    """The petition this session submitted or looked up on the primary: from the replica when it
+    has it, else from the primary (a replica behind the submission or the lookup)."""
+    found = petitions.first()
+    if found is None:
+        pin_to_primary()  # behind: the rest of the page (timeline, reply) from the primary too
+        found = petitions.first()
+    return found
+
+
 def _looked_up(request: HttpRequest) -> Petition | None:
     found: Any = request.session.get(LOOKUP)
     if not isinstance(found, dict):
@@ -144,15 +157,17 @@ def _looked_up(request: HttpRequest) -> Petition | None:
     if timezone.now() - at > timedelta(minutes=LOOKUP_MINUTES):
         request.session.pop(LOOKUP, None)
         return None
-    petition: Petition | None = (
-        Petition.objects.select_related("handling_unit", "repeat_of", "repeat_of__handling_unit")
-        .filter(pk=int(found.get("pk") or 0))
-        .first()
+    return _on_replica_or_primary(
+        Petition.objects.select_related("handling_unit", "repeat_of", "repeat_of__handling_unit").filter(
+            pk=int(found.get("pk") or 0)
+        )
     )
-    return petition
 
 
+# The lookup itself (lookup_view) reads the primary: a miss counts against the client's limits,
+# and must never be the replica not having the matter yet.
 @require_http_methods(["GET", "POST"])
+@reads_from_replica
 def status_view(request: HttpRequest) -> HttpResponse:
     petition = _looked_up(request)
     if petition is None:

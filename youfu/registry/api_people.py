@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import Field, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
@@ -31,6 +32,7 @@ from youfu.core.bounds import (
     Text200,
 )
 from youfu.core.pagination import PageNumberPagination
+from youfu.core.replica import reads_from_replica
 from youfu.core.roles import Capability, require
 from youfu.core.scope import get_visible_or_404
 from youfu.regions.models import Region, RegionLevel
@@ -280,6 +282,7 @@ def list_beneficiaries(
         }
     },
 )
+@decorate_view(reads_from_replica)
 def export_beneficiaries(
     request: HttpRequest,
     format: Choice = "xlsx",

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from youfu.core.authed import acting_user
 from youfu.core.errors import Conflict, InvalidInput
+from youfu.core.replica import reads_from_replica
 from youfu.core.roles import Capability
 from youfu.core.scope import get_visible_or_404
 from youfu.core.sections import person_sections
@@ -93,6 +94,7 @@ def beneficiary_list_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
+@reads_from_replica
 def export_view(request: HttpRequest) -> HttpResponseBase:
     """The list's current search and filters as .xlsx or .csv (?format=); audited."""
     user = acting_user(request)

@@ -11,11 +11,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from youfu.accounts.models import User
 from youfu.benefits.money import money
 from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode
+from youfu.core.replica import reads_from_replica
 from youfu.reports import selectors
 from youfu.reports.appraisal_api import router as appraisal_router
 from youfu.reports.dashboard_api import router as dashboard_router
@@ -200,6 +202,7 @@ def summary_out(s: Summary, hidden: Sequence[str] = ()) -> dict[str, Any]:
 
 
 @router.get("/summary", response=SummaryOut, by_alias=True)
+@decorate_view(reads_from_replica)
 def get_summary(request: HttpRequest, query: Query[SummaryQuery]) -> dict[str, Any]:
     """The figures of the period ``from``–``to`` (both days included) for ``region``: registry,
     payments, relief, medical, housing, pairing, visits, petitions and needs checks, the report's

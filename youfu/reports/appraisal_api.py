@@ -13,9 +13,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from youfu.core.authed import acting_user
 from youfu.core.bounds import Note, RegionCode
+from youfu.core.replica import reads_from_replica
 from youfu.reports import appraisal, selectors
 from youfu.reports.appraisal import MAX_WEIGHT, MEASURES, county_of, township_out, weights_in_force
 from youfu.reports.appraisal_models import AppraisalWeights
@@ -65,6 +67,7 @@ class AppraisalOut(Schema):
 
 
 @router.get("/appraisal", response=AppraisalOut)
+@decorate_view(reads_from_replica)
 def get_appraisal(request: HttpRequest, query: Query[AppraisalQuery]) -> dict[str, Any]:
     """Each township's score for ``year`` with its parts: measures of service only, never the
     number of petitions. A measure with nothing to measure is not applicable and its weight is

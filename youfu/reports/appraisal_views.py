@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from youfu.core.authed import acting_user
 from youfu.core.errors import InvalidInput, PermissionDenied, YoufuError
+from youfu.core.replica import reads_from_replica
 from youfu.core.roles import Capability, Role
 from youfu.core.views import capability_required, form_error
 from youfu.regions.models import RegionLevel
@@ -48,6 +49,7 @@ def _year(request: HttpRequest) -> tuple[str, int | None, InvalidInput | None]:
 
 @capability_required(READ)
 @require_GET
+@reads_from_replica
 def appraisal_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     try:
@@ -72,6 +74,7 @@ def appraisal_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(READ)
 @require_GET
+@reads_from_replica
 def township_view(request: HttpRequest, township: str) -> HttpResponse:
     user = acting_user(request)
     try:

@@ -9,9 +9,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from youfu.core.authed import acting_user
 from youfu.core.bounds import RegionCode
+from youfu.core.replica import reads_from_replica
 from youfu.reports import selectors
 from youfu.reports.appraisal import parse_year
 from youfu.reports.dashboard import dashboard, dashboard_data
@@ -74,6 +76,7 @@ class DashboardOut(Schema):
 
 
 @router.get("/dashboard", response=DashboardOut)
+@decorate_view(reads_from_replica)
 def get_dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
     """The year's figures for ``region``: payments by month against the year before, townships,
     categories, petitions by state and urgency (counts only), and care coverage. A role that

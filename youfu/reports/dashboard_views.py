@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from youfu.benefits.money import money
 from youfu.core.authed import acting_user
 from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.replica import reads_from_replica
 from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.petitions.models import State
@@ -42,6 +43,7 @@ URGENCY_LABELS = {
 
 @capability_required(Capability.READ_PERSONAL_DATA)
 @require_GET
+@reads_from_replica
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     try:

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
 from youfu.core.authed import acting_user
@@ -22,6 +23,7 @@ from youfu.core.bounds import RegionCode
 from youfu.core.csvio import XLSX_CONTENT_TYPE, xlsx_response
 from youfu.core.errors import also_answers
 from youfu.core.pagination import PageNumberPagination
+from youfu.core.replica import reads_from_replica
 from youfu.reports import archive_selectors, selectors
 from youfu.reports.archive_models import ArchivedReport
 from youfu.reports.archive_services import archive_name, archived_bytes
@@ -97,6 +99,7 @@ def _summary(request: HttpRequest, query: WorkbookQuery) -> Summary:
 
 
 @router.get("/summary.xlsx", response={200: None}, openapi_extra=XLSX_RESPONSE)
+@decorate_view(reads_from_replica)
 def get_summary_xlsx(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
     """The summary of ``from``–``to`` for ``region`` as the workbook: the same figures as
     ``/reports/summary``, headed 填报单位 / 填报日期 / 统计期间. It lists no person. It is the
@@ -108,6 +111,7 @@ def get_summary_xlsx(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpR
 
 
 @router.get("/summary.pdf", response={200: None}, openapi_extra=PDF_RESPONSE)
+@decorate_view(reads_from_replica)
 def get_summary_pdf(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpResponse:
     """The same summary as an A4 PDF, with the dashboard's charts drawn as SVG (those of the
     year the period ends in name the year). It lists no person. A region with many people is
@@ -118,6 +122,7 @@ def get_summary_pdf(request: HttpRequest, query: Query[WorkbookQuery]) -> HttpRe
 
 
 @router.get("/archive", response=list[ArchiveOut])
+@decorate_view(reads_from_replica)
 @paginate(PageNumberPagination)
 def list_archives(request: HttpRequest) -> QuerySet[ArchivedReport]:
     """The archived monthly reports in your scope, the newest month first. Each is the county's

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from youfu.core.authed import acting_user
 from youfu.core.csvio import xlsx_response
 from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
+from youfu.core.replica import reads_from_replica
 from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.reports import archive_selectors, selectors
@@ -56,6 +57,7 @@ def _summary_or_page(request: HttpRequest) -> Summary | HttpResponse:
 
 @capability_required(READ)
 @require_GET
+@reads_from_replica
 def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
     """The summary page's figures as the workbook, for the same period and region; a bad period
     is the page itself with its error (400)."""
@@ -71,6 +73,7 @@ def summary_xlsx_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(READ)
 @require_GET
+@reads_from_replica
 def summary_pdf_view(request: HttpRequest) -> HttpResponse:
     """The same as an A4 PDF with the dashboard's charts; where WeasyPrint cannot load, a page
     that says so and points to the workbook (503), never a server error."""
@@ -92,6 +95,7 @@ def summary_pdf_view(request: HttpRequest) -> HttpResponse:
 
 @capability_required(READ)
 @require_GET
+@reads_from_replica
 def archive_list_view(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     try:

@@ -91,6 +91,10 @@ def test_a_record_read_from_the_primary_has_its_relations_read_there(replica_up:
         assert router.db_for_read(Petition, instance=person) == PRIMARY
         person._state.db = REPLICA
         assert router.db_for_read(Petition, instance=person) == REPLICA
+        # A user always comes from the primary: that says nothing of where its region is read.
+        user = User()
+        user._state.db = PRIMARY
+        assert router.db_for_read(Beneficiary, instance=user) == REPLICA
 
 
 def test_an_areas_record_written_in_a_replica_read_is_refused(replica_up: Any) -> None:
