@@ -541,6 +541,19 @@ def _check_returns(
     return errors, outcome, [name for name, bank in keys.items() if bank in answered]
 
 
+def _not_exported(batch: Batch) -> Conflict:
+    return Conflict(
+        Message(
+            gettext_noop(
+                "Bank returns are imported into an exported batch, bank by bank until every bank's "
+                "are in; this one is %(state)s."
+            ),
+            {"state": batch.get_state_display()},
+        ),
+        code="batch_state",
+    )
+
+
 def do_import_bank_returns(
     batch: Batch, data: bytes, *, acting_user: User, filename: str = ""
 ) -> ReturnsResult:
@@ -551,16 +564,7 @@ def do_import_bank_returns(
     require(acting_user, WRITE)
     check_batch_county(acting_user, batch)
     if batch.state != BatchState.EXPORTED:
-        raise Conflict(
-            Message(
-                gettext_noop(
-                    "Bank returns are imported into an exported batch, bank by bank until every bank's "
-                    "are in; this one is %(state)s."
-                ),
-                {"state": batch.get_state_display()},
-            ),
-            code="batch_state",
-        )
+        raise _not_exported(batch)
     _, rows = read_table(data, RETURN_COLUMNS)
     errors, outcome, bank_names_answered = _check_returns(batch, rows)
     if errors:
@@ -569,6 +573,12 @@ def do_import_bank_returns(
     paid = [(seq, amount) for seq, (status, _r, amount) in outcome.items() if status == PAID_MARK]
     failed = [(seq, amount) for seq, (status, _r, amount) in outcome.items() if status == FAILED_MARK]
     with transaction.atomic():
+        # One import into a batch at a time. Each decides, from every bank's lines, whether the
+        # batch now has all its returns: two banks' files imported at once would each see the
+        # other's lines still pending (not yet committed) and leave the batch waiting for ever.
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != BatchState.EXPORTED:
+            raise _not_exported(locked)
         with connection.cursor() as cursor:
             # Compare-and-set, set-based: every line still awaiting the bank, of the banks
             # this file answers for, is paid (the check made sure the file holds each of
