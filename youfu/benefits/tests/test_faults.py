@@ -37,7 +37,7 @@ from youfu.benefits.services import (
 )
 from youfu.benefits.tests.helpers import csv_bytes, person, setup_county
 from youfu.core.roles import Role
-from youfu.core.tests.faults import Shared, answer_of, kill_sweep, race, record_figures, steps
+from youfu.core.tests.faults import Shared, answer_of, kill_sweep, race, record_figures, steps, survived
 from youfu.testing import World, bearer, make_user, run_command
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -85,25 +85,6 @@ def returns_file(batch: Batch, clerk: User, *, bank: str | None = None, failed: 
         else:
             body.append([*row, "失败", "账户已冻结"] if n < failed else [*row, "成功", ""])
     return csv_bytes(body, RETURN_COLUMNS)
-
-
-def survived(sweep: dict[str, Any]) -> int:
-    """Every kill was a SIGKILL and left every table as it was — but a kill after the commit,
-    which ends the sweep with the operation done; the operation was done exactly once (run whole
-    at the end, or finished before its last kill) and a second run was refused, changing
-    nothing. The number of kills."""
-    kills = sweep["kills"]
-    assert kills and all(kill["signal"] == 9 for kill in kills), kills
-    assert all(kill["changed"] == [] for kill in kills[:-1]), kills
-    last, done = kills[-1], sweep["completed"]
-    if last["changed"]:
-        assert done["killed"] and not last["in_transaction"], last
-    else:
-        assert done["code"] == 0, done
-    assert sweep["changed"], "the operation never happened"
-    assert any(kill["in_transaction"] for kill in kills), "no kill landed inside the transaction"
-    assert sweep["again"]["code"] == 1 and sweep["again_changed"] == [], sweep["again"]
-    return len(kills)
 
 
 def _events(kind: EventType) -> int:

@@ -183,6 +183,26 @@ def kill_sweep(shared: Shared, argv: list[str], *, stride: int = 1) -> dict[str,
     return dict(run_driver(shared, "kill", {"argv": argv, "stride": stride}))
 
 
+def survived(sweep: dict[str, Any], *, refusal_writes: frozenset[str] = frozenset()) -> int:
+    """Every kill was a SIGKILL and left every table as it was — but a kill after the commit,
+    which ends the sweep with the operation done; the operation was done exactly once (run whole
+    at the end, or finished before its last kill) and a second run was refused, changing nothing
+    but ``refusal_writes`` (a refused import's audit record). The number of kills."""
+    kills = sweep["kills"]
+    assert kills and all(kill["signal"] == signal.SIGKILL for kill in kills), kills
+    assert all(kill["changed"] == [] for kill in kills[:-1]), kills
+    last, done = kills[-1], sweep["completed"]
+    if last["changed"]:
+        assert done["killed"] and not last["in_transaction"], last
+    else:
+        assert done["code"] == 0, done
+    assert sweep["changed"], "the operation never happened"
+    assert any(kill["in_transaction"] for kill in kills), "no kill landed inside the transaction"
+    assert sweep["again"]["code"] == 1, sweep["again"]
+    assert set(sweep["again_changed"]) <= refusal_writes, sweep["again_changed"]
+    return len(kills)
+
+
 def race(shared: Shared, target: str, n: int = 2, **args: Any) -> list[dict[str, Any]]:
     """Run ``target(i, wait, **args)`` (a dotted path) in ``n`` processes that meet at a barrier
     (``wait``); their answers, in racer order."""
