@@ -141,9 +141,9 @@ def leg_schema() -> bytes:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def facts(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """One run of the scenario, whose findings the tests below read."""
+    """One run of the scenario, whose findings the checks below read."""
     if connection.vendor != "postgresql":
         pytest.skip("a PostgreSQL replica: runs in the PostgreSQL leg (make test-postgres)")
     if postgres_bin() is None:
@@ -180,7 +180,7 @@ def from_primary(seen: dict[str, Any]) -> bool:
     return bool(seen["primary_areas"]) and not seen["replica_areas"]
 
 
-def test_reads_go_to_the_replica_writes_to_the_primary_and_a_writer_reads_its_write(
+def check_reads_go_to_the_replica_writes_to_the_primary_and_a_writer_reads_its_write(
     facts: dict[str, Any],
 ) -> None:
     assert facts["in_recovery"] == {"primary": False, "replica": True}
@@ -213,7 +213,7 @@ def test_reads_go_to_the_replica_writes_to_the_primary_and_a_writer_reads_its_wr
     assert not after["cookie_kept"]
 
 
-def test_a_sensitive_read_comes_from_the_replica_and_its_audit_record_goes_to_the_primary(
+def check_a_sensitive_read_comes_from_the_replica_and_its_audit_record_goes_to_the_primary(
     facts: dict[str, Any],
 ) -> None:
     export = facts["export"]
@@ -225,14 +225,14 @@ def test_a_sensitive_read_comes_from_the_replica_and_its_audit_record_goes_to_th
     assert facts["audit_chain_ok"]
 
 
-def test_every_view_that_may_read_the_replica_answers_from_it(facts: dict[str, Any]) -> None:
+def check_every_view_that_may_read_the_replica_answers_from_it(facts: dict[str, Any]) -> None:
     for name, seen in facts["views"].items():
         assert seen["status"] == 200, (name, seen)
         assert seen["replica_areas"], (name, seen)
         assert seen["cookie"] is None, (name, seen)  # none of them wrote
 
 
-def test_the_public_pages_show_a_petitioner_their_matter_while_the_replica_is_behind(
+def check_the_public_pages_show_a_petitioner_their_matter_while_the_replica_is_behind(
     facts: dict[str, Any],
 ) -> None:
     assert facts["public_submit"]["status"] == 302
@@ -252,7 +252,16 @@ def test_the_public_pages_show_a_petitioner_their_matter_while_the_replica_is_be
     assert from_replica(status), status
 
 
-def test_an_unreachable_replica_is_read_around(facts: dict[str, Any]) -> None:
+def check_an_unreachable_replica_is_read_around(facts: dict[str, Any]) -> None:
     down = facts["replica_down"]
     assert down["persons"] == 3
     assert from_primary(down["served"]), down
+
+
+def test_the_routing_on_a_real_primary_and_replica(facts: dict[str, Any]) -> None:
+    # One test, so that the scenario runs once however pytest-xdist shares out the tests.
+    check_reads_go_to_the_replica_writes_to_the_primary_and_a_writer_reads_its_write(facts)
+    check_a_sensitive_read_comes_from_the_replica_and_its_audit_record_goes_to_the_primary(facts)
+    check_every_view_that_may_read_the_replica_answers_from_it(facts)
+    check_the_public_pages_show_a_petitioner_their_matter_while_the_replica_is_behind(facts)
+    check_an_unreachable_replica_is_read_around(facts)
