@@ -8,22 +8,26 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from youfu.accounts.models import ApiToken, User
-from youfu.accounts.selectors import tokens_of, users_for
+from youfu.accounts.models import ApiToken, Department, RoleRequest, RoleRequestState, User
+from youfu.accounts.selectors import pending_request_of, role_requests_for, tokens_of, users_for
 from youfu.accounts.services import (
     LOGIN_FAILED,
     LoginFailed,
     check_otp_step,
     check_password_step,
     confirmed_totp_device,
+    do_approve_role_request,
     do_create_user,
     do_issue_token,
     do_record_login,
+    do_refuse_role_request,
+    do_request_role,
     do_revoke_token,
+    do_withdraw_role_request,
 )
 from youfu.core.authed import acting_user
-from youfu.core.bounds import Choice, Otp, Password, RegionCode, ShortText, Username
-from youfu.core.errors import also_answers
+from youfu.core.bounds import Choice, Id, Note, Otp, Password, RegionCode, ShortText, Username
+from youfu.core.errors import InvalidInput, also_answers
 from youfu.core.messages import Message
 from youfu.core.pagination import PageNumberPagination
 from youfu.core.scope import get_visible_or_404
@@ -57,14 +61,23 @@ class UserOut(Schema):
     id: int
     username: str
     full_name: str
-    role: str
+    role: str = Field(description="empty while a new account waits for a leader to approve its role")
     region: str | None = Field(None, alias="region_id")
     is_active: bool
     locked: bool
+    pending_role_request: int | None = Field(
+        None, description="the role request waiting for a leader's approval (GET /role-requests/{id})"
+    )
 
     @staticmethod
     def resolve_locked(obj: User) -> bool:
         return obj.is_locked()
+
+    @staticmethod
+    def resolve_pending_role_request(obj: User) -> int | None:
+        prefetched: list[RoleRequest] | None = getattr(obj, "pending_requests", None)
+        pending = pending_request_of(obj) if prefetched is None else next(iter(prefetched), None)
+        return pending.pk if pending else None
 
 
 class UserIn(Schema):
@@ -176,3 +189,123 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status[UserOut]:
         email=payload.email,
     )
     return Status(201, _user_out(user))
+
+
+# --- roles that read personal data: asked by the admin, approved by a leader -------------------
+
+
+class RoleRequestIn(Schema):
+    user: Id
+    role: Choice
+    region: RegionCode
+    department: Id | None = None
+
+
+class RefuseRoleIn(Schema):
+    reason: Note
+
+
+class WithdrawRoleIn(Schema):
+    reason: Note = ""
+
+
+class RoleRequestOut(Schema):
+    id: int
+    user: int = Field(alias="user_id")
+    username: str
+    role: str
+    region: str = Field(alias="region_id")
+    department: int | None = Field(None, alias="department_id")
+    from_role: str
+    from_region: str | None = Field(None, alias="from_region_id")
+    new_account: bool
+    state: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str
+
+    @staticmethod
+    def resolve_username(obj: RoleRequest) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_requested_by(obj: RoleRequest) -> str:
+        return obj.requested_by.username
+
+    @staticmethod
+    def resolve_decided_by(obj: RoleRequest) -> str | None:
+        return obj.decided_by.username if obj.decided_by else None
+
+
+def _role_request(user: User, request_id: int) -> RoleRequest:
+    found: RoleRequest = get_visible_or_404(role_requests_for(user), user, pk=request_id)
+    return found
+
+
+def _role_request_out(user: User, request_id: int) -> RoleRequestOut:
+    return RoleRequestOut.from_orm(_role_request(user, request_id))
+
+
+STATES = (*RoleRequestState.values, "all")
+
+
+@router.get("/role-requests", response=list[RoleRequestOut], tags=["accounts"])
+@paginate(PageNumberPagination)
+def list_role_requests(
+    request: HttpRequest, state: Choice = RoleRequestState.PENDING
+) -> QuerySet[RoleRequest]:
+    """Roles asked for accounts of the user's region (the admin who asks, the leader who
+    decides): ``state=pending`` (the default), ``approved``, ``refused``, ``withdrawn`` or ``all``."""
+    user = acting_user(request)
+    if state not in STATES:
+        message = Message(gettext_noop("Unknown state %(state)s."), {"state": state})
+        raise InvalidInput(message, fields={"state": message})
+    found = role_requests_for(user)
+    return found if state == "all" else found.filter(state=state)
+
+
+@router.post("/role-requests", response={201: RoleRequestOut}, tags=["accounts"])
+def request_role(request: HttpRequest, payload: RoleRequestIn) -> Status[RoleRequestOut]:
+    """The admin asks for a role that reads personal data (and its region, and a liaison's
+    department) for an existing account; it applies once a leader approves it. A new account
+    asks through ``POST /users``."""
+    admin = acting_user(request)
+    subject = get_visible_or_404(users_for(admin), admin, pk=payload.user)
+    department = None
+    if payload.department is not None:
+        department = get_visible_or_404(Department.objects.all(), admin, pk=payload.department)
+    made = do_request_role(
+        subject, role=payload.role, region_code=payload.region, department=department, acting_user=admin
+    )
+    return Status(201, _role_request_out(admin, made.pk))
+
+
+@router.get("/role-requests/{request_id}", response=RoleRequestOut, tags=["accounts"])
+def get_role_request(request: HttpRequest, request_id: Id) -> RoleRequestOut:
+    return _role_request_out(acting_user(request), request_id)
+
+
+@router.post("/role-requests/{request_id}/approve", response=RoleRequestOut, tags=["accounts"])
+def approve_role_request(request: HttpRequest, request_id: Id) -> RoleRequestOut:
+    """A leader who neither asked for the role nor receives it grants it."""
+    leader = acting_user(request)
+    do_approve_role_request(_role_request(leader, request_id), acting_user=leader)
+    return _role_request_out(leader, request_id)
+
+
+@router.post("/role-requests/{request_id}/refuse", response=RoleRequestOut, tags=["accounts"])
+def refuse_role_request(request: HttpRequest, request_id: Id, payload: RefuseRoleIn) -> RoleRequestOut:
+    """A leader refuses the role, with the reason the admin reads."""
+    leader = acting_user(request)
+    do_refuse_role_request(_role_request(leader, request_id), reason=payload.reason, acting_user=leader)
+    return _role_request_out(leader, request_id)
+
+
+@router.post("/role-requests/{request_id}/withdraw", response=RoleRequestOut, tags=["accounts"])
+def withdraw_role_request(request: HttpRequest, request_id: Id, payload: WithdrawRoleIn) -> RoleRequestOut:
+    """The admin takes back a request no leader has decided yet."""
+    admin = acting_user(request)
+    do_withdraw_role_request(_role_request(admin, request_id), reason=payload.reason, acting_user=admin)
+    return _role_request_out(admin, request_id)

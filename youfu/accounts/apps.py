@@ -8,8 +8,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from youfu.accounts.sections import roles_to_approve_work
         from youfu.core.roles import Capability
-        from youfu.core.sections import register_nav
+        from youfu.core.sections import register_nav, register_work_source
 
         register_nav(
             "users",
@@ -19,3 +20,12 @@ class AccountsConfig(AppConfig):
             _("Accounts, roles, regions, lock-outs"),
             order=80,
         )
+        register_nav(
+            "role_approvals",
+            _("Roles to approve"),
+            "accounts:approvals",
+            Capability.APPROVE,
+            _("Roles that read the people's records, asked by the system admin"),
+            order=81,
+        )
+        register_work_source("role_approvals", _("Accounts"), roles_to_approve_work, order=90)

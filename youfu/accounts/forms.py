@@ -40,6 +40,19 @@ class UserCreateForm(forms.Form):
 
 class UserEditForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # Empty keeps the role held (an account waiting for its first role has none to show).
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("(no role yet)")), *Role.choices], required=False
+    )
     region = forms.CharField(label=_("Region code"), max_length=12)
     is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class RoleRefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for refusing"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RoleWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)

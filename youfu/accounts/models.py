@@ -5,6 +5,7 @@ import hashlib
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +37,9 @@ class UserManager(DjangoUserManager.from_queryset(ScopedQuerySet)):  # type: ign
 
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    # Empty while a new account waits for a leader to approve its role: it holds no capability
+    # and cannot sign in (``RoleRequest``).
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, null=True, related_name="+")
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="liaisons"
@@ -107,3 +110,59 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class RoleRequestState(models.TextChoices):
+    PENDING = "pending", _("waiting for a leader")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class RoleRequest(models.Model):
+    """A role, with its region and department, that an admin asks for an account; in force only
+    once a leader who neither asked for it nor receives it approves it. The roles that read
+    personal data are granted this way (GB/T 22239's separation of duties: the admin who keeps
+    the accounts cannot give anyone, themselves included, the people's records). Until then the
+    account keeps what it held: a new account has no role and cannot sign in."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_requests")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # What the account held when it was asked: the approval applies only over that, so a
+    # decision never lands on an account that changed in between.
+    from_role = models.CharField(max_length=32, choices=Role.choices, blank=True)
+    from_region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    new_account = models.BooleanField(default=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=RoleRequestState.choices, default=RoleRequestState.PENDING
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Why it was refused or withdrawn: the admin reads it.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="region__code", personal_data=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(state="pending"), name="role_request_one_pending"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "region"], name="role_request_state_region")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.get_role_display()}"

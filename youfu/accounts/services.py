@@ -10,18 +10,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from youfu.accounts.models import ApiToken, Department, User
+from youfu.accounts.models import ApiToken, Department, RoleRequest, RoleRequestState, User
 from youfu.audit.events import EventType
+from youfu.audit.models import AuditEvent
 from youfu.audit.services import diff, record_event
-from youfu.core.errors import InvalidInput, NotAuthenticated
+from youfu.core.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
 from youfu.core.messages import Message
-from youfu.core.roles import ROLE_REGION_LEVEL, Capability, Role, require
+from youfu.core.roles import ROLE_REGION_LEVEL, Capability, Role, has_capability, require
 from youfu.regions.models import LEVEL_ORDER, Region, RegionLevel
 
 USERNAME_TAKEN = Message(gettext_noop("A user named %(username)s already exists."))
@@ -116,7 +117,12 @@ def do_create_user(
     full_name: str = "",
     email: str = "",
     department: Department | None = None,
+    bootstrap: bool = False,
 ) -> User:
+    """A new account. A role that reads personal data is only asked for: the account is created
+    without a role (it cannot sign in) and waits for a leader's approval (``RoleRequest``),
+    unless the installation is still bootstrapping (``grants_directly``). ``bootstrap``: the
+    caller is the create-user command or the demo, which grant directly while no leader exists."""
     require(acting_user, Capability.MANAGE_USERS)
     username = username.strip()
     if not username:
@@ -151,15 +157,16 @@ def do_create_user(
             fields={"username": gettext_noop("already taken")},
         )
     _check_password(password, User(username=username, full_name=full_name, email=email))
+    direct, why = grants_directly(role, acting_user, bootstrap=bootstrap)
     with transaction.atomic():
         user = User.objects.create_user(
             username=username,
             password=password,
             full_name=full_name,
             email=email,
-            role=role,
+            role=role if direct else "",
             region=region,
-            department=department,
+            department=department if direct else None,
         )
         record_event(
             EventType.USER_CREATED,
@@ -167,7 +174,18 @@ def do_create_user(
             region=region,
             obj=user,
             new=_user_snapshot(user),
+            extra={"bootstrap": why} if why else None,
         )
+        if not direct:
+            assert acting_user is not None  # the system actor only ever creates the first admin
+            _open_request(
+                user,
+                role=role,
+                region=region,
+                department=department,
+                acting_user=acting_user,
+                new_account=True,
+            )
     return user
 
 
@@ -180,33 +198,55 @@ def do_update_user(
     full_name: str | None = None,
     is_active: bool | None = None,
 ) -> User:
+    """Change an account. A new role or region that reads personal data is not applied: it is
+    asked of a leader (``RoleRequest``), and the account keeps what it held until approved.
+    Whatever takes access away (another role, deactivation) applies at once."""
     require(acting_user, Capability.MANAGE_USERS)
     before = _user_snapshot(user)
     region = find_region(region_code, acting_user) if region_code else user.region
     new_role = role or user.role
     assert region is not None
-    _check_role_region(new_role, region, acting_user)
+    if new_role:  # an account waiting for its first role may be renamed or deactivated meanwhile
+        _check_role_region(new_role, region, acting_user)
     if user.pk == acting_user.pk and (is_active is False or new_role != user.role):
         raise InvalidInput(
             Message(gettext_noop("You cannot deactivate yourself or change your own role.")),
             code="self_change",
         )
-    user.role = new_role
-    user.region = region
+    grant_changed = new_role != user.role or region.pk != user.region_id
+    asked = grant_changed and grant_needs_approval(new_role)
+    if asked:
+        _check_no_pending(user)
+    else:
+        user.role = new_role
+        user.region = region
     if full_name is not None:
         user.full_name = full_name
     if is_active is not None:
         user.is_active = is_active
     old, new = diff(before, _user_snapshot(user))
-    if not new:
+    if not new and not asked:
         return user
     with transaction.atomic():
-        user.save(update_fields=["role", "region", "full_name", "is_active"])
-        record_event(EventType.USER_CHANGED, actor=acting_user, region=region, obj=user, old=old, new=new)
-        # What the user may do or see changed: what they signed in with no longer holds.
-        ended_by = [k for k in ("is_active", "role", "region") if k in new]
-        if ended_by:
-            end_sessions_and_tokens(user, reason=ended_by[0], acting_user=acting_user)
+        if new:
+            user.save(update_fields=["role", "region", "full_name", "is_active"])
+            record_event(EventType.USER_CHANGED, actor=acting_user, region=region, obj=user, old=old, new=new)
+            # What the user may do or see changed: what they signed in with no longer holds.
+            ended_by = [k for k in ("is_active", "role", "region") if k in new]
+            if ended_by:
+                end_sessions_and_tokens(user, reason=ended_by[0], acting_user=acting_user)
+            if "role" in new or "region" in new:
+                # A request asked over what the account held before can no longer apply.
+                _withdraw_pending(user, acting_user=acting_user, reason=SUPERSEDED)
+        if asked:
+            _open_request(
+                user,
+                role=new_role,
+                region=region,
+                department=user.department,
+                acting_user=acting_user,
+                new_account=False,
+            )
     return user
 
 
@@ -252,6 +292,9 @@ def do_unlock_user(user: User, *, acting_user: User) -> None:
 # --- logging in -------------------------------------------------------------------------
 
 LOGIN_FAILED = Message(gettext_noop("Wrong user name, password or code."))
+AWAITING_APPROVAL = Message(
+    gettext_noop("This account's role waits for a leader's approval: it can sign in once it is approved.")
+)
 ACCOUNT_LOCKED = Message(
     gettext_noop("Too many failed attempts: this account is locked for %(minutes)d minutes."),
     {"minutes": settings.YOUFU_LOCKOUT_MINUTES},
@@ -304,6 +347,9 @@ def check_password_step(username: str, password: str) -> PasswordCheck:
         if user.is_locked():
             raise LoginFailed(ACCOUNT_LOCKED, code="account_locked")
         raise LoginFailed(LOGIN_FAILED)
+    if not user.role:
+        # Said only to whoever knows the password: it tells nothing to someone guessing.
+        raise LoginFailed(AWAITING_APPROVAL, code="awaiting_approval")
     device = confirmed_totp_device(user)
     return PasswordCheck(
         user=user, needs_otp=device is not None or user.requires_two_factor, has_device=device is not None
@@ -406,7 +452,13 @@ def user_for_token(key: str) -> User | None:
         .filter(key_hash=ApiToken.hash_key(key))
         .first()
     )
-    if token is None or not token.is_usable or not token.user.is_active or token.user.is_locked():
+    if (
+        token is None
+        or not token.is_usable
+        or not token.user.is_active
+        or not token.user.role
+        or token.user.is_locked()
+    ):
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
@@ -431,3 +483,287 @@ def do_create_department(name: str, *, region_code: str, acting_user: User | Non
                 new={"name": name},
             )
     return department
+
+
+# --- roles that read personal data: asked by an admin, granted by a leader -----------------
+#
+# GB/T 22239's three administrators: the admin keeps the accounts but reads nobody's records,
+# so an admin alone cannot give anyone (a friend, a second account of their own) the people's
+# records. Creating an account with such a role, or moving one to such a role or region, is a
+# request that a leader who neither asked for it nor receives it approves. The bootstrap is the
+# one exception: nobody can approve before the first leader exists.
+
+PENDING = RoleRequestState.PENDING
+REASON_MAX = 500
+SUPERSEDED = "superseded"  # a request withdrawn because the account was changed another way
+
+REQUEST_PENDING = Message(
+    gettext_noop(
+        "A role request for this account is already waiting for a leader: withdraw it before asking again."
+    )
+)
+NO_APPROVAL_NEEDED = Message(
+    gettext_noop(
+        "A %(role)s does not read personal data and needs no leader's approval: change the account itself."
+    )
+)
+NO_CHANGE = Message(gettext_noop("The account already has this role, region and department."))
+OWN_REQUEST = Message(
+    gettext_noop("You asked for this role yourself: a leader who did not ask for it decides on it.")
+)
+OWN_ACCOUNT = Message(gettext_noop("This role is for your own account: another leader decides on it."))
+ALREADY_DECIDED = Message(
+    gettext_noop("This request is %(state)s already: nothing more can be done with it.")
+)
+ACCOUNT_CHANGED = Message(
+    gettext_noop(
+        "The account was changed after this role was asked for, so it cannot be approved over it: "
+        "refuse it, and the admin asks again."
+    )
+)
+
+
+def grant_needs_approval(role: str) -> bool:
+    """The roles that read personal data are granted only by a leader's approval."""
+    return has_capability(role, Capability.READ_PERSONAL_DATA)
+
+
+def leader_ever_granted() -> bool:
+    """Whether any account holds, or ever held, the leader's role. Before that nobody could
+    approve a role, so the installation bootstraps; the first leader ends it for good: an admin
+    who deactivates or demotes every leader does not open it again (the audit log keeps the
+    grant)."""
+    if User.objects.filter(role=Role.LEADER).exists():
+        return True
+    granted = Q(new__role=Role.LEADER) | Q(old__role=Role.LEADER)
+    return (
+        AuditEvent.objects.filter(
+            event_type__in=[EventType.USER_CREATED, EventType.USER_CHANGED, EventType.ROLE_APPROVED]
+        )
+        .filter(granted)
+        .exists()
+    )
+
+
+def grants_directly(role: str, acting_user: User | None, *, bootstrap: bool = False) -> tuple[bool, str]:
+    """Whether a new account gets ``role`` at once, and the bootstrap reason when that is the
+    exception (written in the audit record): the first admin (the system actor), the first
+    leader, and, while there is no leader, what the create-user command and the demo create."""
+    if acting_user is None:
+        return True, "first_admin"
+    if not grant_needs_approval(role):
+        return True, ""
+    if leader_ever_granted():
+        return False, ""
+    if role == Role.LEADER:
+        return True, "first_leader"
+    if bootstrap:
+        return True, "no_leader_yet"
+    return False, ""
+
+
+def _grant(role: str, region_id: str | None, department_id: int | None, user: User) -> dict[str, Any]:
+    return {"user": user.username, "role": role, "region": region_id, "department": department_id}
+
+
+def _check_no_pending(user: User) -> None:
+    if RoleRequest.objects.filter(user=user, state=PENDING).exists():
+        raise Conflict(REQUEST_PENDING, code="role_request_pending")
+
+
+def _open_request(
+    user: User,
+    *,
+    role: str,
+    region: Region,
+    department: Department | None,
+    acting_user: User,
+    new_account: bool,
+) -> RoleRequest:
+    """The pending request and its audit record, in the caller's transaction."""
+    _check_no_pending(user)
+    try:
+        with transaction.atomic():
+            request = RoleRequest.objects.create(
+                user=user,
+                role=role,
+                region=region,
+                department=department,
+                from_role=user.role,
+                from_region_id=user.region_id,
+                from_department_id=user.department_id,
+                new_account=new_account,
+                requested_by=acting_user,
+            )
+    except IntegrityError:  # another request for the account, made at the same moment
+        raise Conflict(REQUEST_PENDING, code="role_request_pending") from None
+    record_event(
+        EventType.ROLE_REQUESTED,
+        actor=acting_user,
+        region=region,
+        obj=user,
+        old=None if new_account else _grant(user.role, user.region_id, user.department_id, user),
+        new=_grant(role, region.pk, department.pk if department else None, user),
+        extra={"request": request.pk, "new_account": new_account},
+    )
+    return request
+
+
+def do_request_role(
+    user: User,
+    *,
+    role: str,
+    region_code: str,
+    acting_user: User,
+    department: Department | None = None,
+) -> RoleRequest:
+    """An admin asks for a role that reads personal data for an existing account (a new account
+    asks through ``do_create_user``). Nothing changes until a leader approves it."""
+    require(acting_user, Capability.MANAGE_USERS)
+    admin_region = acting_user.region
+    if user.region_id is not None and not (admin_region and admin_region.contains(user.region_id)):
+        raise PermissionDenied()
+    region = find_region(region_code, acting_user)
+    _check_role_region(role, region, acting_user)
+    if user.pk == acting_user.pk:
+        raise InvalidInput(
+            Message(gettext_noop("You cannot deactivate yourself or change your own role.")),
+            code="self_change",
+        )
+    if not grant_needs_approval(role):
+        raise InvalidInput(Message(NO_APPROVAL_NEEDED.msgid, {"role": role}), code="no_approval_needed")
+    if department is None and user.role == role:
+        department = user.department
+    if (role, region.pk, department.pk if department else None) == (
+        user.role,
+        user.region_id,
+        user.department_id,
+    ):
+        raise InvalidInput(NO_CHANGE, code="no_change")
+    with transaction.atomic():
+        return _open_request(
+            user, role=role, region=region, department=department, acting_user=acting_user, new_account=False
+        )
+
+
+def _require_decider(request: RoleRequest, user: User) -> None:
+    """A leader of the request's region who neither asked for the role nor receives it."""
+    require(user, Capability.APPROVE)
+    if not (user.region and user.region.contains(request.region_id)):
+        raise PermissionDenied()
+    if request.requested_by_id == user.pk:
+        raise PermissionDenied(OWN_REQUEST, code="own_request")
+    if request.user_id == user.pk:
+        raise PermissionDenied(OWN_ACCOUNT, code="own_account")
+
+
+def _move(request: RoleRequest, to_state: RoleRequestState, *, acting_user: User, reason: str = "") -> None:
+    """Compare-and-set: only a pending request moves, once."""
+    now = timezone.now()
+    moved = RoleRequest.objects.filter(pk=request.pk, state=PENDING).update(
+        state=to_state, decided_by=acting_user, decided_at=now, reason=reason
+    )
+    if not moved:
+        request.refresh_from_db(fields=["state"])
+        raise Conflict(
+            Message(ALREADY_DECIDED.msgid, {"state": RoleRequestState(request.state).label}),
+            code="role_request_decided",
+        )
+    request.state, request.decided_by, request.decided_at, request.reason = to_state, acting_user, now, reason
+
+
+def _clean_reason(reason: str, *, required: bool) -> str:
+    text = (reason or "").strip()
+    if required and not text:
+        raise InvalidInput(
+            Message(gettext_noop("Give the reason for refusing: the admin reads it.")),
+            code="reason_required",
+            fields={"reason": gettext_noop("required")},
+        )
+    if len(text) > REASON_MAX:
+        raise InvalidInput(
+            Message(gettext_noop("The reason is at most %(max)d characters."), {"max": REASON_MAX}),
+            fields={"reason": gettext_noop("too long")},
+        )
+    return text
+
+
+def do_approve_role_request(request: RoleRequest, *, acting_user: User) -> RoleRequest:
+    """A leader grants the role: the account gets the role, region and department asked for,
+    if it still holds what it held when they were asked; its sessions and tokens end."""
+    _require_decider(request, acting_user)
+    with transaction.atomic():
+        _move(request, RoleRequestState.APPROVED, acting_user=acting_user)
+        granted = User.objects.filter(
+            pk=request.user_id,
+            role=request.from_role,
+            region_id=request.from_region_id,
+            department_id=request.from_department_id,
+        ).update(role=request.role, region_id=request.region_id, department_id=request.department_id)
+        if not granted:
+            raise Conflict(ACCOUNT_CHANGED, code="account_changed")
+        user = request.user
+        user.refresh_from_db(fields=["role", "region", "department"])
+        record_event(
+            EventType.ROLE_APPROVED,
+            actor=acting_user,
+            region=request.region_id,
+            obj=user,
+            old=_grant(request.from_role, request.from_region_id, request.from_department_id, user),
+            new=_grant(request.role, request.region_id, request.department_id, user),
+            extra={"request": request.pk, "requested_by": request.requested_by.username},
+        )
+        if not request.new_account:
+            # What the user may see changed: what they signed in with no longer holds.
+            reason = "role" if request.role != request.from_role else "region"
+            if request.region_id == request.from_region_id and request.role == request.from_role:
+                reason = "department"
+            end_sessions_and_tokens(user, reason=reason, acting_user=acting_user)
+    return request
+
+
+def do_refuse_role_request(request: RoleRequest, *, reason: str, acting_user: User) -> RoleRequest:
+    """A leader refuses the role, saying why; the account keeps what it held (a new account
+    stays without a role)."""
+    _require_decider(request, acting_user)
+    text = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        _move(request, RoleRequestState.REFUSED, acting_user=acting_user, reason=text)
+        record_event(
+            EventType.ROLE_REFUSED,
+            actor=acting_user,
+            region=request.region_id,
+            obj=request.user,
+            extra={"request": request.pk, "role": request.role, "reason": text},
+        )
+    return request
+
+
+def do_withdraw_role_request(request: RoleRequest, *, acting_user: User, reason: str = "") -> RoleRequest:
+    """An admin takes back a request no leader has decided yet."""
+    require(acting_user, Capability.MANAGE_USERS)
+    if not (acting_user.region and acting_user.region.contains(request.region_id)):
+        raise PermissionDenied()
+    text = _clean_reason(reason, required=False)
+    with transaction.atomic():
+        _move(request, RoleRequestState.WITHDRAWN, acting_user=acting_user, reason=text)
+        record_event(
+            EventType.ROLE_REQUEST_WITHDRAWN,
+            actor=acting_user,
+            region=request.region_id,
+            obj=request.user,
+            extra={"request": request.pk, "role": request.role, "reason": text},
+        )
+    return request
+
+
+def _withdraw_pending(user: User, *, acting_user: User, reason: str) -> None:
+    for request in RoleRequest.objects.filter(user=user, state=PENDING):
+        _move(request, RoleRequestState.WITHDRAWN, acting_user=acting_user, reason=reason)
+        record_event(
+            EventType.ROLE_REQUEST_WITHDRAWN,
+            actor=acting_user,
+            region=request.region_id,
+            obj=user,
+            extra={"request": request.pk, "role": request.role, "reason": reason},
+        )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("profile/two-factor/", views.profile_two_factor_view, name="profile_two_factor"),
     path("users/", views.users_view, name="users"),
     path("users/<int:user_id>/", views.user_detail_view, name="user_detail"),
+    path("approvals/", views.approvals_view, name="approvals"),
 ]

@@ -6,10 +6,10 @@ import segno
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.middleware import is_verified
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,36 +18,47 @@ from youfu.accounts.forms import (
     LoginForm,
     OtpForm,
     PasswordChangeForm,
+    RoleRefuseForm,
+    RoleWithdrawForm,
     TokenForm,
     UserCreateForm,
     UserEditForm,
 )
-from youfu.accounts.models import User
-from youfu.accounts.selectors import tokens_of, users_for
+from youfu.accounts.models import RoleRequestState, User
+from youfu.accounts.selectors import (
+    pending_request_of,
+    role_requests_for,
+    role_requests_to_decide,
+    tokens_of,
+    users_for,
+)
 from youfu.accounts.services import (
     LoginFailed,
     check_otp_step,
     check_password_step,
     confirmed_totp_device,
+    do_approve_role_request,
     do_confirm_totp,
     do_create_user,
     do_issue_token,
     do_record_login,
     do_record_logout,
+    do_refuse_role_request,
     do_remove_totp,
     do_revoke_token,
     do_set_password,
     do_unlock_user,
     do_update_user,
+    do_withdraw_role_request,
     start_totp_enrolment,
 )
 from youfu.core.authed import acting_user
-from youfu.core.errors import InvalidInput, PermissionDenied
+from youfu.core.errors import InvalidInput, PermissionDenied, YoufuError
 from youfu.core.roles import Capability
 from youfu.core.scope import get_visible_or_404
 from youfu.core.sections import nav_for, work_for
 from youfu.core.tasks import worker_last_seen
-from youfu.core.views import capability_required, form_error
+from youfu.core.views import capability_required, form_error, positive_int
 
 PENDING = "youfu_pending_user"
 
@@ -238,6 +249,19 @@ def profile_two_factor_view(request: HttpRequest) -> HttpResponse:
     return _enrol(request, user, "accounts/profile_two_factor.html", done)
 
 
+def _awaiting(request: HttpRequest, subject: User) -> None:
+    pending = pending_request_of(subject)
+    if pending is not None:
+        messages.info(
+            request,
+            _(
+                "The role %(role)s of %(username)s waits for a leader's approval; until then the "
+                "account keeps what it held (a new account cannot sign in)."
+            )
+            % {"role": pending.get_role_display(), "username": subject.username},
+        )
+
+
 @capability_required(Capability.MANAGE_USERS)
 def users_view(request: HttpRequest) -> HttpResponse:
     admin = acting_user(request)
@@ -256,8 +280,12 @@ def users_view(request: HttpRequest) -> HttpResponse:
             form_error(form, exc)
         else:
             messages.success(request, _("User %(username)s was created.") % {"username": created.username})
+            _awaiting(request, created)
             return redirect("accounts:users")
-    return render(request, "accounts/users.html", {"users": users_for(admin), "form": form})
+    waiting = role_requests_for(admin).filter(state=RoleRequestState.PENDING).count()
+    return render(
+        request, "accounts/users.html", {"users": users_for(admin), "form": form, "waiting": waiting}
+    )
 
 
 @capability_required(Capability.MANAGE_USERS)
@@ -273,24 +301,109 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
             "is_active": subject.is_active,
         },
     )
+    withdraw_form = RoleWithdrawForm()
     if request.method == "POST":
-        if request.POST.get("action") == "unlock":
+        action = request.POST.get("action")
+        if action == "unlock":
             do_unlock_user(subject, acting_user=admin)
             messages.success(request, _("The account was unlocked."))
+            return redirect("accounts:user_detail", user_id=subject.pk)
+        if action == "withdraw":
+            withdraw_form = RoleWithdrawForm(request.POST)
+            pending = pending_request_of(subject)
+            if pending is not None and withdraw_form.is_valid():
+                try:
+                    do_withdraw_role_request(
+                        pending, acting_user=admin, reason=withdraw_form.cleaned_data["reason"]
+                    )
+                except YoufuError as exc:
+                    messages.error(request, str(exc.message))
+                else:
+                    messages.success(request, _("The role request was withdrawn."))
             return redirect("accounts:user_detail", user_id=subject.pk)
         if form.is_valid():
             try:
                 do_update_user(
                     subject,
                     acting_user=admin,
-                    role=form.cleaned_data["role"],
+                    role=form.cleaned_data["role"] or None,
                     region_code=form.cleaned_data["region"],
                     full_name=form.cleaned_data["full_name"],
                     is_active=form.cleaned_data["is_active"],
                 )
             except (InvalidInput, PermissionDenied) as exc:
                 form_error(form, exc)
+            except YoufuError as exc:  # a request already waiting (409)
+                form.add_error("role", str(exc.message))
             else:
                 messages.success(request, _("The user was saved."))
+                _awaiting(request, subject)
                 return redirect("accounts:user_detail", user_id=subject.pk)
-    return render(request, "accounts/user_detail.html", {"subject": subject, "form": form})
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": subject,
+            "form": form,
+            "pending": pending_request_of(subject),
+            "requests": role_requests_for(admin).filter(user=subject)[:20],
+            "withdraw_form": withdraw_form,
+        },
+    )
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@capability_required(Capability.APPROVE)
+@require_http_methods(["GET", "POST"])
+def approvals_view(request: HttpRequest) -> HttpResponse:
+    """The leader's list of roles asked by the admin, to approve or refuse one by one (the row
+    is replaced in place with htmx; a plain form post comes back to the list)."""
+    leader = acting_user(request)
+    if request.method == "POST":
+        number = positive_int(request.POST.get("request"))
+        if number is None:
+            raise Http404
+        role_request = get_visible_or_404(role_requests_for(leader), leader, pk=number)
+        decision = request.POST.get("decision", "")
+        if decision not in ("approve", "refuse"):
+            raise Http404
+        error = done = ""
+        refuse_form = RoleRefuseForm(request.POST if decision == "refuse" else None)
+        names = {"username": role_request.user.username, "role": role_request.get_role_display()}
+        try:
+            if decision == "approve":
+                do_approve_role_request(role_request, acting_user=leader)
+                done = _("%(username)s is now %(role)s.") % names
+            elif refuse_form.is_valid():
+                do_refuse_role_request(
+                    role_request, reason=refuse_form.cleaned_data["reason"], acting_user=leader
+                )
+                done = _("The role %(role)s for %(username)s was refused.") % names
+            else:
+                error = _("Give the reason for refusing: the admin reads it.")
+        except YoufuError as exc:
+            error = str(exc.message)
+            role_request.refresh_from_db()
+        if _is_htmx(request):
+            return render(
+                request,
+                "accounts/_approval_row.html",
+                {"r": role_request, "error": error, "done": done, "refuse_form": RoleRefuseForm()},
+            )
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, done)
+        return redirect("accounts:approvals")
+    return render(
+        request,
+        "accounts/approvals.html",
+        {
+            "rows": role_requests_to_decide(leader)[:500],
+            "decided": role_requests_for(leader).exclude(state=RoleRequestState.PENDING)[:50],
+            "refuse_form": RoleRefuseForm(),
+        },
+    )

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
-from youfu.accounts.models import Department, User
+from youfu.accounts.models import Department, RoleRequest, RoleRequestState, User
+from youfu.accounts.services import do_approve_role_request, do_create_user
 from youfu.core.roles import Role
+from youfu.regions.models import Region
 from youfu.regions.tests.factories import RegionFactory
 
 PASSWORD = "correct-horse-42"
@@ -18,6 +22,9 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """A user written straight to the table with its role (as the bootstrap grants it): for tests
+    about something else. Tests of how roles are granted use ``approved_user`` or the services."""
+
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -27,3 +34,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.COUNTY_CLERK
     region = factory.SubFactory(RegionFactory)
     password = factory.django.Password(PASSWORD)
+
+
+def approved_user(
+    username: str, *, role: Role, region: Region, admin: User, leader: User, **extra: Any
+) -> User:
+    """A user made as the admin makes one (``do_create_user``) and, where the role reads
+    personal data, approved by ``leader``: the way an installation past its bootstrap works."""
+    user = do_create_user(
+        username, role=role, region_code=region.code, password=PASSWORD, acting_user=admin, **extra
+    )
+    pending = RoleRequest.objects.filter(user=user, state=RoleRequestState.PENDING).first()
+    if pending is not None:
+        do_approve_role_request(pending, acting_user=leader)
+        user.refresh_from_db()
+    return user

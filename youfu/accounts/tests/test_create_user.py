@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from youfu.accounts.models import User
+from youfu.accounts.models import RoleRequest, User
+from youfu.accounts.services import do_approve_role_request
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.roles import Role
@@ -95,8 +96,10 @@ def test_only_an_admin_creates_users(world: World, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.django_db
-def test_a_township_clerk_is_created_in_a_township(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, _out, err = create_user(
+def test_a_township_clerk_is_created_in_a_township_and_waits_for_a_leader(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = create_user(
         "li",
         "--role",
         "township_clerk",
@@ -108,7 +111,64 @@ def test_a_township_clerk_is_created_in_a_township(world: World, monkeypatch: py
         monkeypatch=monkeypatch,
     )
     assert code == 0, err
+    answer = json.loads(out)
     user = User.objects.get(username="li")
-    assert user.role == Role.TOWNSHIP_CLERK and user.region_id == TOWNSHIP_A
+    # The installation has a leader: the role is asked for, not given.
+    assert user.role == "" and user.region_id == TOWNSHIP_A
+    assert answer["awaiting_approval"] is True and answer["requested_role"] == "township_clerk"
+    request = RoleRequest.objects.get(pk=answer["role_request"])
+    assert (request.user, request.role, request.region_id) == (user, Role.TOWNSHIP_CLERK, TOWNSHIP_A)
     event = AuditEvent.objects.get(event_type=EventType.USER_CREATED, object_id=str(user.pk))
     assert event.actor_name == "admin" and event.region_id == TOWNSHIP_A
+    assert AuditEvent.objects.filter(event_type=EventType.ROLE_REQUESTED, object_id=str(user.pk)).exists()
+
+    do_approve_role_request(request, acting_user=world.leader)
+    user.refresh_from_db()
+    assert user.role == Role.TOWNSHIP_CLERK and user.region_id == TOWNSHIP_A
+
+
+@pytest.mark.django_db
+def test_until_there_is_a_leader_the_command_grants_the_role_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bootstrap: nobody could approve before the first leader, so the command sets an
+    installation up alone; the first leader ends that."""
+    county = Region.objects.create(code=COUNTY, name="青山县", level=RegionLevel.COUNTY)
+    Region.objects.create(code=TOWNSHIP_A, name="城关镇", parent=county, level=RegionLevel.TOWNSHIP)
+    assert create_user("root", "--role", "county_admin", "--region", COUNTY, monkeypatch=monkeypatch)[0] == 0
+    code, out, err = create_user(
+        "wang",
+        "--role",
+        "county_clerk",
+        "--region",
+        COUNTY,
+        "--as",
+        "root",
+        "--json",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    assert json.loads(out)["awaiting_approval"] is False
+    assert User.objects.get(username="wang").role == Role.COUNTY_CLERK
+    created = AuditEvent.objects.get(event_type=EventType.USER_CREATED, actor_name="root")
+    assert created.extra == {"bootstrap": "no_leader_yet"}
+
+    code, out, err = create_user(
+        "zhang", "--role", "leader", "--region", COUNTY, "--as", "root", "--json", monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    assert User.objects.get(username="zhang").role == Role.LEADER
+
+    # From the first leader on, the command asks like every other way in.
+    code, out, err = create_user(
+        "li",
+        "--role",
+        "township_clerk",
+        "--region",
+        TOWNSHIP_A,
+        "--as",
+        "root",
+        "--json",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    assert json.loads(out)["awaiting_approval"] is True
+    assert User.objects.get(username="li").role == ""

@@ -65,7 +65,9 @@ class TestUserAdministration:
             },
         )
         assert response.status_code == 302
-        assert User.objects.get(username="zhao").region_id == world.township_b.code
+        zhao = User.objects.get(username="zhao")
+        # A clerk's role reads personal data: it waits for a leader (test_role_requests.py).
+        assert (zhao.region_id, zhao.role) == (world.township_b.code, "")
 
     def test_a_weak_password_is_shown_on_the_form(self, world: World, client: Client) -> None:
         log_in(client, world.admin)
@@ -79,17 +81,18 @@ class TestUserAdministration:
         assert not User.objects.filter(username="zhao").exists()
 
     def test_an_admin_changes_role_and_deactivates(self, world: World, client: Client) -> None:
+        # A role that reads no personal data, and a deactivation, apply at once.
         log_in(client, world.admin)
         url = f"/accounts/users/{world.county_clerk.pk}/"
         response = client.post(
-            url, {"full_name": "王", "role": "leader", "region": world.county.code, "is_active": ""}
+            url, {"full_name": "王", "role": "auditor", "region": world.county.code, "is_active": ""}
         )
         assert response.status_code == 302
         clerk = User.objects.get(pk=world.county_clerk.pk)
-        assert clerk.role == "leader" and not clerk.is_active
+        assert clerk.role == "auditor" and not clerk.is_active
         event = AuditEvent.objects.get(event_type=EventType.USER_CHANGED)
         assert event.old == {"full_name": "clerk", "role": "county_clerk", "is_active": True}
-        assert event.new == {"full_name": "王", "role": "leader", "is_active": False}
+        assert event.new == {"full_name": "王", "role": "auditor", "is_active": False}
 
     def test_an_admin_unlocks_an_account(self, world: World, client: Client) -> None:
         User.objects.filter(pk=world.county_clerk.pk).update(

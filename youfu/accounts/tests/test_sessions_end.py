@@ -9,8 +9,8 @@ import pytest
 from django.conf import LazySettings
 from django.test import Client
 
-from youfu.accounts.models import ApiToken, User
-from youfu.accounts.services import do_issue_token, do_set_password, do_update_user
+from youfu.accounts.models import ApiToken, RoleRequest, RoleRequestState, User
+from youfu.accounts.services import do_approve_role_request, do_issue_token, do_set_password, do_update_user
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.roles import Role
@@ -56,11 +56,18 @@ def _role_changed(world: World) -> None:
     do_update_user(world.county_clerk, acting_user=world.admin, role=Role.AUDITOR)
 
 
+def _approve_pending(world: World, user: User) -> None:
+    """A role or region that reads personal data is given once a leader approves it."""
+    request = RoleRequest.objects.get(user=user, state=RoleRequestState.PENDING)
+    do_approve_role_request(request, acting_user=world.leader)
+
+
 def _region_changed(world: World) -> None:
     clerk = world.county_clerk
     do_update_user(
         clerk, acting_user=world.admin, role=Role.TOWNSHIP_CLERK, region_code=world.township_b.code
     )
+    _approve_pending(world, clerk)
 
 
 def _locked_out(world: World) -> None:
@@ -73,7 +80,7 @@ TRIGGERS: dict[str, tuple[Callable[[World], None], str]] = {
     "password reset by the admin": (_reset_by_admin, "password"),
     "deactivated": (_deactivated, "is_active"),
     "role changed": (_role_changed, "role"),
-    "role and region changed": (_region_changed, "role"),
+    "role and region changed, approved by a leader": (_region_changed, "role"),
     "locked out by failed logins": (_locked_out, "locked"),
 }
 
@@ -92,6 +99,10 @@ def test_a_region_change_alone_ends_them(world: World) -> None:
     clerk = world.township_clerk
     browser, key = _signed_in(world, clerk)
     do_update_user(clerk, acting_user=world.admin, region_code=world.township_b.code)
+    # Asked, not yet given: the clerk works on as before until a leader approves.
+    assert _api_status(key) == 200
+    assert User.objects.get(pk=clerk.pk).region_id == world.township_a.code
+    _approve_pending(world, clerk)
     _assert_ended(clerk, browser, key, "region")
 
 

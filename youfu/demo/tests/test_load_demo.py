@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from youfu.accounts.models import User
+from youfu.accounts.models import RoleRequest, User
 from youfu.audit.models import AuditEvent
 from youfu.audit.verify import verify_chain
 from youfu.core.roles import Role
@@ -42,6 +42,8 @@ def test_it_loads_the_demo_county_and_can_run_again() -> None:
     assert User.objects.get(username="township").region.name == "城关镇"
     assert User.objects.get(username="village").region.parent == User.objects.get(username="township").region
     assert User.objects.get(username="liaison").department.name == "县民政局"
+    # The demo's accounts are its bootstrap: each has its role, none waits for a leader.
+    assert not RoleRequest.objects.exists()
     call_command("load-demo", *args, stdout=StringIO())
     assert (User.objects.count(), Region.objects.count(), AuditEvent.objects.count()) == counts
     assert User.objects.get(username="clerk").check_password("youfu-demo-2026")

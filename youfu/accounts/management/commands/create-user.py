@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import Department, User
+from youfu.accounts.selectors import pending_request_of
 from youfu.accounts.services import do_create_user
 from youfu.core.commands import YoufuCommand
 from youfu.core.errors import InvalidInput
@@ -15,7 +16,11 @@ from youfu.core.roles import Role
 
 
 class Command(YoufuCommand):
-    help = "Create a user. The password is read from standard input (--password-stdin)."
+    help = (
+        "Create a user. The password is read from standard input (--password-stdin). A role that "
+        "reads personal data waits for a leader's approval, except while the installation has no "
+        "leader yet (the bootstrap)."
+    )
     allow_bootstrap = True
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
@@ -48,11 +53,18 @@ class Command(YoufuCommand):
             full_name=options["full_name"],
             email=options["email"],
             department=department,
+            # Setting up an installation from a script: nobody could approve before the first
+            # leader exists, so until then the command grants the role itself.
+            bootstrap=True,
         )
+        request = pending_request_of(user)
         return {
             "ok": True,
             "id": user.pk,
             "username": user.username,
             "role": user.role,
             "region": user.region_id,
+            "awaiting_approval": request is not None,
+            "role_request": request.pk if request else None,
+            "requested_role": request.role if request else None,
         }

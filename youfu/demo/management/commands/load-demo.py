@@ -29,15 +29,17 @@ LIAISON_DEPARTMENT = "县民政局"
 # (username, role, region, full name, department). A second county clerk, because a county
 # clerk's own relief application is approved by another; the village assistant enters care
 # records for a township clerk to approve; the liaison works for one paired department.
+# The demo's accounts are its bootstrap: they get their roles without a leader's approval,
+# which holds while the installation has no leader, so the leader comes last.
 ACCOUNTS = [
     ("admin", Role.COUNTY_ADMIN, COUNTY, "系统管理员", ""),
     ("clerk", Role.COUNTY_CLERK, COUNTY, "王优抚", ""),
     ("clerk2", Role.COUNTY_CLERK, COUNTY, "孙经办", ""),
     ("township", Role.TOWNSHIP_CLERK, FIRST_TOWNSHIP, "李乡干", ""),
     ("village", Role.VILLAGE_ASSISTANT, FIRST_VILLAGE, "周协理", ""),
-    ("leader", Role.LEADER, COUNTY, "张局长", ""),
     ("liaison", Role.DEPARTMENT_LIAISON, COUNTY, "吴联络", LIAISON_DEPARTMENT),
     ("auditor", Role.AUDITOR, COUNTY, "赵审计", ""),
+    ("leader", Role.LEADER, COUNTY, "张局长", ""),
 ]
 
 
@@ -117,6 +119,7 @@ class Command(YoufuCommand):
                     acting_user=actor,
                     full_name=full_name,
                     department=department,
+                    bootstrap=True,
                 )
                 created.append(username)
                 if actor is None:

@@ -1,0 +1,51 @@
+"""The route walk's samples and payloads for the accounts' role requests (see
+youfu/accounts/tests/walking.py): a role the admin asked for township A's clerk, waiting for a
+leader. Township B's clerk may neither read nor decide it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from youfu.accounts.models import RoleRequest
+from youfu.accounts.services import do_request_role
+from youfu.accounts.tests.walking import Write, api, nothing, page
+from youfu.core.roles import Role
+from youfu.testing import World
+
+
+def walk_role_request(world: World) -> RoleRequest:
+    """Township A's clerk, asked to become the village assistant of A's village."""
+    found = RoleRequest.objects.filter(user=world.township_clerk).order_by("pk").first()
+    if found is not None:
+        return found
+    return do_request_role(
+        world.township_clerk,
+        role=Role.VILLAGE_ASSISTANT,
+        region_code=world.village_a.code,
+        acting_user=world.admin,
+    )
+
+
+SAMPLES: dict[str, Callable[[World], Any]] = {
+    "request_id": lambda w: walk_role_request(w).pk,
+}
+
+WRITES: dict[tuple[str, str], Write] = {
+    ("POST", "api/v1/role-requests/<request_id>/approve"): api(nothing),
+    ("POST", "api/v1/role-requests/<request_id>/refuse"): api(lambda w: {"reason": "不在编"}),
+    ("POST", "api/v1/role-requests/<request_id>/withdraw"): api(lambda w: {"reason": "问错了"}),
+}
+
+NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
+    ("POST", "accounts/approvals/"): page(
+        lambda w: [
+            {"request": walk_role_request(w).pk, "decision": "approve"},
+            {"request": walk_role_request(w).pk, "decision": "refuse", "reason": "不在编"},
+        ]
+    ),
+    ("POST", "api/v1/role-requests"): api(
+        lambda w: {"user": w.township_clerk.pk, "role": "county_clerk", "region": w.county.code}
+    ),
+}
+READ_ONLY: set[str] = set()
