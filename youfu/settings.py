@@ -12,6 +12,10 @@ YOUFU_REDIS_URL       when set, the job queue uses Redis (production); else SQLi
 YOUFU_EMAIL_HOST      SMTP host for reminders (and _PORT, _FROM); unset, mail goes to the log
 YOUFU_BACKUP_DIR      where the nightly backups go (default $YOUFU_HOME/backups)
 YOUFU_BACKUP_KEEP     how many nightly backups are kept (default 7; 0: no nightly backup)
+YOUFU_REPORT_JOB_STALE_SECONDS  a running report job with no step for this long has lost its worker
+                      and is failed (default 900; 0: never)
+YOUFU_REPORT_JOB_KEEP_DAYS      days a report job's file is kept before it is removed (default 30;
+                      0: kept for ever); the monthly archive is always kept
 """
 
 from __future__ import annotations
@@ -258,6 +262,15 @@ else:
 # The summary's downloads of a region with more people than this on the registry are generated
 # by the job queue with a progress page (youfu/reports/job_services.py), not in the request.
 YOUFU_REPORT_INLINE_MAX_PERSONS = int(os.environ.get("YOUFU_REPORT_INLINE_MAX_PERSONS", "200000"))
+# A running report job writes a heartbeat at every step (seconds each: the bench's whole
+# county-year summary of a million people takes about 7 s, bench/README.md): one silent for
+# longer than this lost its worker and is failed, by a task every five minutes and whenever
+# someone looks at it. 0 turns the rule off.
+YOUFU_REPORT_JOB_STALE_SECONDS = int(os.environ.get("YOUFU_REPORT_JOB_STALE_SECONDS", "900"))
+# A done report job's file is removed this many days after it was generated (the job then says
+# so and offers to generate it again); 0 keeps the files for ever. The monthly archive is not a
+# job's file and is always kept.
+YOUFU_REPORT_JOB_KEEP_DAYS = int(os.environ.get("YOUFU_REPORT_JOB_KEEP_DAYS", "30"))
 
 # Nightly backups on the queue (youfu/backup/tasks.py): the folder they go to, and how many of
 # them are kept there (the oldest beyond are removed). 0 turns the nightly backup off.

@@ -6,7 +6,13 @@ No ``from __future__ import annotations`` here: django-ninja reads the annotatio
 step under way as ``label``) and, once done, where to download it. The query's rules are the
 summary's: a bad period is a 400 with the period's code, a region outside the caller's scope a
 404. A job is its requester's (and visible to the county's system admin, without its file):
-anyone else gets a 404."""
+anyone else gets a 404.
+
+A running job that made no progress for ``YOUFU_REPORT_JOB_STALE_SECONDS`` lost its worker: it
+is failed (``error.code`` ``stale``) by the queue every five minutes and as soon as it is asked
+for here. A done job's file is removed ``YOUFU_REPORT_JOB_KEEP_DAYS`` after it was made (``state``
+``expired``; its download a 409 ``job_expired``). Either way, ``POST /reports/jobs`` with the same
+``from``, ``to``, ``region`` and ``format`` generates it again."""
 
 from datetime import date, datetime
 from typing import Any, Literal
@@ -24,7 +30,7 @@ from youfu.core.errors import also_answers
 from youfu.core.pagination import PageNumberPagination
 from youfu.reports import job_selectors, selectors
 from youfu.reports.job_models import JobFormat, JobState, ReportJob
-from youfu.reports.job_services import do_request_report_job
+from youfu.reports.job_services import do_request_report_job, give_up_if_stale, give_up_stale_jobs
 from youfu.reports.pdf import PDF_CONTENT_TYPE, pdf_response
 from youfu.reports.periods import parse_period
 
@@ -58,7 +64,9 @@ class JobOut(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
     id: int
-    state: str = Field(..., description="queued, running, done or failed")
+    state: str = Field(
+        ..., description="queued, running, done, failed or expired (done, its file removed since)"
+    )
     state_label: str
     format: str
     region: str
@@ -72,9 +80,14 @@ class JobOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    updated_at: datetime = Field(
+        ..., description="the last step or move: a running job silent for too long is failed as stale"
+    )
     size: int
     sha256: str
-    error: JobErrorOut | None = Field(..., description="why it failed")
+    error: JobErrorOut | None = Field(
+        ..., description="why it failed (``stale``: its worker stopped; ask for it again)"
+    )
     download: str | None = Field(..., description="the file, once done (for the user who asked)")
 
     @staticmethod
@@ -146,6 +159,7 @@ def create_job(request: HttpRequest, body: JobIn) -> Status[ReportJob]:
 def list_jobs(request: HttpRequest) -> QuerySet[ReportJob]:
     """Your report jobs, the newest first (the county's system admin: every job of the scope)."""
     user = acting_user(request)
+    give_up_stale_jobs(job_selectors.jobs_for(user))
     return job_selectors.jobs_for(user)
 
 
@@ -153,7 +167,9 @@ def list_jobs(request: HttpRequest) -> QuerySet[ReportJob]:
 def get_job(request: HttpRequest, job_id: int) -> ReportJob:
     """Where the job stands: its state, ``progress`` of ``total`` steps and the step under way,
     why it failed, or where to download it."""
-    return job_selectors.get_job(acting_user(request), job_id)
+    job = job_selectors.get_job(acting_user(request), job_id)
+    give_up_if_stale(job)
+    return job
 
 
 @router.get(
@@ -161,7 +177,7 @@ def get_job(request: HttpRequest, job_id: int) -> ReportJob:
 )
 def download_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """The finished job's file, after checking its SHA-256; 409 ``job_not_ready`` before it is
-    done."""
+    done, ``job_expired`` once its file was removed."""
     job = job_selectors.own_job(acting_user(request), job_id)
     data = job_selectors.job_bytes(job)
     name = job_selectors.job_file_name(job)

@@ -8,6 +8,12 @@ services, the pages and the API), how many of its steps are done and which is un
 done the file, stored under ``YOUFU_HOME`` with a random name, its size and SHA-256 as the archive
 keeps them; when failed, why (a code and a message, rendered in the reader's language).
 
+``updated_at`` is the worker's heartbeat: every move and every step writes it. A running job
+whose heartbeat is older than ``YOUFU_REPORT_JOB_STALE_SECONDS`` lost its worker (killed,
+restarted, the machine rebooted) and is failed as ``stale``. A done job's file is kept
+``YOUFU_REPORT_JOB_KEEP_DAYS`` and then removed, the job ``expired``; the monthly archive is not
+a job and is kept for ever.
+
 The row names a region, a period and a user, never a person, and the file is the summary (no
 person either): ``personal_data`` is off in its scope, so that the county's system admin may see
 that jobs ran and why one failed. Only the user who asked downloads the file
@@ -23,6 +29,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from youfu.audit.events import EventType
 from youfu.core.roles import Capability
@@ -35,7 +42,9 @@ class JobState(models.TextChoices):
     QUEUED = "queued", _("waiting for the queue")
     RUNNING = "running", _("being generated")
     DONE = "done", _("ready")
-    FAILED = "failed", _("failed")
+    # Not the payments' "failed" (发放失败): a report that could not be generated.
+    FAILED = "failed", pgettext_lazy("report job", "failed")
+    EXPIRED = "expired", pgettext_lazy("report job", "file removed")
 
 
 class JobFormat(models.TextChoices):
@@ -48,6 +57,8 @@ class JobAction(StrEnum):
     START = "start"
     FINISH = "finish"
     FAIL = "fail"
+    GIVE_UP = "give_up"  # running without a step for too long: its worker is gone
+    EXPIRE = "expire"  # the file kept long enough: removed
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,9 @@ class JobTransition:
 
 
 # The one table of a job's life: (state, action) → where it goes, who moves it, what the audit
-# log records. A request makes the row; the worker starts it, finishes it or fails it; nothing
-# leaves done or failed (ask again for another).
+# log records. A request makes the row; the worker starts it, finishes it or fails it; the system
+# gives up a running job whose worker stopped (the stale rule) and removes a done job's file once
+# kept long enough (retention). Nothing leaves failed or expired (ask again for another).
 JOB_TRANSITIONS: dict[tuple[JobState | None, JobAction], JobTransition] = {
     (None, JobAction.REQUEST): JobTransition(
         JobState.QUEUED, Capability.READ_PERSONAL_DATA, EventType.REPORT_JOB_REQUESTED
@@ -69,8 +81,10 @@ JOB_TRANSITIONS: dict[tuple[JobState | None, JobAction], JobTransition] = {
     (JobState.RUNNING, JobAction.FINISH): JobTransition(JobState.DONE, None, EventType.REPORT_JOB_DONE),
     (JobState.QUEUED, JobAction.FAIL): JobTransition(JobState.FAILED, None, EventType.REPORT_JOB_FAILED),
     (JobState.RUNNING, JobAction.FAIL): JobTransition(JobState.FAILED, None, EventType.REPORT_JOB_FAILED),
+    (JobState.RUNNING, JobAction.GIVE_UP): JobTransition(JobState.FAILED, None, EventType.REPORT_JOB_STALE),
+    (JobState.DONE, JobAction.EXPIRE): JobTransition(JobState.EXPIRED, None, EventType.REPORT_JOB_EXPIRED),
 }
-FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED})
+FINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.EXPIRED})
 
 
 def _job_path(instance: ReportJob, filename: str) -> str:
@@ -98,13 +112,19 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField(_("asked at"), default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The last move or step (the worker's heartbeat; see the module's text).
+    updated_at = models.DateTimeField(_("last progress"), default=timezone.now)
 
     objects = ScopedManager()
     scope = RegionScoped(code_path="region__code", personal_data=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["requested_by", "-created_at"], name="report_job_by_user")]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="report_job_by_user"),
+            # The queue's sweeps: running jobs without a heartbeat, done jobs past retention.
+            models.Index(fields=["state", "updated_at"], name="report_job_state_time"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")), name="report_job_period"

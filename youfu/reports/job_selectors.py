@@ -1,4 +1,5 @@
 """Reads of the reports asked of the job queue, and when a summary's downloads go through it.
+(The stale rule a page applies when it shows a job is a write: ``job_services.give_up_if_stale``.)
 
 A reader sees their own jobs, in their scope (a job whose region has left it is not there: 404);
 the county's system admin sees every job of the scope, to know that the queue works and why a job
@@ -27,6 +28,12 @@ from youfu.reports.selectors import require_reader
 MAX_LISTED = 50  # a reader's recent jobs on the page
 
 NOT_READY = Message(gettext_noop("This report is not ready: only a finished job has a file to download."))
+EXPIRED = Message(
+    gettext_noop(
+        "This report's file was removed %(days)s days after it was generated, as every report"
+        " job's file is. Generate the report again."
+    )
+)
 DAMAGED = Message(
     gettext_noop("The report's file does not match what was generated (size or SHA-256): it was not sent.")
 )
@@ -56,6 +63,8 @@ def own_job(user: User, job_id: int) -> ReportJob:
 def job_bytes(job: ReportJob) -> bytes:
     """The finished job's file, after checking it is the one generated; a job not done, or a file
     missing or changed, is refused rather than sent."""
+    if job.state == JobState.EXPIRED:
+        raise Conflict(_expired(), code="job_expired")
     if job.state != JobState.DONE:
         raise Conflict(NOT_READY, code="job_not_ready")
     try:
@@ -82,6 +91,17 @@ def error_text(job: ReportJob) -> str:
     if job.state != JobState.FAILED or not job.error_message:
         return ""
     return Message(job.error_message, job.error_params or {}).render()
+
+
+def expired_text(job: ReportJob) -> str:
+    """That the job's file was removed, in the request's language ("" for any other state)."""
+    if job.state != JobState.EXPIRED:
+        return ""
+    return _expired().render()
+
+
+def _expired() -> Message:
+    return Message(EXPIRED.msgid, {"days": settings.YOUFU_REPORT_JOB_KEEP_DAYS})
 
 
 def persons_in(user: User, region: Region) -> int:

@@ -15,6 +15,16 @@ the same figures), so that each section is a step the page can show; a PDF then 
 dashboard of the year the period ends in and draws its charts. The file is made in memory (a
 summary is a few dozen figures), stored under ``YOUFU_HOME`` only once whole, and removed again
 if the job cannot be marked done: a failed job leaves no file, never half of one.
+
+Two rules of the system, each a row of the table too, run by the queue's periodic tasks
+(``tasks.py``): a running job whose heartbeat (``updated_at``, written at every step) is older
+than ``YOUFU_REPORT_JOB_STALE_SECONDS`` lost its worker — killed, restarted, the machine rebooted
+— and is failed as ``stale`` (``give_up_stale_jobs``; the pages and the API apply the same rule
+when someone looks at a job, so nobody waits for the next sweep); a done job's file is removed
+``YOUFU_REPORT_JOB_KEEP_DAYS`` after it was made and the job marked ``expired``
+(``expire_job_files``). Either way the user asks again for a new job. The worker that was given
+up on, should it still be alive, stops at its next step, and its file, should it get that far,
+is not kept.
 """
 
 from __future__ import annotations
@@ -22,12 +32,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -95,6 +108,16 @@ QUEUE_DOWN = Message(gettext_noop("The job queue could not be reached: the repor
 TOO_MANY = Message(
     gettext_noop("You have %(n)s reports waiting or being generated: wait for one to finish."),
 )
+STALE = Message(
+    gettext_noop(
+        "The report made no progress for %(minutes)s minutes: the worker generating it was stopped"
+        " (a restart of the server or of the job queue). Nothing was kept; generate it again."
+    )
+)
+
+
+class _GivenUp(Exception):
+    """The job is no longer running (given up as stale meanwhile): the worker stops."""
 
 
 def steps_for(fmt: str) -> list[str]:
@@ -115,6 +138,8 @@ def do_request_report_job(
     assert row.capability is not None and row.event is not None  # a user's move, audited
     require(acting_user, row.capability)
     require_every_area(acting_user)
+    # A job whose worker died is not waiting any more: it must not hold one of the four places.
+    give_up_stale_jobs(ReportJob.objects.filter(requested_by=acting_user))
     waiting = ReportJob.objects.filter(
         requested_by=acting_user, state__in=[JobState.QUEUED, JobState.RUNNING]
     ).count()
@@ -176,6 +201,8 @@ def run_job(job_id: int) -> str:
         return job.state if job is not None else "missing"
     try:
         _store(job, _generate(job))
+    except _GivenUp:
+        job.refresh_from_db(fields=["state"])
     except YoufuError as exc:
         _fail(job, exc.code, exc.message)
     except Http404:
@@ -218,10 +245,16 @@ def _generate(job: ReportJob) -> bytes:
 
 
 def _progress(job: ReportJob, key: str) -> None:
-    """The step under way, and how many are done before it; seen by the page at once."""
+    """The step under way, and how many are done before it; seen by the page at once. It is the
+    heartbeat too: a job given up on meanwhile (no longer running) stops here."""
     done = steps_for(job.format).index(key)
-    ReportJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(steps_done=done, step=key)
-    job.steps_done, job.step = done, key
+    now = timezone.now()
+    beat = ReportJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        steps_done=done, step=key, updated_at=now
+    )
+    if not beat:
+        raise _GivenUp
+    job.steps_done, job.step, job.updated_at = done, key, now
 
 
 def _store(job: ReportJob, data: bytes) -> None:
@@ -266,14 +299,27 @@ def _fail(job: ReportJob, code: str, message: Message) -> None:
         )
 
 
-def _move(job: ReportJob, action: JobAction, **fields: Any) -> bool:
+def _move(
+    job: ReportJob,
+    action: JobAction,
+    *,
+    unless_changed: Q | None = None,
+    audit_new: dict[str, Any] | None = None,
+    **fields: Any,
+) -> bool:
     """Compare-and-set along ``JOB_TRANSITIONS``, with the row's audit record; False (and no
-    change) when the job is no longer where the table starts from."""
+    change) when the job is no longer where the table starts from, or no longer matches
+    ``unless_changed`` (a rule's condition, checked in the same ``UPDATE``). Every move is a
+    heartbeat (``updated_at``)."""
     before = JobState(job.state)
     row = JOB_TRANSITIONS.get((before, action))
     if row is None:
         return False
-    changed = ReportJob.objects.filter(pk=job.pk, state=before).update(state=row.to_state, **fields)
+    fields.setdefault("updated_at", fields.get("finished_at") or timezone.now())
+    still = ReportJob.objects.filter(pk=job.pk, state=before)
+    if unless_changed is not None:
+        still = still.filter(unless_changed)
+    changed = still.update(state=row.to_state, **fields)
     if not changed:
         job.refresh_from_db(fields=["state"])
         return False
@@ -286,6 +332,7 @@ def _move(job: ReportJob, action: JobAction, **fields: Any) -> bool:
             new |= {"size": job.size, "sha256": job.sha256}
         if job.state == JobState.FAILED:
             new["error_code"] = job.error_code
+        new |= audit_new or {}
         record_event(
             row.event,
             actor=None,
@@ -296,3 +343,94 @@ def _move(job: ReportJob, action: JobAction, **fields: Any) -> bool:
             extra={"requested_by": job.requested_by_id},
         )
     return True
+
+
+# --- the system's rules: a worker that stopped, a file kept long enough ------------------------
+
+
+def stale_cutoff(now: datetime | None = None) -> datetime | None:
+    """A running job whose heartbeat is older than this lost its worker; None: the rule is off."""
+    seconds = settings.YOUFU_REPORT_JOB_STALE_SECONDS
+    if seconds <= 0:
+        return None
+    return (now or timezone.now()) - timedelta(seconds=seconds)
+
+
+def give_up_if_stale(job: ReportJob, *, now: datetime | None = None) -> bool:
+    """The stale rule for one job someone looks at (its page, the API): failed, saying why, if
+    it is running with no heartbeat since the cutoff. No query for any other job."""
+    cutoff = stale_cutoff(now)
+    if cutoff is None or job.state != JobState.RUNNING or job.updated_at >= cutoff:
+        return False
+    return _give_up(job, cutoff, now or timezone.now())
+
+
+def give_up_stale_jobs(jobs: QuerySet[ReportJob] | None = None, *, now: datetime | None = None) -> int:
+    """The stale rule over ``jobs`` (every job: the periodic task; one user's: their list, their
+    next request); how many were failed now."""
+    cutoff = stale_cutoff(now)
+    if cutoff is None:
+        return 0
+    found = (jobs if jobs is not None else ReportJob.objects.all()).filter(
+        state=JobState.RUNNING, updated_at__lt=cutoff
+    )
+    at = now or timezone.now()
+    return sum(_give_up(job, cutoff, at) for job in found.order_by("pk"))
+
+
+def _give_up(job: ReportJob, cutoff: datetime, now: datetime) -> bool:
+    """Failed as stale, unless its worker wrote a step since it was read (the cutoff is checked
+    again in the update itself: a live job is never failed by a race)."""
+    seconds = settings.YOUFU_REPORT_JOB_STALE_SECONDS
+    minutes = max(1, round(seconds / 60))
+    last = job.updated_at
+    with transaction.atomic():
+        return _move(
+            job,
+            JobAction.GIVE_UP,
+            unless_changed=Q(updated_at__lt=cutoff),
+            audit_new={"last_progress": last.isoformat(), "stale_seconds": seconds},
+            error_code="stale",
+            error_message=STALE.msgid,
+            error_params={"minutes": str(minutes)},
+            step="",
+            finished_at=now,
+            updated_at=now,
+        )
+
+
+def expire_job_files(*, now: datetime | None = None) -> int:
+    """Removes the files of the done jobs made more than ``YOUFU_REPORT_JOB_KEEP_DAYS`` ago (a
+    done job's ``updated_at`` is when it was finished; nothing writes it after) and marks them
+    expired; how many. Only jobs' files: the monthly archive is another table and is kept for
+    ever."""
+    days = settings.YOUFU_REPORT_JOB_KEEP_DAYS
+    if days <= 0:
+        return 0
+    at = now or timezone.now()
+    cutoff = at - timedelta(days=days)
+    expired = 0
+    for job in ReportJob.objects.filter(state=JobState.DONE, updated_at__lt=cutoff).order_by("pk"):
+        name, storage = job.file.name, job.file.storage
+        with transaction.atomic():
+            moved = _move(
+                job,
+                JobAction.EXPIRE,
+                unless_changed=Q(updated_at__lt=cutoff),
+                audit_new={"kept_days": days, "sha256": job.sha256},
+                file="",
+                updated_at=at,
+            )
+            if moved and name:
+                # The row first: a file removed under a job still marked done would be a
+                # damaged download; a file left by a failed removal is only disk space.
+                transaction.on_commit(partial(_remove_file, storage, name, job.pk))
+        expired += moved
+    return expired
+
+
+def _remove_file(storage: Storage, name: str, job_id: int) -> None:
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.exception("report job %s: its expired file could not be removed", job_id)

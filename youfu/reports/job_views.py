@@ -1,6 +1,11 @@
 """The pages of the reports asked of the job queue: the summary page's 生成报表 buttons post here,
 a job's page shows its progress (htmx asks for it again every two seconds until it is done or
-failed) and then the download, and the list shows the reader's recent jobs."""
+failed) and then the download, and the list shows the reader's recent jobs. A failed job, or one
+whose file was removed, offers to generate the same report again (a new job).
+
+Looking at a job applies the stale rule (``job_services.give_up_if_stale``): a job whose worker
+stopped is failed, saying so, when its page is shown. These pages write, so they never read
+from a replica: the progress they poll must be the primary's anyway."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from youfu.accounts.models import User
 from youfu.core.authed import acting_user
 from youfu.core.csvio import xlsx_response
 from youfu.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -22,7 +28,7 @@ from youfu.core.roles import Capability
 from youfu.core.views import capability_required
 from youfu.reports import job_selectors, selectors
 from youfu.reports.job_models import JobFormat, ReportJob
-from youfu.reports.job_services import do_request_report_job
+from youfu.reports.job_services import do_request_report_job, give_up_if_stale, give_up_stale_jobs
 from youfu.reports.pdf import pdf_response
 from youfu.reports.periods import parse_period
 from youfu.reports.views import REGION_CODE_LENGTH, refused
@@ -47,17 +53,22 @@ def _summary_url(job: ReportJob) -> str:
     return f"{reverse('reports:summary')}?{urlencode(query)}"
 
 
-def _job_context(job: ReportJob) -> dict[str, Any]:
+def _job_context(job: ReportJob, user: User) -> dict[str, Any]:
     return {
+        # A failed or expired job's 生成报表 again: for the one who asked (a new job of theirs).
+        "may_ask_again": job.requested_by_id == user.pk,
         "job": job,
         "label": job_selectors.step_label(job),
         "error_text": job_selectors.error_text(job),
+        "expired_text": job_selectors.expired_text(job),
         "summary_url": _summary_url(job),
     }
 
 
 def _list(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
-    jobs = list(job_selectors.jobs_for(acting_user(request))[: job_selectors.MAX_LISTED])
+    user = acting_user(request)
+    give_up_stale_jobs(job_selectors.jobs_for(user))
+    jobs = list(job_selectors.jobs_for(user)[: job_selectors.MAX_LISTED])
     return render(request, "reports/jobs.html", {"jobs": jobs, **extra}, status=status)
 
 
@@ -91,9 +102,10 @@ def jobs_view(request: HttpRequest) -> HttpResponse:
 def job_view(request: HttpRequest, job_id: int) -> HttpResponse:
     """A job's page; to htmx (every two seconds while it runs), only its status."""
     job = job_selectors.get_job(acting_user(request), job_id)
+    give_up_if_stale(job)
     partial = request.headers.get("HX-Request") == "true"
     template = "reports/_job_status.html" if partial else "reports/job.html"
-    response = render(request, template, _job_context(job))
+    response = render(request, template, _job_context(job, acting_user(request)))
     patch_vary_headers(response, ["HX-Request"])
     response["Cache-Control"] = "no-store"
     return response
@@ -108,7 +120,8 @@ def job_download_view(request: HttpRequest, job_id: int) -> HttpResponse:
     try:
         data = job_selectors.job_bytes(job)
     except Conflict as exc:
-        return render(request, "reports/job.html", {**_job_context(job), "error": exc}, status=409)
+        context = {**_job_context(job, acting_user(request)), "error": exc}
+        return render(request, "reports/job.html", context, status=409)
     name = job_selectors.job_file_name(job)
     if job.format == JobFormat.XLSX:
         return xlsx_response(data, name)

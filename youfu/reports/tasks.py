@@ -1,6 +1,8 @@
 """The reports on the job queue (huey finds this module at the app level): each month's archive,
-and the reports asked of the queue (the task lives beside its services, ``job_services``, which
-enqueue it; importing it here registers it with the worker)."""
+the reports asked of the queue (the task lives beside its services, ``job_services``, which
+enqueue it; importing it here registers it with the worker), and the two rules that keep the
+jobs honest: a running job whose worker stopped is failed, a done job's file is removed once kept
+long enough."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from huey.contrib.djhuey import db_periodic_task
 
 from youfu.audit.context import audit_context
 from youfu.reports.archive_services import archive_closed_month
-from youfu.reports.job_services import run_report_job
+from youfu.reports.job_services import expire_job_files, give_up_stale_jobs, run_report_job
 
-__all__ = ["archive_last_month", "run_report_job"]
+__all__ = ["archive_last_month", "expire_report_job_files", "give_up_stale_report_jobs", "run_report_job"]
 
 
 # huey's crontab runs on UTC: 01:00 UTC is 09:00 in Asia/Shanghai, on the 1st once the month has
@@ -22,3 +24,20 @@ def archive_last_month() -> int:
     """Every county's summary of the month that closed; returns how many were archived now."""
     with audit_context(ip=None, channel="task"):
         return sum(result.created for result in archive_closed_month())
+
+
+# Every five minutes: a job left running by a worker that was killed is failed within
+# YOUFU_REPORT_JOB_STALE_SECONDS and five minutes (its page and the API do it at once when asked).
+@db_periodic_task(crontab(minute="*/5"))
+def give_up_stale_report_jobs() -> int:
+    """Fails the running jobs without a step for longer than YOUFU_REPORT_JOB_STALE_SECONDS."""
+    with audit_context(ip=None, channel="task"):
+        return give_up_stale_jobs()
+
+
+# 19:30 UTC is 03:30 in Asia/Shanghai, when nobody works, after the nightly backup (02:00).
+@db_periodic_task(crontab(hour="19", minute="30"))
+def expire_report_job_files() -> int:
+    """Removes the files of the jobs done more than YOUFU_REPORT_JOB_KEEP_DAYS ago."""
+    with audit_context(ip=None, channel="task"):
+        return expire_job_files()

@@ -86,6 +86,16 @@ def test_the_table_is_the_life_of_a_job() -> None:
         (JobState.RUNNING, JobAction.FINISH): JobState.DONE,
         (JobState.QUEUED, JobAction.FAIL): JobState.FAILED,
         (JobState.RUNNING, JobAction.FAIL): JobState.FAILED,
+        (JobState.RUNNING, JobAction.GIVE_UP): JobState.FAILED,
+        (JobState.DONE, JobAction.EXPIRE): JobState.EXPIRED,
+    }
+    # Each of the system's moves is audited as the worker's are (test_job_lifecycle.py).
+    moves = {a: t.event for (s, a), t in JOB_TRANSITIONS.items() if s in (JobState.RUNNING, JobState.DONE)}
+    assert moves == {
+        JobAction.FINISH: EventType.REPORT_JOB_DONE,
+        JobAction.FAIL: EventType.REPORT_JOB_FAILED,
+        JobAction.GIVE_UP: EventType.REPORT_JOB_STALE,
+        JobAction.EXPIRE: EventType.REPORT_JOB_EXPIRED,
     }
     assert steps_for("xlsx") == [*SECTIONS, "write", "store"]
     assert steps_for("pdf") == [*SECTIONS, "dashboard", "charts", "write", "store"]
