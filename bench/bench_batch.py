@@ -898,8 +898,8 @@ ITEM_COLUMNS = [
     "batch_id", "beneficiary_id", "benefit", "month", "due_fen", "paid_before_fen", "amount_fen", "arrears",
 ]  # fmt: skip
 LINE_COLUMNS = [
-    "id", "batch_id", "beneficiary_id", "township_id", "seq", "amount_fen", "arrears_fen", "to_payee",
-    "payee_name", "payee_id_number_encrypted", "payee_id_number_masked", "bank_name",
+    "id", "batch_id", "beneficiary_id", "township_id", "month", "seq", "amount_fen", "arrears_fen",
+    "to_payee", "payee_name", "payee_id_number_encrypted", "payee_id_number_masked", "bank_name",
     "bank_account_encrypted", "bank_account_masked", "status", "reason", "benefits", "one_off_fen",
 ]  # fmt: skip
 
@@ -917,7 +917,7 @@ def _floor_rows(items: int, lines: int) -> tuple[list[tuple[Any, ...]], list[tup
     def line(i: int) -> tuple[Any, ...]:
         # fmt: off
         return (
-            i + 1, 1, i + 1, f"3411990{i % 20 + 1:02d}000", i + 1, 192456, 128304, False, "王建国",
+            i + 1, 1, i + 1, f"3411990{i % 20 + 1:02d}000", 202612, i + 1, 192456, 128304, False, "王建国",
             f"{i:012d}{token}"[:120], "341199********1234", "中国农业银行", f"{token}{i:012d}"[-120:],
             "6228********4321", "pending", "", 4, 0,
         )
@@ -1096,6 +1096,7 @@ def _orm(args: argparse.Namespace) -> dict[str, Any]:
                     batch=batch,
                     beneficiary=person,
                     township_id=person.township_id,
+                    month=ym(period),
                     seq=seq,
                     amount_fen=line_total,
                     payee_name=person.name,

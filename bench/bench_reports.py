@@ -241,23 +241,16 @@ def _insert(table: str, columns: str, select: str) -> int:
 
 
 def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> None:
-    from django.db import connection, transaction
+    from django.db import transaction
 
-    from youfu.benefits.engine import ITEMS, item_partition
+    from youfu.benefits.engine import ITEMS, LINES, attach_partitions
 
     year = args.year
     clerk = users["clerk"]
-    if sql.pg:  # the items are partitioned by month (benefits migration 0008)
-        with connection.cursor() as cursor:
-            for m in range(1, 13):
-                ym = year * 100 + m
-                upper = ym + 1 if m < 12 else (year + 1) * 100 + 1
-                cursor.execute(
-                    f"CREATE TABLE IF NOT EXISTS {item_partition(ym)} (LIKE {ITEMS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-                )
-                cursor.execute(
-                    f"ALTER TABLE {ITEMS} ATTACH PARTITION {item_partition(ym)} FOR VALUES FROM ({ym}) TO ({upper})"
-                )
+    # PostgreSQL: the items and the lines are partitioned by month (benefits migrations 0008, 0010).
+    attach_partitions(
+        {ITEMS: [year * 100 + m for m in range(1, 13)], LINES: [year * 100 + m for m in range(1, 13)]}
+    )
     benefit = "CASE q.category " + " ".join(f"WHEN '{c}' THEN '{b}'" for c, (b, _) in PAYS.items()) + " END"
     rate = "CASE q.category " + " ".join(f"WHEN '{c}' THEN {f}" for c, (_, f) in PAYS.items()) + " END"
     categories = ", ".join(f"'{c}'" for c in PAYS)
@@ -325,10 +318,10 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
             # The bank lines: a person's items summed, in township order; the bank paid nearly all.
             lines = _insert(
                 "benefits_batchline",
-                "batch_id, beneficiary_id, township_id, seq, amount_fen, arrears_fen, to_payee, payee_name,"
-                " payee_id_number_encrypted, payee_id_number_masked, bank_name, bank_account_encrypted,"
-                " bank_account_masked, status, reason, benefits, one_off_fen",
-                f"SELECT {batch}, p.id, p.township_id, ROW_NUMBER() OVER (ORDER BY p.township_id, p.id),"
+                "batch_id, beneficiary_id, township_id, month, seq, amount_fen, arrears_fen, to_payee,"
+                " payee_name, payee_id_number_encrypted, payee_id_number_masked, bank_name,"
+                " bank_account_encrypted, bank_account_masked, status, reason, benefits, one_off_fen",
+                f"SELECT {batch}, p.id, p.township_id, {ym}, ROW_NUMBER() OVER (ORDER BY p.township_id, p.id),"
                 f" s.fen, s.arrears, {sql.false}, p.name, p.id_number_encrypted, p.id_number_masked,"
                 f" p.bank_name, p.bank_account_encrypted, p.bank_account_masked,"
                 f" CASE WHEN p.bank_account_encrypted = '' AND p.id % 53 = 0 THEN 'held'"

@@ -18,7 +18,6 @@ import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -32,8 +31,7 @@ from django.utils.translation import gettext_noop
 from youfu.backup.archive import CHUNK, damaged, file_member, safe_file_name
 from youfu.backup.dump import applied_migrations, count_and_sum
 from youfu.backup.tables import PARTITION_KEYS, SEEDED_TABLES, Table, converters, tables
-from youfu.benefits.engine import Window, prepare_item_partitions
-from youfu.benefits.models import BatchItem
+from youfu.benefits.engine import attach_partitions
 from youfu.core.errors import Conflict
 from youfu.core.messages import Message
 
@@ -170,21 +168,12 @@ def remove(paths: Iterable[Path]) -> None:
 
 
 def prepare_partitions(manifest: dict[str, Any]) -> None:
-    """PostgreSQL: attach the items' partitions for every month the backup holds (the engine's
-    own helper, in its own short transaction) before the rows are copied in."""
-    months = [int(m) for m in manifest.get("partitions", {}).get(BatchItem._meta.db_table, [])]
-    if connection.vendor != "postgresql" or not months:
-        return
-    assert PARTITION_KEYS[BatchItem._meta.db_table] == "month"
-    first, last = min(months), max(months)
-    prepare_item_partitions(
-        Window(
-            county_code="",  # every county's one-off payments: none yet, the database is empty
-            start=date(first // 100, first % 100, 1),
-            period=date(last // 100, last % 100, 1),
-            allowance_month=12,
-        )
-    )
+    """PostgreSQL: attach the items' and the lines' partitions for every month the backup holds
+    (the engine's own helper, in its own short transaction) before the rows are copied in."""
+    held = manifest.get("partitions", {})
+    wanted = {table: [int(m) for m in held.get(table, [])] for table in PARTITION_KEYS}
+    assert set(PARTITION_KEYS.values()) == {"month"}
+    attach_partitions({table: months for table, months in wanted.items() if months})
 
 
 def clear_seeded() -> None:

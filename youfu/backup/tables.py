@@ -23,7 +23,7 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.duration import duration_iso_string
 
-from youfu.benefits.models import BatchItem
+from youfu.benefits.models import BatchItem, BatchLine
 
 SCOPE_TRUSTED = (
     "a backup copies every table whole, for the admin who keeps the server (Capability.BACKUP, "
@@ -35,9 +35,10 @@ SCOPE_TRUSTED = (
 SEEDED_TABLES = frozenset({"django_content_type", "auth_permission", "core_calendarday", "core_calendaryear"})
 # Sessions are not kept: after a restore everyone signs in again.
 SKIPPED_TABLES = frozenset({"django_session"})
-# On PostgreSQL these tables are partitioned by a column (the items by month, benefits migration
-# 0008): a backup lists the values present, so a restore can attach their partitions first.
-PARTITION_KEYS = {BatchItem._meta.db_table: "month"}
+# On PostgreSQL these tables are partitioned by a column (the items and the bank lines by month,
+# benefits migrations 0008 and 0010): a backup lists the values present, so a restore can attach
+# their partitions first.
+PARTITION_KEYS = {BatchItem._meta.db_table: "month", BatchLine._meta.db_table: "month"}
 
 # Fields whose values are not JSON's own: written as text, read back through the field.
 _CONVERTED = (

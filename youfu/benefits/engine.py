@@ -545,7 +545,7 @@ def _earliest_month(window: Window, cursor: CursorWrapper, person_id: int | None
     return earliest
 
 
-# --- the items' partitions (PostgreSQL) -------------------------------------------------------
+# --- the items' and lines' partitions (PostgreSQL) -------------------------------------------
 
 # pg_advisory_xact_lock key: one batch at a time adds partitions (two counties may need the same).
 ITEM_PARTITIONS_LOCK = 0x59_46_49_54  # "YFIT"
@@ -555,13 +555,19 @@ def item_partition(month: int) -> str:
     return f"{ITEMS}_m{int(month)}"
 
 
-def prepare_item_partitions(window: Window) -> None:
-    """On PostgreSQL the items are partitioned by month (migration 0008): attach a partition for
-    every month a batch of ``window`` can write — the window's months, and those of the one-off
-    payments not withdrawn, which keep their own month — that has none yet. Runs in its own short
+def line_partition(month: int) -> str:
+    return f"{LINES}_m{int(month)}"
+
+
+def prepare_partitions(window: Window) -> None:
+    """On PostgreSQL the items and the lines are partitioned by month (migrations 0008, 0010):
+    attach an items' partition for every month a batch of ``window`` can write — the window's
+    months, and those of the one-off payments not withdrawn, which keep their own month — and
+    a lines' partition for its period, where there is none yet. Runs in its own short
     transaction, before the batch's: a partition is created apart and then attached, which
-    (unlike ``CREATE TABLE … PARTITION OF``) does not stop anyone reading or writing the items
-    meanwhile. After a county's first batch this is one new month, or nothing. SQLite: nothing."""
+    (unlike ``CREATE TABLE … PARTITION OF``) does not stop anyone reading or writing the table
+    meanwhile. After a county's first batch this is one new month of each, or nothing. SQLite:
+    nothing."""
     if connection.vendor != "postgresql":
         return
     earliest_one_off = (
@@ -574,27 +580,35 @@ def prepare_item_partitions(window: Window) -> None:
         .values_list("month", flat=True)
         .first()
     )
-    wanted = [ym(m) for m in months(min(window.start, earliest_one_off or window.start), window.period)]
+    items = [ym(m) for m in months(min(window.start, earliest_one_off or window.start), window.period)]
+    attach_partitions({ITEMS: items, LINES: [ym(window.period)]})
+
+
+def attach_partitions(wanted: dict[str, list[int]]) -> None:
+    """PostgreSQL: for each partitioned table (items, lines), a partition for each of the months
+    wanted that has none yet, in a short transaction of its own."""
+    if connection.vendor != "postgresql":
+        return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s",
-            [ITEMS],
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = ANY(%s)",
+            [list(wanted)],
         )
         have = {str(name) for (name,) in cursor.fetchall()}
-        missing = [m for m in wanted if item_partition(m) not in have]
+        missing = [(table, m) for table, ms in wanted.items() for m in ms if f"{table}_m{int(m)}" not in have]
         if not missing:
             return
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ITEM_PARTITIONS_LOCK])
-        for month in missing:
-            name = item_partition(month)
+        for table, month in missing:
+            name = f"{table}_m{int(month)}"
             cursor.execute("SELECT to_regclass(%s)", [name])
             if cursor.fetchone()[0] is not None:
                 continue  # made meanwhile by another county's batch
             upper = ym(add_months(date(month // 100, month % 100, 1), 1))
-            cursor.execute(f"CREATE TABLE {name} (LIKE {ITEMS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+            cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
             cursor.execute(
-                f"ALTER TABLE {ITEMS} ATTACH PARTITION {name} FOR VALUES FROM ({month}) TO ({upper})"
+                f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ({month}) TO ({upper})"
             )
 
 
@@ -935,10 +949,10 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
     _bulk_insert(
         cursor,
         LINES,
-        "batch_id, beneficiary_id, township_id, seq, amount_fen, arrears_fen, to_payee, payee_name, "
+        "batch_id, beneficiary_id, township_id, month, seq, amount_fen, arrears_fen, to_payee, payee_name, "
         "payee_id_number_encrypted, payee_id_number_masked, bank_name, bank_account_encrypted, "
         "bank_account_masked, status, reason, benefits, one_off_fen",
-        "SELECT %s, p.beneficiary_id, b.township_id, "
+        "SELECT %s, p.beneficiary_id, b.township_id, %s, "
         f"ROW_NUMBER() OVER (ORDER BY {_HELD}, b.township_id, b.id), p.amount_fen, p.arrears_fen, "
         "CASE WHEN dp.id IS NOT NULL OR pl.id IS NOT NULL THEN TRUE ELSE FALSE END, "
         "COALESCE(dp.name, pl.payee_name, b.name), "
@@ -955,7 +969,7 @@ def _insert_lines(cursor: CursorWrapper, batch: Batch) -> None:
         f"AS one_off_fen, CAST(SUM({_bit_of('x.benefit')}) AS BIGINT) AS benefits "
         f"FROM {PER_BENEFIT} x GROUP BY x.beneficiary_id) p "
         f"JOIN {B} b ON b.id = p.beneficiary_id {_PAYEE_JOINS}",
-        [batch.pk],
+        [batch.pk, ym(batch.period)],
     )
 
 

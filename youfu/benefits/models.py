@@ -394,6 +394,10 @@ class BatchLine(models.Model):
     township = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
+    # The batch's period (yyyymm, as an item's ``month``), copied so that PostgreSQL can keep a
+    # month's lines in a partition of their own (migration 0010): a batch then writes its million
+    # lines into fresh, small indexes, however many months the county has paid before.
+    month = models.PositiveIntegerField(_("month"))
     seq = models.PositiveIntegerField(_("no."))
     amount_fen = models.BigIntegerField()
     arrears_fen = models.BigIntegerField(default=0)

@@ -36,7 +36,7 @@ What each figure means (the API's ``reports/summary`` and the page show them):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -62,6 +62,7 @@ from youfu.benefits.models import (
     Recovery,
     RecoveryStatus,
 )
+from youfu.benefits.money import ym
 from youfu.core.roles import Capability, require
 from youfu.core.scope import get_visible_or_404
 from youfu.outreach.needs.models import Finding
@@ -322,15 +323,17 @@ def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def lines_of(batches: Iterable[int]) -> models.QuerySet[Any]:
-    """The lines of ``batches``, not yet scoped: ``scoped_lines`` keeps those of the people in scope.
+def lines_of(batches: Mapping[int, date]) -> models.QuerySet[Any]:
+    """The lines of ``batches`` (their ids and periods, as ``period_batches`` gives them), not yet
+    scoped: ``scoped_lines`` keeps those of the people in scope.
 
     A period's batches are mostly consecutive ids, so they are tested as ranges of ids (two
     comparisons a line, where ``IN`` looked each line's batch up: a quarter of the time). On
     SQLite the batch is tested as ``batch_id + 0``, which no index serves, so that SQLite (no
     statistics) reads the lines in the person's order from ``line_person`` instead of taking the
     batch's own indexes and visiting each wide row; PostgreSQL estimates the plain test well and
-    would misjudge the other."""
+    would misjudge the other. The months of the batches bound the lines' own ``month`` too, which
+    on PostgreSQL leaves out every other month's partition before anything is read."""
     lines: models.QuerySet[Any] = BatchLine.objects.order_by()  # scope: scoped_lines() keeps them in scope
     # The batch's id as a number (a foreign key takes no range), ``+ 0`` on SQLite.
     key: Any = F("batch_id") + 0 if connection.vendor == "sqlite" else F("batch_id")
@@ -341,7 +344,8 @@ def lines_of(batches: Iterable[int]) -> models.QuerySet[Any]:
     within = Q()
     for first, last in runs:
         within |= Q(batch_key__range=(first, last))
-    return lines.filter(within)
+    periods = [ym(period) for period in batches.values()]
+    return lines.filter(within, month__range=(min(periods), max(periods)))
 
 
 def _people_in_scope(user: User, region: Region) -> tuple[str, list[Any]] | None:
@@ -445,12 +449,13 @@ def _paid_by_benefit(
 
 
 def payment_figures(user: User, region: Region, start: date, end: date) -> PaymentFigures:
-    batches = list(period_batches(start, end))
+    periods = period_batches(start, end)
+    batches = list(periods)
     paid = Q(status=LineStatus.PAID)
     # Each person's lines summed by status and benefits (``line_person``, a person's together),
     # then counted: people paid once however many months, the amounts per benefit.
     per_person = (
-        scoped_lines(lines_of(batches), user, region)
+        scoped_lines(lines_of(periods), user, region)
         .values("beneficiary_id", "status", "benefits")
         .annotate(n=Count("*"), fen=Sum("amount_fen"), arrears_fen_sum=Sum("arrears_fen"))
     )

@@ -1,7 +1,7 @@
 """On PostgreSQL, the payment items are partitioned by month (RANGE on ``month``, one partition
 per month, named ``benefits_batchitem_m202612``): a batch writes its new month into a fresh,
 small partition, and the months a late change reaches are found without touching the others.
-The engine attaches the partitions a batch needs before it runs (``engine.prepare_item_partitions``).
+The engine attaches the partitions a batch needs before it runs (``engine.prepare_partitions``).
 SQLite keeps one table. The model is unchanged: Django sees the same table either way."""
 
 # Table names are constants here; months are integers read back from the table.

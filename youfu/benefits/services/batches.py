@@ -117,7 +117,7 @@ def do_create_batch(period: date, *, acting_user: User) -> Batch:
         )
     _refuse_double_batch(county, period)
     window = engine.Window(county.code, start, period, settings_for(county).allowance_month)
-    engine.prepare_item_partitions(window)
+    engine.prepare_partitions(window)
     try:
         with transaction.atomic():
             # The insert comes first: a racing request waits on (or fails at) the unique

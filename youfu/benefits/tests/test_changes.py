@@ -15,7 +15,7 @@ from django.test import Client
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.benefits import changes, engine
-from youfu.benefits.models import Batch, RecomputeMark
+from youfu.benefits.models import Batch, BatchLine, RecomputeMark
 from youfu.benefits.services import (
     do_create_batch,
     do_discard_batch,
@@ -292,6 +292,32 @@ def test_on_postgresql_the_items_are_partitioned_by_month(county: World) -> None
         ]
         cursor.execute("SELECT COUNT(*) FROM benefits_batchitem_m202602")
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lines are partitioned on PostgreSQL only")
+def test_on_postgresql_each_month_s_lines_have_a_partition_of_their_own(county: World) -> None:
+    """A batch writes its lines into its month's partition, whose indexes hold nothing else."""
+    person(county, WAR)
+    first = pay_month(county, "2026-01")
+    second = pay_month(county, "2026-02")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relkind FROM pg_class WHERE relname = 'benefits_batchline'")
+        assert cursor.fetchone()[0] == "p"
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'benefits_batchline' ORDER BY 1"
+        )
+        partitions = [r[0] for r in cursor.fetchall()]
+        assert partitions == ["benefits_batchline_m202601", "benefits_batchline_m202602"]
+        cursor.execute("SELECT batch_id, month FROM benefits_batchline_m202602")
+        assert cursor.fetchall() == [(second.pk, 202602)]
+    assert list(BatchLine.objects.filter(batch=first).values_list("month", flat=True)) == [202601]
+
+
+def test_a_line_carries_its_batch_s_month(county: World) -> None:
+    person(county, WAR)
+    batch = pay_month(county, "2026-03")
+    assert list(BatchLine.objects.filter(batch=batch).values_list("month", flat=True)) == [202603]
 
 
 def test_a_mark_for_a_category_no_batch_pays_changes_nothing(county: World) -> None:

@@ -1,0 +1,123 @@
+"""The bank lines carry their batch's period (``month``, yyyymm) and, on PostgreSQL, are
+partitioned by it (RANGE on ``month``, one partition per month, named
+``benefits_batchline_m202612``), as the items are (0008).
+
+Why: the lines' indexes — one of them led by the person, into which every batch put a
+million keys spread over the whole index — grew with every month paid, and so did the cost of
+writing a month's lines (issue 13's history cost). A month's lines now go into a fresh, small
+partition whose indexes start empty, whatever the history. The unique keys and the primary key
+take the month as their last column, which PostgreSQL requires of a partitioned table's unique
+keys; a batch has one period, so they mean what they meant. SQLite keeps one table."""
+
+# Table names are constants here; months are integers read back from the table.
+# ruff: noqa: S608
+
+from django.db import migrations, models
+
+LINES = "benefits_batchline"
+OLD = "benefits_batchline_unpartitioned"
+
+
+def _next(month: int) -> int:
+    year, m = divmod(month, 100)
+    return (year + 1) * 100 + 1 if m == 12 else month + 1
+
+
+def fill_month(apps, schema_editor):  # type: ignore[no-untyped-def]
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {LINES} l SET month = CAST(to_char(b.period, 'YYYYMM') AS INTEGER) "
+                "FROM benefits_batch b WHERE b.id = l.batch_id"
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {LINES} SET month = (SELECT CAST(strftime('%Y%m', b.period) AS INTEGER) "
+                f"FROM benefits_batch b WHERE b.id = {LINES}.batch_id)"
+            )
+
+
+def _constraints(cursor, table):  # type: ignore[no-untyped-def]
+    """(name, kind, columns) of the table's primary key and unique constraints."""
+    cursor.execute(
+        "SELECT c.conname, c.contype, array_agg(a.attname ORDER BY k.i) FROM pg_constraint c "
+        "CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, i) "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum "
+        "WHERE c.conrelid = %s::regclass AND c.contype IN ('p', 'u') GROUP BY c.conname, c.contype",
+        [table],
+    )
+    return [(name, kind, list(columns)) for name, kind, columns in cursor.fetchall()]
+
+
+def _plain_indexes(cursor, table):  # type: ignore[no-untyped-def]
+    """(name, definition) of the table's indexes that back no constraint."""
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        [table],
+    )
+    return list(cursor.fetchall())
+
+
+def _rebuild(cursor, partitioned: bool) -> None:  # type: ignore[no-untyped-def]
+    """The lines moved into a new table of the same name, columns, defaults, identity,
+    checks, keys and indexes: partitioned by month or not."""
+    constraints = _constraints(cursor, LINES)
+    indexes = _plain_indexes(cursor, LINES)  # their definitions name LINES, the new table's name
+    cursor.execute(f"ALTER TABLE {LINES} RENAME TO {OLD}")
+    for name, _kind, _columns in constraints:
+        cursor.execute(f'ALTER TABLE {OLD} RENAME CONSTRAINT "{name}" TO "{name}_old"')
+    for name, _definition in indexes:
+        cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}_old"')
+    by = " PARTITION BY RANGE (month)" if partitioned else ""
+    cursor.execute(
+        f"CREATE TABLE {LINES} (LIKE {OLD} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY){by}"
+    )
+    for name, kind, columns in constraints:
+        columns = [c for c in columns if c != "month"] + (["month"] if partitioned else [])
+        what = "PRIMARY KEY" if kind == "p" else "UNIQUE"
+        cursor.execute(f'ALTER TABLE {LINES} ADD CONSTRAINT "{name}" {what} ({", ".join(columns)})')
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    if partitioned:
+        cursor.execute(f"SELECT DISTINCT month FROM {OLD} ORDER BY month")
+        for (month,) in cursor.fetchall():
+            cursor.execute(
+                f"CREATE TABLE {LINES}_m{int(month)} PARTITION OF {LINES} "
+                f"FOR VALUES FROM ({int(month)}) TO ({_next(int(month))})"
+            )
+    cursor.execute(f"INSERT INTO {LINES} SELECT * FROM {OLD}")
+    cursor.execute(
+        f"SELECT setval(pg_get_serial_sequence('{LINES}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
+        f"FROM {LINES}"
+    )
+    cursor.execute(f"DROP TABLE {OLD} CASCADE")
+
+
+def partition(apps, schema_editor):  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            _rebuild(cursor, partitioned=True)
+
+
+def unpartition(apps, schema_editor):  # type: ignore[no-untyped-def]
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            _rebuild(cursor, partitioned=False)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("benefits", "0009_report_indexes")]
+
+    operations = [
+        migrations.AddField(
+            model_name="batchline",
+            name="month",
+            field=models.PositiveIntegerField(default=0, verbose_name="month"),
+            preserve_default=False,
+        ),
+        migrations.RunPython(fill_month, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(partition, unpartition, elidable=False),
+    ]
