@@ -1,7 +1,8 @@
 """Audit event types: one IntEnum, numbered ranges per domain (STYLE.md §4).
 
 1xx registry · 2xx benefits · 3xx relief · 4xx petitions · 5xx outreach ·
-8xx reference data and settings · 9xx security and access to personal data (96x backups).
+8xx reference data and settings · 9xx security and access to personal data (96x backups, 97x
+roles granted by a leader's approval).
 Numbers are stored; never renumber, only add.
 """
 
@@ -154,6 +155,12 @@ class EventType(enum.IntEnum):
     BACKUP_FAILED = 961  # the nightly backup could not be written (the reason, no data)
     BACKUP_RESTORED = 962  # the first event of a restored database after its own history
     BACKUPS_REMOVED = 963  # nightly backups beyond the number kept, removed
+    # A role that reads personal data is granted by a leader's approval (youfu/accounts/services.py):
+    # asked by an admin, approved or refused by a leader, or withdrawn by an admin.
+    ROLE_REQUESTED = 970
+    ROLE_APPROVED = 971
+    ROLE_REFUSED = 972
+    ROLE_REQUEST_WITHDRAWN = 973
 
     @property
     def label(self) -> str:
@@ -286,4 +293,8 @@ EVENT_LABELS = {
     EventType.BACKUP_FAILED: _("backup failed"),
     EventType.BACKUP_RESTORED: _("database restored from a backup"),
     EventType.BACKUPS_REMOVED: _("old backups removed"),
+    EventType.ROLE_REQUESTED: _("role asked for, waiting for a leader"),
+    EventType.ROLE_APPROVED: _("role approved by a leader"),
+    EventType.ROLE_REFUSED: _("role refused by a leader"),
+    EventType.ROLE_REQUEST_WITHDRAWN: _("role request withdrawn"),
 }
