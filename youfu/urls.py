@@ -4,6 +4,9 @@ from youfu.accounts.views import home_view
 from youfu.api.api import api
 from youfu.core.views import area_view
 
+# A database that cannot be reached answers 503, saying so (youfu/core/views.py).
+handler500 = "youfu.core.views.server_error"
+
 urlpatterns = [
     path("", home_view, name="home"),
     path("areas/<slug:key>/", area_view, name="area"),

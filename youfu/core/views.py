@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+import sqlite3
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -8,9 +11,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
+from django.views import defaults
 
 from youfu.core.errors import YoufuError
 from youfu.core.sections import nav_group_for
@@ -73,6 +80,53 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     # folded so that the link can never read as another host ("//host/...").
     again = "/" + request.path.lstrip("/")
     return render(request, "core/csrf_failure.html", {"layout": layout, "again_url": again}, status=403)
+
+
+# SQLite's own OperationalError also means a bad statement ("no such column"): only these say
+# the database itself cannot be used just now (a writer holding the lock past the timeout, the
+# file gone or unreadable, the disk full).
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open", "disk i/o error", "database or disk is full")
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the database cannot be reached or used just now (a server restarting
+    or down, a connection cut, SQLite's lock waited on too long), rather than a fault of the
+    request or of youfu."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.OperationalError):
+        return any(text in str(cause).lower() for text in SQLITE_UNAVAILABLE)
+    return True
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """youfu's ``handler500``. A database that cannot be reached is a 503 that says so and asks to
+    try again — the API's error envelope, or a page of its own: the site's layout would ask the
+    database again for the menu — and recovers by itself, each request opening a new connection.
+    Anything else is Django's plain 500. Neither shows the error; the server's log has it."""
+    if not database_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    if request.path.startswith("/api/"):
+        body = {
+            "error": {
+                "code": "database_unavailable",
+                "message": gettext("youfu cannot reach its database just now: try again in a minute."),
+                "fields": {},
+            }
+        }
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False), status=503, content_type="application/json"
+        )
+    else:
+        again = "/" + request.path.lstrip("/") if request.method == "GET" else ""
+        response = HttpResponse(render_to_string("core/unavailable.html", {"again_url": again}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def area_view(request: HttpRequest, key: str) -> HttpResponse:

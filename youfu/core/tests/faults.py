@@ -66,13 +66,17 @@ def missing_tool(reason: str) -> None:
     pytest.skip(reason)
 
 
+POSTGRES_TOOLS = ("initdb", "pg_ctl", "pg_dump", "psql")
+
+
 def postgres_bin() -> Path | None:
-    """The directory of initdb and pg_ctl: PATH first, then Debian's versioned directories."""
+    """The directory of initdb, pg_ctl, pg_dump and psql (their real one: a link on PATH leads
+    there), else Debian's versioned directories."""
     found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+    candidates = [Path(found).resolve().parent] if found else []
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for candidate in candidates:
+        if all((candidate / tool).exists() for tool in POSTGRES_TOOLS):
             return candidate
     return None
 
@@ -496,7 +500,9 @@ class PrivatePostgres:
 def private_postgres() -> Iterator[PrivatePostgres]:
     bindir = postgres_bin()
     if bindir is None:
-        missing_tool("initdb and pg_ctl not found (apt-get install postgresql): no private PostgreSQL")
+        missing_tool(
+            "initdb, pg_ctl, pg_dump or psql not found (apt-get install postgresql): no private PostgreSQL"
+        )
         raise AssertionError  # not reached
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         missing_tool("running as root without runuser: PostgreSQL cannot be started as another user")
