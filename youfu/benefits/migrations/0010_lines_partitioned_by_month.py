@@ -23,19 +23,25 @@ def _next(month: int) -> int:
     return (year + 1) * 100 + 1 if m == 12 else month + 1
 
 
-def fill_month(apps, schema_editor):  # type: ignore[no-untyped-def]
+def add_month(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """The column added in place (no copy of the table: ``ALTER TABLE … ADD COLUMN`` with a
+    default is instant on both databases, where Django's own way on SQLite copies every line).
+    SQLite fills it now; PostgreSQL as it moves the lines into their partitions below."""
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {LINES} l SET month = CAST(to_char(b.period, 'YYYYMM') AS INTEGER) "
-                "FROM benefits_batch b WHERE b.id = l.batch_id"
-            )
-        else:
+        cursor.execute(
+            f'ALTER TABLE {LINES} ADD COLUMN "month" integer NOT NULL DEFAULT 0 CHECK ("month" >= 0)'
+        )
+        if connection.vendor != "postgresql":
             cursor.execute(
                 f"UPDATE {LINES} SET month = (SELECT CAST(strftime('%Y%m', b.period) AS INTEGER) "
                 f"FROM benefits_batch b WHERE b.id = {LINES}.batch_id)"
             )
+
+
+def drop_month(apps, schema_editor):  # type: ignore[no-untyped-def]
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE {LINES} DROP COLUMN "month"')
 
 
 def _constraints(cursor, table):  # type: ignore[no-untyped-def]
@@ -82,13 +88,30 @@ def _rebuild(cursor, partitioned: bool) -> None:  # type: ignore[no-untyped-def]
     for _name, definition in indexes:
         cursor.execute(definition)
     if partitioned:
-        cursor.execute(f"SELECT DISTINCT month FROM {OLD} ORDER BY month")
+        cursor.execute(
+            "SELECT DISTINCT CAST(to_char(b.period, 'YYYYMM') AS INTEGER) FROM benefits_batch b "
+            f"WHERE EXISTS (SELECT 1 FROM {OLD} o WHERE o.batch_id = b.id) ORDER BY 1"
+        )
         for (month,) in cursor.fetchall():
             cursor.execute(
                 f"CREATE TABLE {LINES}_m{int(month)} PARTITION OF {LINES} "
                 f"FOR VALUES FROM ({int(month)}) TO ({_next(int(month))})"
             )
-    cursor.execute(f"INSERT INTO {LINES} SELECT * FROM {OLD}")
+    # Every column as it is, but the month: the batch's period (the column was just added).
+    cursor.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum",
+        [OLD],
+    )
+    names = [name for (name,) in cursor.fetchall()]
+    values = [
+        "CAST(to_char(b.period, 'YYYYMM') AS INTEGER)" if name == "month" else f'o."{name}"' for name in names
+    ]
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor.execute(
+        f"INSERT INTO {LINES} ({columns}) SELECT {', '.join(values)} "
+        f"FROM {OLD} o JOIN benefits_batch b ON b.id = o.batch_id"
+    )
     cursor.execute(
         f"SELECT setval(pg_get_serial_sequence('{LINES}', 'id'), COALESCE(MAX(id), 0) + 1, false) "
         f"FROM {LINES}"
@@ -112,12 +135,17 @@ class Migration(migrations.Migration):
     dependencies = [("benefits", "0009_report_indexes")]
 
     operations = [
-        migrations.AddField(
-            model_name="batchline",
-            name="month",
-            field=models.PositiveIntegerField(default=0, verbose_name="month"),
-            preserve_default=False,
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="batchline",
+                    name="month",
+                    field=models.PositiveIntegerField(verbose_name="month"),
+                ),
+            ],
+            database_operations=[
+                migrations.RunPython(add_month, drop_month, elidable=False),
+                migrations.RunPython(partition, unpartition, elidable=False),
+            ],
         ),
-        migrations.RunPython(fill_month, migrations.RunPython.noop, elidable=False),
-        migrations.RunPython(partition, unpartition, elidable=False),
     ]
