@@ -25,6 +25,11 @@ when someone looks at a job, so nobody waits for the next sweep); a done job's f
 (``expire_job_files``). Either way the user asks again for a new job. The worker that was given
 up on, should it still be alive, stops at its next step, and its file, should it get that far,
 is not kept.
+
+A job asked while the queue cannot be reached (Redis down) is not failed: it waits, queued, and
+``send_waiting_jobs`` — every minute on the queue, the first time as its worker starts — sends
+every queued job that is not on the queue, which also finds those a Redis restarted without its
+data has lost. The request is answered 202 either way.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from huey.contrib.djhuey import db_task
+from huey.contrib.djhuey import HUEY, db_task
 
 from youfu.accounts.models import User
 from youfu.audit.context import audit_context
@@ -65,6 +70,12 @@ from youfu.reports.selectors import Summary
 from youfu.reports.workbook import summary_workbook
 
 logger = logging.getLogger(__name__)
+
+# A job still queued this long after it was asked, and not on the queue, is sent again: the queue
+# could not be reached when it was asked, or lost it (a Redis restarted without its data). Long
+# enough for the request's own sending, right after its commit, to have been done; were it not,
+# the job would be sent twice and made once.
+RESEND_AFTER = timedelta(seconds=2)
 
 # A reader's jobs waiting or running at once: enough for a county's and a township's report in
 # both formats; more is a click repeated, and each one holds a worker.
@@ -104,7 +115,6 @@ FAILED_UNEXPECTEDLY = Message(
 OUT_OF_SCOPE = Message(
     gettext_noop("The region is no longer in your scope, or your role no longer reads reports.")
 )
-QUEUE_DOWN = Message(gettext_noop("The job queue could not be reached: the report was not generated."))
 TOO_MANY = Message(
     gettext_noop("You have %(n)s reports waiting or being generated: wait for one to finish."),
 )
@@ -172,15 +182,40 @@ def do_request_report_job(
 
 
 def _enqueue(job_id: int) -> None:
-    """After commit: onto the queue. A queue that cannot be reached fails the job, saying so,
-    rather than leaving it waiting for ever (or the request answering 500)."""
+    """After commit: onto the queue. A queue that cannot be reached leaves the job waiting, as
+    the reader was told it is: ``send_waiting_jobs`` sends it once the queue is back. The
+    request is answered either way (never a 500 for a queue that is down)."""
     try:
         run_report_job(job_id)
-    except Exception:
-        logger.exception("report job %s: the queue refused it", job_id)
-        job = ReportJob.objects.filter(pk=job_id).first()
-        if job is not None:
-            _fail(job, "queue_unavailable", QUEUE_DOWN)
+    except Exception as exc:  # whatever the queue's client raises: the job waits for the queue
+        logger.warning(
+            "report job %s: the queue could not be reached (%s); it waits", job_id, type(exc).__name__
+        )
+
+
+def send_waiting_jobs(*, now: datetime | None = None) -> int:
+    """Send again the queued jobs asked more than ``RESEND_AFTER`` ago that are not on the queue
+    (never sent, or lost by it); how many. Run by the queue every minute, the first time as the
+    worker starts. A job sent twice is made once: the second delivery finds it started
+    (``run_job``)."""
+    cutoff = (now or timezone.now()) - RESEND_AFTER
+    waiting = list(
+        ReportJob.objects.filter(state=JobState.QUEUED, updated_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not waiting:
+        return 0
+    name = run_report_job.task_class.__name__  # what huey names the task's messages
+    on_queue = {task.args[0] for task in HUEY.pending() if task.name == name and task.args}
+    sent = 0
+    for job_id in waiting:
+        if job_id not in on_queue:
+            run_report_job(job_id)
+            sent += 1
+    if sent:
+        logger.warning("report jobs: %d waiting job(s) sent to the queue again", sent)
+    return sent
 
 
 # --- the worker --------------------------------------------------------------------------------

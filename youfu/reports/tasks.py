@@ -11,9 +11,15 @@ from huey.contrib.djhuey import db_periodic_task
 
 from youfu.audit.context import audit_context
 from youfu.reports.archive_services import archive_closed_month
-from youfu.reports.job_services import expire_job_files, give_up_stale_jobs, run_report_job
+from youfu.reports.job_services import expire_job_files, give_up_stale_jobs, run_report_job, send_waiting_jobs
 
-__all__ = ["archive_last_month", "expire_report_job_files", "give_up_stale_report_jobs", "run_report_job"]
+__all__ = [
+    "archive_last_month",
+    "expire_report_job_files",
+    "give_up_stale_report_jobs",
+    "run_report_job",
+    "send_waiting_report_jobs",
+]
 
 
 # huey's crontab runs on UTC: 01:00 UTC is 09:00 in Asia/Shanghai, on the 1st once the month has
@@ -41,3 +47,11 @@ def expire_report_job_files() -> int:
     """Removes the files of the jobs done more than YOUFU_REPORT_JOB_KEEP_DAYS ago."""
     with audit_context(ip=None, channel="task"):
         return expire_job_files()
+
+
+# Every minute, and as soon as the worker starts: a report asked while the queue was down (or
+# lost by a Redis restarted without its data) is sent now, not left waiting for ever.
+@db_periodic_task(crontab(minute="*"))
+def send_waiting_report_jobs() -> int:
+    """Sends the queued report jobs that are not on the queue."""
+    return send_waiting_jobs()

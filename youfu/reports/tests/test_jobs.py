@@ -10,6 +10,7 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import openpyxl
 import pytest
 from django.conf import LazySettings
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 from huey.contrib.djhuey import HUEY
 
@@ -31,6 +33,7 @@ from youfu.reports.job_services import (
     STEP_LABELS,
     assemble_summary,
     run_job,
+    run_report_job,
     steps_for,
 )
 from youfu.reports.selectors import summary
@@ -340,17 +343,52 @@ def test_a_reader_has_at_most_four_jobs_waiting(
     assert len(_jobs()) == job_services.MAX_OPEN_JOBS
 
 
-def test_a_queue_that_cannot_be_reached_fails_the_job(
+def test_a_queue_that_cannot_be_reached_leaves_the_job_waiting_until_it_is_back(
     client: Client, world: World, django_capture_on_commit_callbacks: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unreachable(job_id: int) -> None:
+    def unreachable(task: Any) -> None:
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(job_services, "run_report_job", unreachable)
-    answer = _ask(client, django_capture_on_commit_callbacks, world.county_clerk)
-    assert answer.status_code == 202
+    later = timezone.now() + timedelta(minutes=1)
+    with monkeypatch.context() as down:
+        down.setattr(HUEY, "enqueue", unreachable)
+        answer = _ask(client, django_capture_on_commit_callbacks, world.county_clerk)
+        assert answer.status_code == 202 and answer.json()["state"] == "queued"
+        (job,) = _jobs()
+        assert (job.state, job.error_code) == (JobState.QUEUED, "")
+        with pytest.raises(ConnectionError):  # the minute's sweep, the queue still down: it waits on
+            job_services.send_waiting_jobs(now=later)
+    assert job_services.send_waiting_jobs() == 0  # asked just now: its own sending may be under way
+    assert job_services.send_waiting_jobs(now=later) == 1  # the queue is back
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    assert not _events(EventType.REPORT_JOB_FAILED)
+
+
+def test_a_waiting_job_still_on_the_queue_is_not_sent_again(
+    client: Client, world: World, django_capture_on_commit_callbacks: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # asked, never sent
+        api_post(client, world.county_clerk, API, {**PERIOD, "format": "xlsx"})
     (job,) = _jobs()
-    assert (job.state, job.error_code) == (JobState.FAILED, "queue_unavailable")
+    sent: list[Any] = []
+    monkeypatch.setattr(HUEY, "enqueue", sent.append)
+    monkeypatch.setattr(HUEY, "pending", lambda limit=None: [run_report_job.s(job.pk)])
+    later = timezone.now() + timedelta(minutes=1)
+    assert job_services.send_waiting_jobs(now=later) == 0 and sent == []
+    monkeypatch.setattr(HUEY, "pending", lambda limit=None: [])  # lost by a Redis that restarted
+    assert job_services.send_waiting_jobs(now=later) == 1
+    assert [(task.name, task.args) for task in sent] == [(run_report_job.task_class.__name__, (job.pk,))]
+
+
+def test_waiting_jobs_are_sent_every_minute_and_when_the_worker_starts() -> None:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("tasks")  # what the worker does at start
+    (task,) = [t() for t in HUEY._registry._periodic_tasks if t.__name__.endswith("send_waiting_report_jobs")]
+    # The consumer checks its periodic tasks as it starts and then each minute: every minute
+    # matches both.
+    assert all(task.validate_datetime(datetime(2026, 5, 1, 3, m)) for m in range(60))
 
 
 def test_a_changed_file_is_refused_not_sent(
