@@ -118,6 +118,9 @@ def list_petitions(request: HttpRequest, state: Choice | None = None) -> QuerySe
 @router.post("", response={201: PetitionCreatedOut})
 def create_petition(request: HttpRequest, payload: PetitionIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
+    # The admin and the auditor are refused as such before the person or reception day named
+    # would be looked up (and said to be unknown).
+    require_petition_reader(user)
     region = user.region
     if payload.region:
         region = Region.objects.filter(code=payload.region.strip()).first()

@@ -14,6 +14,7 @@ from youfu.benefits.models import PendingLumpSum
 from youfu.core.crypto import decrypt
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
+from youfu.core.roles import Capability, require
 from youfu.core.scope import get_visible_or_404, region_prefix
 from youfu.core.templatetags.amounts import amount
 from youfu.regions.models import Region
@@ -40,6 +41,9 @@ STATE_CHOICES = (*DiscoveryState.values, ALL_STATES)
 
 
 def discoveries_for(user: User | Any) -> QuerySet[Discovery]:
+    """A finding names a person and what they may be owed: the roles that read personal data
+    only (the admin and the auditor get a 403, not an empty list: separation of duties)."""
+    require(user, Capability.READ_PERSONAL_DATA)
     return Discovery.objects.visible_to(user)
 
 

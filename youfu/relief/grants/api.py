@@ -58,6 +58,9 @@ def _detail(user: User, grant_id: int) -> dict[str, Any]:
 
 
 def _person(user: User, person_id: int) -> Beneficiary:
+    # A role that reads no person (the admin, the auditor) is refused as such, not told the
+    # person is unknown.
+    selectors.require_reader(user)
     person: Beneficiary | None = Beneficiary.objects.visible_to(user).filter(pk=person_id).first()
     if person is None:
         message = Message(gettext_noop("Unknown person %(id)s."), {"id": person_id})

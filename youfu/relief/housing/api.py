@@ -18,6 +18,7 @@ from youfu.core.bounds import Choice, Id, RegionCode, Year
 from youfu.core.errors import InvalidInput
 from youfu.core.messages import Message
 from youfu.core.pagination import PageNumberPagination
+from youfu.core.roles import Capability, require
 from youfu.registry.models import Beneficiary
 from youfu.relief.housing import selectors, services
 from youfu.relief.housing.models import HousingCase, HousingSurvey
@@ -42,6 +43,9 @@ router = Router(tags=["housing"])
 
 
 def _person(user: User, beneficiary_id: int) -> Beneficiary:
+    # A role that reads no person (the admin, the auditor) is refused as such, not told the
+    # person is unknown.
+    require(user, Capability.READ_PERSONAL_DATA)
     person = Beneficiary.objects.visible_to(user).filter(pk=beneficiary_id).first()
     if person is None:
         message = Message(gettext_noop("Unknown person."))
