@@ -559,3 +559,11 @@ class TestThePages:
         )
         assert response.status_code == 200 and "撤回" in response.content.decode()
         assert RoleRequest.objects.count() == 1
+
+    def test_a_request_ended_by_another_change_says_so(self, world: World, client: Client) -> None:
+        clerk = world.township_clerk
+        do_update_user(clerk, acting_user=world.admin, region_code=world.township_b.code)
+        do_update_user(clerk, acting_user=world.admin, role=Role.AUDITOR, region_code=COUNTY)
+        log_in(client, world.admin)
+        page = client.get(f"/accounts/users/{clerk.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "账号已另行修改" in page and "superseded" not in page
