@@ -24,6 +24,7 @@ from youfu.accounts.services import (
     do_request_role,
     do_revoke_token,
     do_withdraw_role_request,
+    require_own_password,
 )
 from youfu.core.authed import acting_user
 from youfu.core.bounds import Choice, Id, Note, Otp, Password, RegionCode, ShortText, Username
@@ -108,10 +109,12 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.post(
-    "/auth/token", auth=None, response={200: TokenOut}, tags=["auth"], openapi_extra=also_answers(401)
+    "/auth/token", auth=None, response={200: TokenOut}, tags=["auth"], openapi_extra=also_answers(401, 403)
 )
 def issue_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
-    """Log in and get a bearer token. Failed attempts count towards the lock-out."""
+    """Log in and get a bearer token. Failed attempts count towards the lock-out. A password
+    someone else set (a new account, an admin's reset) gets no token: 403
+    ``password_change_required`` until the user chooses their own on the web."""
     check = check_password_step(payload.username, payload.password)
     if check.needs_otp:
         if not check.has_device:
@@ -122,6 +125,7 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
         if not payload.otp:
             raise LoginFailed(LOGIN_FAILED, code="otp_required", fields={"otp": gettext_noop("required")})
         check_otp_step(check.user, payload.otp)
+    require_own_password(check.user)
     do_record_login(check.user, method="api_token")
     key, token = do_issue_token(check.user, acting_user=check.user, name=payload.name)
     return TokenOut(token=key, expires_at=token.expires_at)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,32 @@ class OtpForm(forms.Form):
 class PasswordChangeForm(forms.Form):
     current = forms.CharField(label=_("Current password"), widget=forms.PasswordInput, strip=False)
     new = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+
+
+class PasswordChooseForm(forms.Form):
+    """A user replacing a password someone else set (a new account, an admin's reset)."""
+
+    current = forms.CharField(
+        label=_("Password you were given"), widget=forms.PasswordInput, strip=False, max_length=1024
+    )
+    new = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False, max_length=1024)
+    repeat = forms.CharField(
+        label=_("New password again"), widget=forms.PasswordInput, strip=False, max_length=1024
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new") and data.get("repeat") is not None and data["new"] != data["repeat"]:
+            self.add_error("repeat", _("The two new passwords differ."))
+        return data
+
+
+class PasswordResetForm(forms.Form):
+    """The admin's reset of someone else's password: good for one sign-in."""
+
+    password = forms.CharField(
+        label=_("One-time password"), widget=forms.PasswordInput, strip=False, max_length=1024
+    )
 
 
 class TokenForm(forms.Form):

@@ -47,3 +47,36 @@ class TwoFactorRequiredMiddleware:
         ):
             return redirect("accounts:login_otp")
         return self.get_response(request)
+
+
+# Paths a user who still holds a password someone else set may reach. The API is not here
+# because its session authentication refuses such a user itself (``VerifiedSession``), while
+# a bearer token is no session and is not affected.
+_PASSWORD_CHANGE_EXEMPT = (
+    "/accounts/password/",
+    "/accounts/login",
+    "/accounts/logout",
+    "/static/",
+    "/i18n/",
+    "/api/",
+    "/p/",
+)
+
+
+class PasswordChangeRequiredMiddleware:
+    """A user signed in with a password someone else set (a new account, an admin's reset)
+    gets no page but the one where they choose their own: the one who set it may know it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(_PASSWORD_CHANGE_EXEMPT)
+        ):
+            return redirect("accounts:password_choose")
+        return self.get_response(request)

@@ -51,6 +51,10 @@ class User(AbstractUser):
     # Django's AuthenticationMiddleware drops every session signed with an older one,
     # whichever session backend holds them.
     session_version = models.PositiveIntegerField(default=0)
+    # The password was set by someone else (the admin who created the account or reset it):
+    # it is good for one sign-in, after which the user chooses their own before anything else
+    # (``PasswordChangeRequiredMiddleware``), and no API token is issued until they have.
+    must_change_password = models.BooleanField(_("must choose a new password"), default=False)
 
     objects = UserManager()  # type: ignore[misc]
     scope = RegionScoped(code_path="region__code", personal_data=False)

@@ -118,11 +118,17 @@ def do_create_user(
     email: str = "",
     department: Department | None = None,
     bootstrap: bool = False,
+    one_time_password: bool = True,
 ) -> User:
     """A new account. A role that reads personal data is only asked for: the account is created
     without a role (it cannot sign in) and waits for a leader's approval (``RoleRequest``),
     unless the installation is still bootstrapping (``grants_directly``). ``bootstrap``: the
-    caller is the create-user command or the demo, which grant directly while no leader exists."""
+    caller is the create-user command or the demo, which grant directly while no leader exists.
+
+    The password is the admin's choice, so it is good for one sign-in: the owner chooses their
+    own before anything else (``User.must_change_password``). Not for the first admin, who
+    types their own (no acting user), nor for the demo's accounts (``one_time_password=False``),
+    whose password is published anyway."""
     require(acting_user, Capability.MANAGE_USERS)
     username = username.strip()
     if not username:
@@ -158,6 +164,7 @@ def do_create_user(
         )
     _check_password(password, User(username=username, full_name=full_name, email=email))
     direct, why = grants_directly(role, acting_user, bootstrap=bootstrap)
+    one_time = one_time_password and acting_user is not None
     with transaction.atomic():
         user = User.objects.create_user(
             username=username,
@@ -167,6 +174,7 @@ def do_create_user(
             role=role if direct else "",
             region=region,
             department=department if direct else None,
+            must_change_password=one_time,
         )
         record_event(
             EventType.USER_CREATED,
@@ -174,7 +182,7 @@ def do_create_user(
             region=region,
             obj=user,
             new=_user_snapshot(user),
-            extra={"bootstrap": why} if why else None,
+            extra={"one_time_password": one_time, **({"bootstrap": why} if why else {})},
         )
         if not direct:
             assert acting_user is not None  # the system actor only ever creates the first admin
@@ -250,20 +258,69 @@ def do_update_user(
     return user
 
 
+SAME_PASSWORD = Message(
+    gettext_noop("Choose a password other than the present one: someone else may know that one.")
+)
+PASSWORD_CHANGE_REQUIRED = Message(
+    gettext_noop(
+        "Your password was set by the system admin: sign in on the web and choose your own "
+        "before you get an API token."
+    )
+)
+
+
 def do_set_password(user: User, password: str, *, acting_user: User) -> None:
+    """The user's own new password (the profile page, or the one-time password replaced at
+    sign-in). A password set for someone else is a reset: ``do_reset_password``."""
     if acting_user.pk != user.pk:
-        require(acting_user, Capability.MANAGE_USERS)
+        do_reset_password(user, password, acting_user=acting_user)
+        return
     _check_password(password, user)
+    if user.check_password(password):
+        raise InvalidInput(SAME_PASSWORD, code="same_password")
+    replaced_one_time = user.must_change_password
     with transaction.atomic():
         user.set_password(password)
-        user.save(update_fields=["password"])
-        record_event(EventType.PASSWORD_CHANGED, actor=acting_user, obj=user, region=user.region_id)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        record_event(
+            EventType.PASSWORD_CHANGED,
+            actor=acting_user,
+            obj=user,
+            region=user.region_id,
+            extra={"one_time_replaced": True} if replaced_one_time else None,
+        )
         # Every session and token ends; the page that changed one's own password keeps
         # its session by re-signing it (update_session_auth_hash).
         end_sessions_and_tokens(user, reason="password", acting_user=acting_user)
 
 
-def end_sessions_and_tokens(user: User, *, reason: str, acting_user: User | None) -> None:
+def do_reset_password(user: User, password: str, *, acting_user: User) -> int:
+    """The admin sets a password for someone who lost theirs. It is good for one sign-in (the
+    user then chooses their own, ``must_change_password``), every session and API token of the
+    user ends, and the record names who reset it. Returns the number of tokens revoked."""
+    require(acting_user, Capability.MANAGE_USERS)
+    if user.region_id is not None and not (
+        acting_user.region and acting_user.region.contains(user.region_id)
+    ):
+        # An admin manages the accounts of their own region only.
+        raise PermissionDenied()
+    _check_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        record_event(EventType.PASSWORD_RESET, actor=acting_user, obj=user, region=user.region_id)
+        return end_sessions_and_tokens(user, reason="password_reset", acting_user=acting_user)
+
+
+def require_own_password(user: User) -> None:
+    """No API token for a password someone else set: the user chooses their own first."""
+    if user.must_change_password:
+        raise PermissionDenied(PASSWORD_CHANGE_REQUIRED, code="password_change_required")
+
+
+def end_sessions_and_tokens(user: User, *, reason: str, acting_user: User | None) -> int:
     """End every browser session and revoke every API token of ``user``, with one audit
     record. Call it inside the transaction of the change that requires it.
 
@@ -280,6 +337,7 @@ def end_sessions_and_tokens(user: User, *, reason: str, acting_user: User | None
         region=user.region_id,
         extra={"reason": reason, "tokens_revoked": revoked},
     )
+    return revoked
 
 
 def do_unlock_user(user: User, *, acting_user: User) -> None:
@@ -417,6 +475,7 @@ def do_remove_totp(user: User, *, acting_user: User) -> None:
 
 
 def do_issue_token(user: User, *, acting_user: User, name: str = "") -> tuple[str, ApiToken]:
+    require_own_password(user)
     key = "yf_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(

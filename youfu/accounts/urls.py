@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/otp/", views.login_otp_view, name="login_otp"),
     path("login/enrol/", views.login_enrol_view, name="login_enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_choose_view, name="password_choose"),
     path("profile/", views.profile_view, name="profile"),
     path("profile/two-factor/", views.profile_two_factor_view, name="profile_two_factor"),
     path("users/", views.users_view, name="users"),

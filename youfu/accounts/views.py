@@ -4,7 +4,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +18,8 @@ from youfu.accounts.forms import (
     LoginForm,
     OtpForm,
     PasswordChangeForm,
+    PasswordChooseForm,
+    PasswordResetForm,
     RoleRefuseForm,
     RoleWithdrawForm,
     TokenForm,
@@ -45,6 +47,7 @@ from youfu.accounts.services import (
     do_record_logout,
     do_refuse_role_request,
     do_remove_totp,
+    do_reset_password,
     do_revoke_token,
     do_set_password,
     do_unlock_user,
@@ -80,6 +83,8 @@ def _complete_login(request: HttpRequest, user: User, device: TOTPDevice | None)
     if device is not None:
         otp_login(request, device)
     do_record_login(user, method="password+otp" if device else "password")
+    if user.must_change_password:
+        return redirect("accounts:password_choose")
     return redirect("home")
 
 
@@ -199,8 +204,6 @@ def profile_view(request: HttpRequest) -> HttpResponse:
                     except InvalidInput as exc:
                         form_error(password_form, exc, default_field="new")
                     else:
-                        from django.contrib.auth import update_session_auth_hash
-
                         update_session_auth_hash(request, user)
                         messages.success(request, _("Your password was changed."))
                         return redirect("accounts:profile")
@@ -235,6 +238,30 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             "has_device": confirmed_totp_device(user) is not None,
         },
     )
+
+
+@login_required
+def password_choose_view(request: HttpRequest) -> HttpResponse:
+    """The step after signing in with a password someone else set: the user chooses their own
+    before anything else (``PasswordChangeRequiredMiddleware`` sends every page here). Anyone
+    else changes their password on the profile page."""
+    user = acting_user(request)
+    if not user.must_change_password:
+        return redirect("accounts:profile")
+    form = PasswordChooseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not user.check_password(form.cleaned_data["current"]):
+            form.add_error("current", _("This is not the password you were given."))
+        else:
+            try:
+                do_set_password(user, form.cleaned_data["new"], acting_user=user)
+            except InvalidInput as exc:
+                form_error(form, exc, default_field="new")
+            else:
+                update_session_auth_hash(request, user)
+                messages.success(request, _("Your password was changed."))
+                return redirect("home")
+    return render(request, "accounts/password_choose.html", {"form": form})
 
 
 @login_required
@@ -288,12 +315,36 @@ def users_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _reset_password(request: HttpRequest, admin: User, subject: User, form: PasswordResetForm) -> bool:
+    """The admin's reset of another account's password (one-time); False when refused."""
+    if subject.pk == admin.pk:
+        form.add_error(None, _("Change your own password on your profile page."))
+        return False
+    if not form.is_valid():
+        return False
+    try:
+        do_reset_password(subject, form.cleaned_data["password"], acting_user=admin)
+    except (InvalidInput, PermissionDenied) as exc:
+        form_error(form, exc, default_field="password")
+        return False
+    messages.success(
+        request,
+        _(
+            "The password of %(username)s was reset: it is good for one sign-in, after which they "
+            "choose their own. Their sessions and API tokens ended."
+        )
+        % {"username": subject.username},
+    )
+    return True
+
+
 @capability_required(Capability.MANAGE_USERS)
 def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
     admin = acting_user(request)
     subject = get_visible_or_404(users_for(admin), admin, pk=user_id)
+    action = request.POST.get("action") if request.method == "POST" else None
     form = UserEditForm(
-        request.POST or None,
+        request.POST if request.method == "POST" and not action else None,
         initial={
             "full_name": subject.full_name,
             "role": subject.role,
@@ -302,43 +353,45 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
         },
     )
     withdraw_form = RoleWithdrawForm()
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "unlock":
-            do_unlock_user(subject, acting_user=admin)
-            messages.success(request, _("The account was unlocked."))
+    reset_form = PasswordResetForm(request.POST if action == "reset_password" else None)
+    if action == "unlock":
+        do_unlock_user(subject, acting_user=admin)
+        messages.success(request, _("The account was unlocked."))
+        return redirect("accounts:user_detail", user_id=subject.pk)
+    if action == "reset_password":
+        if _reset_password(request, admin, subject, reset_form):
             return redirect("accounts:user_detail", user_id=subject.pk)
-        if action == "withdraw":
-            withdraw_form = RoleWithdrawForm(request.POST)
-            pending = pending_request_of(subject)
-            if pending is not None and withdraw_form.is_valid():
-                try:
-                    do_withdraw_role_request(
-                        pending, acting_user=admin, reason=withdraw_form.cleaned_data["reason"]
-                    )
-                except YoufuError as exc:
-                    messages.error(request, str(exc.message))
-                else:
-                    messages.success(request, _("The role request was withdrawn."))
-            return redirect("accounts:user_detail", user_id=subject.pk)
-        if form.is_valid():
+    elif action == "withdraw":
+        withdraw_form = RoleWithdrawForm(request.POST)
+        pending = pending_request_of(subject)
+        if pending is not None and withdraw_form.is_valid():
             try:
-                do_update_user(
-                    subject,
-                    acting_user=admin,
-                    role=form.cleaned_data["role"] or None,
-                    region_code=form.cleaned_data["region"],
-                    full_name=form.cleaned_data["full_name"],
-                    is_active=form.cleaned_data["is_active"],
+                do_withdraw_role_request(
+                    pending, acting_user=admin, reason=withdraw_form.cleaned_data["reason"]
                 )
-            except (InvalidInput, PermissionDenied) as exc:
-                form_error(form, exc)
-            except YoufuError as exc:  # a request already waiting (409)
-                form.add_error("role", str(exc.message))
+            except YoufuError as exc:
+                messages.error(request, str(exc.message))
             else:
-                messages.success(request, _("The user was saved."))
-                _awaiting(request, subject)
-                return redirect("accounts:user_detail", user_id=subject.pk)
+                messages.success(request, _("The role request was withdrawn."))
+        return redirect("accounts:user_detail", user_id=subject.pk)
+    elif form.is_bound and form.is_valid():
+        try:
+            do_update_user(
+                subject,
+                acting_user=admin,
+                role=form.cleaned_data["role"] or None,
+                region_code=form.cleaned_data["region"],
+                full_name=form.cleaned_data["full_name"],
+                is_active=form.cleaned_data["is_active"],
+            )
+        except (InvalidInput, PermissionDenied) as exc:
+            form_error(form, exc)
+        except YoufuError as exc:  # a request already waiting (409)
+            form.add_error("role", str(exc.message))
+        else:
+            messages.success(request, _("The user was saved."))
+            _awaiting(request, subject)
+            return redirect("accounts:user_detail", user_id=subject.pk)
     return render(
         request,
         "accounts/user_detail.html",
@@ -348,6 +401,7 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
             "pending": pending_request_of(subject),
             "requests": role_requests_for(admin).filter(user=subject)[:20],
             "withdraw_form": withdraw_form,
+            "reset_form": reset_form,
         },
     )
 

@@ -21,13 +21,16 @@ class BearerToken(HttpBearer):
 
 
 class VerifiedSession(SessionAuth):
-    """The browser session, only once the second factor (where required) was given."""
+    """The browser session, only once the second factor (where required) was given and the
+    user chose their own password (not one someone else set, ``must_change_password``)."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         if user is None:
             return None
         if getattr(user, "requires_two_factor", False) and not user.is_verified():
+            return None
+        if getattr(user, "must_change_password", False):
             return None
         return user
 

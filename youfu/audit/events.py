@@ -140,6 +140,7 @@ class EventType(enum.IntEnum):
     USER_CHANGED = 911
     PASSWORD_CHANGED = 912
     ACCOUNT_UNLOCKED = 913
+    PASSWORD_RESET = 914  # set by an admin, good for one sign-in (the user then chooses their own)
     TOKEN_ISSUED = 920
     TOKEN_REVOKED = 921
     SESSIONS_ENDED = 922  # every session and token of a user, after a password, lock or role change
@@ -280,6 +281,7 @@ EVENT_LABELS = {
     EventType.USER_CHANGED: _("user changed"),
     EventType.PASSWORD_CHANGED: _("password changed"),
     EventType.ACCOUNT_UNLOCKED: _("account unlocked"),
+    EventType.PASSWORD_RESET: _("password reset by the admin, to be changed at the next sign-in"),
     EventType.TOKEN_ISSUED: _("API token issued"),
     EventType.TOKEN_REVOKED: _("API token revoked"),
     EventType.SESSIONS_ENDED: _("all sessions and API tokens ended"),

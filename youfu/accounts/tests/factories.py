@@ -37,15 +37,26 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def approved_user(
-    username: str, *, role: Role, region: Region, admin: User, leader: User, **extra: Any
+    username: str,
+    *,
+    role: Role,
+    region: Region,
+    admin: User,
+    leader: User,
+    one_time_password: bool = False,
+    **extra: Any,
 ) -> User:
     """A user made as the admin makes one (``do_create_user``) and, where the role reads
-    personal data, approved by ``leader``: the way an installation past its bootstrap works."""
+    personal data, approved by ``leader``: the way an installation past its bootstrap works.
+    The admin's password is one-time; unless ``one_time_password``, the user is taken to have
+    chosen their own since (still ``PASSWORD``, so that tests can sign in with it)."""
     user = do_create_user(
         username, role=role, region_code=region.code, password=PASSWORD, acting_user=admin, **extra
     )
     pending = RoleRequest.objects.filter(user=user, state=RoleRequestState.PENDING).first()
     if pending is not None:
         do_approve_role_request(pending, acting_user=leader)
-        user.refresh_from_db()
+    if not one_time_password:
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+    user.refresh_from_db()
     return user

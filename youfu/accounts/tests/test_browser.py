@@ -14,6 +14,8 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from youfu.accounts.models import User
+from youfu.accounts.tests.factories import approved_user
+from youfu.core.roles import Role
 from youfu.testing import PASSWORD, World, make_world
 from youfu.testing_browser import SCREENSHOTS
 from youfu.testing_browser import enrol as _enrol
@@ -130,3 +132,32 @@ def test_it_requires_two_factor_on_second_login_for_leader(world: World, page: P
     _submit(page)
     expect(page).to_have_url(f"{base_url}/")
     expect(page.get_by_test_id("role")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_a_new_account_chooses_its_own_password_first(world: World, page: Page, base_url: str) -> None:
+    # The admin's password is one-time: the new clerk is taken to choose theirs, then home.
+    user = approved_user(
+        "wang",
+        role=Role.COUNTY_CLERK,
+        region=world.county,
+        admin=world.admin,
+        leader=world.leader,
+        one_time_password=True,
+    )
+    assert user.must_change_password
+    _enter_password(page, base_url, "wang")
+    choose_url = f"{base_url}/accounts/password/"
+    expect(page).to_have_url(choose_url)
+    page.goto(f"{base_url}/registry/")
+    expect(page).to_have_url(choose_url)
+
+    page.fill("input[name=current]", PASSWORD)
+    page.fill("input[name=new]", "wang-own-choice-9")
+    page.fill("input[name=repeat]", "wang-own-choice-9")
+    _submit(page)
+
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_test_id("role")).to_be_visible()
+    user.refresh_from_db()
+    assert not user.must_change_password and user.check_password("wang-own-choice-9")

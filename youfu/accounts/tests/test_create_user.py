@@ -149,7 +149,8 @@ def test_until_there_is_a_leader_the_command_grants_the_role_itself(monkeypatch:
     assert json.loads(out)["awaiting_approval"] is False
     assert User.objects.get(username="wang").role == Role.COUNTY_CLERK
     created = AuditEvent.objects.get(event_type=EventType.USER_CREATED, actor_name="root")
-    assert created.extra == {"bootstrap": "no_leader_yet"}
+    # The role is the bootstrap's; the password is still the admin's, good for one sign-in.
+    assert created.extra == {"bootstrap": "no_leader_yet", "one_time_password": True}
 
     code, out, err = create_user(
         "zhang", "--role", "leader", "--region", COUNTY, "--as", "root", "--json", monkeypatch=monkeypatch

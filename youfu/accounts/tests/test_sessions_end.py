@@ -4,19 +4,21 @@ token and every browser session of the user (issue 10, item 14)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import LazySettings
 from django.test import Client
 
 from youfu.accounts.models import ApiToken, RoleRequest, RoleRequestState, User
-from youfu.accounts.services import do_approve_role_request, do_issue_token, do_set_password, do_update_user
+from youfu.accounts.services import do_approve_role_request, do_issue_token, do_reset_password, do_update_user
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.core.roles import Role
 from youfu.testing import PASSWORD, World, log_in
 
 NEW_PASSWORD = "another-horse-77"
+CHOSEN = "my-own-horse-88"
 
 
 def _signed_in(world: World, user: User) -> tuple[Client, str]:
@@ -45,7 +47,7 @@ def _assert_ended(user: User, browser: Client, key: str, reason: str) -> None:
 
 
 def _reset_by_admin(world: World) -> None:
-    do_set_password(world.county_clerk, NEW_PASSWORD, acting_user=world.admin)
+    do_reset_password(world.county_clerk, NEW_PASSWORD, acting_user=world.admin)
 
 
 def _deactivated(world: World) -> None:
@@ -77,7 +79,7 @@ def _locked_out(world: World) -> None:
 
 
 TRIGGERS: dict[str, tuple[Callable[[World], None], str]] = {
-    "password reset by the admin": (_reset_by_admin, "password"),
+    "password reset by the admin": (_reset_by_admin, "password_reset"),
     "deactivated": (_deactivated, "is_active"),
     "role changed": (_role_changed, "role"),
     "role and region changed, approved by a leader": (_region_changed, "role"),
@@ -133,11 +135,19 @@ def test_changing_ones_own_password_keeps_that_page_and_ends_the_rest(world: Wor
 def test_a_new_token_after_the_change_works(world: World) -> None:
     _signed_in(world, world.county_clerk)
     _reset_by_admin(world)
-    response = Client().post(
-        "/api/v1/auth/token",
-        {"username": "clerk", "password": NEW_PASSWORD},
-        content_type="application/json",
-    )
+
+    def ask(password: str) -> Any:
+        return Client().post(
+            "/api/v1/auth/token", {"username": "clerk", "password": password}, content_type="application/json"
+        )
+
+    # The admin's password is good for one sign-in on the web, not for a token.
+    assert ask(NEW_PASSWORD).status_code == 403
+    browser = Client()
+    browser.post("/accounts/login/", {"username": "clerk", "password": NEW_PASSWORD})
+    response = browser.post("/accounts/password/", {"current": NEW_PASSWORD, "new": CHOSEN, "repeat": CHOSEN})
+    assert response.status_code == 302
+    response = ask(CHOSEN)
     assert response.status_code == 200
     assert _api_status(response.json()["token"]) == 200
 

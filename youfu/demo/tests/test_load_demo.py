@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from youfu.accounts.models import RoleRequest, User
@@ -47,6 +47,11 @@ def test_it_loads_the_demo_county_and_can_run_again() -> None:
     call_command("load-demo", *args, stdout=StringIO())
     assert (User.objects.count(), Region.objects.count(), AuditEvent.objects.count()) == counts
     assert User.objects.get(username="clerk").check_password("youfu-demo-2026")
+    # The demo's password is published: no account is made to change it at the first sign-in,
+    # or the first visitor would lock the next one out.
+    assert not User.objects.filter(must_change_password=True).exists()
+    signed_in = Client().post("/accounts/login/", {"username": "clerk", "password": "youfu-demo-2026"})
+    assert signed_in["Location"] == "/"
     assert verify_chain().ok
 
 

@@ -120,6 +120,9 @@ class Command(YoufuCommand):
                     full_name=full_name,
                     department=department,
                     bootstrap=True,
+                    # The demo's password is published (YOUFU_DEMO_PASSWORD): making each visitor
+                    # replace it would only lock the next visitor out of the demo.
+                    one_time_password=False,
                 )
                 created.append(username)
                 if actor is None:
