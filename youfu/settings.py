@@ -51,6 +51,10 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth, so that its changepassword and createsuperuser commands
+    # (which write no audit record) are replaced by youfu's, which refuse and point to the
+    # audited ones (the earlier app's command wins).
+    "youfu.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,7 +66,6 @@ INSTALLED_APPS = [
     "ninja",
     "youfu.core",
     "youfu.regions",
-    "youfu.accounts",
     "youfu.audit",
     "youfu.registry",
     "youfu.benefits",
