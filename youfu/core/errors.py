@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.utils.translation import gettext_noop
 
 from youfu.core.messages import Message
@@ -60,7 +61,10 @@ class NotAuthenticated(YoufuError):
     code = "not_authenticated"
 
 
-class PermissionDenied(YoufuError):
+class PermissionDenied(YoufuError, DjangoPermissionDenied):
+    """A role may not do this. Also Django's own, so that a page whose service refuses answers
+    403 wherever the view does not catch it, as the API does, never a 500."""
+
     status = 403
     code = "forbidden"
 
