@@ -104,7 +104,7 @@ def test_a_batch_killed_after_any_statement_leaves_nothing_and_is_made_once(
 ) -> None:
     period = _county(world)
     shared.push()
-    sweep = kill_sweep(shared, ["create-batch", "--period", period, "--as", "clerk", "--json"], stride=2)
+    sweep = kill_sweep(shared, ["create-batch", "--period", period, "--as", "clerk", "--json"], stride=3)
     kills = survived(sweep)
     assert '"batch_open"' in sweep["again"]["output"], sweep["again"]
     shared.pull()
@@ -126,7 +126,9 @@ def test_bank_returns_killed_after_any_statement_leave_nothing_and_are_imported_
     path = tmp_path / "回盘.csv"
     path.write_bytes(returns_file(batch, world.county_clerk, failed=2))
     shared.push()
-    sweep = kill_sweep(shared, ["import-bank-returns", str(batch.pk), str(path), "--as", "clerk", "--json"])
+    sweep = kill_sweep(
+        shared, ["import-bank-returns", str(batch.pk), str(path), "--as", "clerk", "--json"], stride=2
+    )
     kills = survived(sweep)
     assert '"batch_state"' in sweep["again"]["output"], sweep["again"]
     shared.pull()

@@ -19,7 +19,8 @@ A fault test builds its records in the test process through the services, in a t
 
 A tool that is missing skips the test saying which; with ``CI=true`` it fails instead, so CI cannot
 pass without the faults. ``YOUFU_FAULT_STATS=FILE`` appends each test's figures (faults injected,
-and survived) as a JSON line; ``bench/README.md`` ("Faults") sums them.
+and survived) as a JSON line; ``bench/README.md`` ("Faults") sums them. ``YOUFU_FAULTS=deep`` kills
+each command after every one of its statements instead of every second or third.
 """
 
 from __future__ import annotations
@@ -183,7 +184,10 @@ def run_driver(shared: Shared, mode: str, spec: dict[str, Any], timeout: float =
 
 def kill_sweep(shared: Shared, argv: list[str], *, stride: int = 1) -> dict[str, Any]:
     """Kill ``youfu <argv>`` after statement 1, 1 + stride, … until it finishes on its own; then
-    run it once more. See ``_kill_sweep``."""
+    run it once more. See ``_kill_sweep``. ``YOUFU_FAULTS=deep`` kills after every statement
+    (``make test`` keeps the stride, to stay quick)."""
+    if os.environ.get("YOUFU_FAULTS") == "deep":
+        stride = 1
     return dict(run_driver(shared, "kill", {"argv": argv, "stride": stride}))
 
 
