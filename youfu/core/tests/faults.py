@@ -352,11 +352,18 @@ def _kill_sweep(spec: dict[str, Any]) -> dict[str, Any]:
     """Kill the command after statement 1, 1 + stride, … (each in a new process, each after a
     fresh fingerprint), until a run ends on its own; then run it once more. Every kill's
     fingerprint is reported with the tables it changed, if any."""
-    from django.db import connections
-
     argv, stride = spec["argv"], int(spec["stride"])
     _preload(argv[0])
-    output = Path(tempfile.mkdtemp(prefix="youfu-kill-")) / "out.txt"
+    folder = Path(tempfile.mkdtemp(prefix="youfu-kill-"))
+    try:
+        return _sweep(argv, stride, folder / "out.txt")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _sweep(argv: list[str], stride: int, output: Path) -> dict[str, Any]:
+    from django.db import connections
+
     started = time.monotonic()
     before = fingerprint()
     kills: list[dict[str, Any]] = []
@@ -596,13 +603,14 @@ class Server:
     def __init__(self, env: dict[str, str], log: Path, *, wait_for: str = "/accounts/login/") -> None:
         self.port = free_port()
         self.log = log
-        self.process = subprocess.Popen(
-            [YOUFU, "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-            env=env,
-            cwd=REPO,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [YOUFU, "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+                env=env,
+                cwd=REPO,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 120
         while True:
             assert self.process.poll() is None, self.log.read_text(errors="replace")

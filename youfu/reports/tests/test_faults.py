@@ -33,13 +33,14 @@ ASK = {"from": "2026-01-01", "to": "2026-01-31", "format": "xlsx"}
 @contextmanager
 def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``youfu run_huey``: the queue's consumer, its periodic tasks on."""
-    process = subprocess.Popen(
-        [YOUFU, "run_huey", "--workers", "1", "--delay", "0.1", "--max-delay", "0.5"],
-        env=env,
-        cwd=REPO,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [YOUFU, "run_huey", "--workers", "1", "--delay", "0.1", "--max-delay", "0.5"],
+            env=env,
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield process
     finally:
