@@ -47,6 +47,7 @@ from youfu.relief.tests import walk_discoveries, walk_grants, walk_housing, walk
 from youfu.reports.tests import walk_reports
 from youfu.testing import World
 
+from . import walk_accounts
 from .walking import DAY, Shared, Write, api, nothing, page, person_a, upload
 
 # Path parameter name → a value identifying a record that lives in township A.
@@ -425,6 +426,7 @@ AREA_WALKS = [
     walk_visits,
     walk_needs,
     walk_reports,
+    walk_accounts,
 ]
 for _area in AREA_WALKS:
     SAMPLES.update(_area.SAMPLES)
