@@ -1,7 +1,7 @@
 """Separation of duties in chromium: the admin creates a township clerk, whose role waits; the
 leader approves it on *Roles to approve*, the row changing in place (htmx: the confirmation is
-only in the row the server sends back) without leaving the page. Marked ``browser`` (run with ``pytest -m browser``); screenshots in
-``artifacts/screenshots/roles-*.png``."""
+only in the row the server sends back) without leaving the page. Marked ``browser`` (run with
+``pytest -m browser``); screenshots in ``artifacts/screenshots/roles-*.png``."""
 
 from __future__ import annotations
 
