@@ -105,9 +105,7 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
     if start is None:
         raise Conflict(start_month_missing_message(), code="no_start_month")
     allowance = settings_for(county).allowance_month
-    engine.prepare_partitions(
-        engine.Window(county.code, start, next_batch_month(county.code), allowance)
-    )
+    engine.prepare_partitions(engine.Window(county.code, start, next_batch_month(county.code), allowance))
     try:
         with transaction.atomic():
             # Nothing may change the county's payments meanwhile (as while a batch is made).
