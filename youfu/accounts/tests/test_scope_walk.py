@@ -1,54 +1,97 @@
-"""Walk every route of the project as the clerk of another township.
+"""The access table, proven: every route of the project, with every method, for every role and
+for another township's clerk.
 
-Every URL pattern registered in the project (pages and /api/v1 alike, including routes
-that later apps add) is requested with GET and POST, its path parameters filled with
-records that belong to township A, by ``other_township_clerk`` of township B. None may
-show A's records or change anything. A route with a parameter this walker does not know
-fails the test: register a sample for it in ``SAMPLES`` below.
+``ACCESS`` says, for every URL pattern registered in the project (pages and /api/v1 alike,
+including routes that later apps add; each care area gives its own rows beside its tests), who
+gets through with each method: one letter per persona of the test world (``walking.PERSONAS``).
+A route or method missing from the table fails the test: a new route must be classified.
 
-Then it writes: every route that takes an object id and accepts POST, PUT, PATCH or DELETE
-(a page form or an API operation) is sent a VALID payload that names township A's records,
-as township B's clerk. Each must answer 403 or 404 and change nothing in the database (on
-a county-wide record such as a batch, which the outsider may open, only the latter). A
-write route without a payload in ``WRITES`` fails the test, as a parameter without a
-sample does; a page without a method restriction that only ever reads is listed in
-``READ_ONLY``. Writes that name township A's records in the payload only (creating in A's
-region, linking A's person to B's petition) are in ``NAMES_A_IN_PAYLOAD``.
+The walk then requests every cell as every persona: reads with GET (``QUERIES`` gives the query
+an API read needs), writes with a VALID payload (``WRITES``; ``NAMES_A_IN_PAYLOAD`` for those that
+name township A's records in the body only), the path parameters filled with township A's records
+(``SAMPLES``; a payload's ``@name`` key puts another record of A in the path for that payload).
+Each write runs inside a savepoint of the test's transaction and is rolled back, so every cell
+starts from the same world. A cell holds when:
+
+- a persona in it gets through: a read answers 2xx or 3xx; a write writes (a row or an audit
+  record) or, through the API, answers 2xx. So the table cannot rot into a list of refusals, and
+  a payload that no longer works fails as loudly as a leak;
+- a persona not in it gets no 2xx and writes nothing at all (every statement on the connection is
+  watched, not only the audit log). A page that re-shows itself with the refusal (200) is allowed
+  only where the persona may GET that page anyway;
+- whatever it answers shows no name of a person the persona may not read: the admin and the
+  auditor none at all, a liaison only its department's, the other township's clerk none of
+  township A's.
+
+The clerk of township B ("o") is never written in the table: it is the township clerk's letter
+wherever the request names no record of township A, and refused wherever it does. It also reads
+the API with its browser session, as a page's script would.
+
+``NO_WITNESS`` lists the few cells whose success the samples cannot show (each with why): there
+only the refusals are checked. ``PENDING`` lists cells where the app still grants what the table
+forbids, each with the reason; they are reported, not failed, and the walk warns once the app
+refuses them, so the entry goes with the fix. The walk can fail: with region scope or a role's capabilities
+switched off it reports what got through.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from youfu.accounts.models import ApiToken, Department
 from youfu.accounts.services import do_issue_token
+from youfu.accounts.tests import walk_accounts
 from youfu.audit.models import AuditEvent
 from youfu.benefits.tests import samples as benefit_samples
 from youfu.benefits.tests.helpers import RETURN_COLUMNS, csv_bytes
 from youfu.core.imports import ImportRejected, RowError
 from youfu.core.messages import Message
+from youfu.core.roles import ROLE_CAPABILITIES, Capability, Role
 from youfu.outreach.tests import walk_needs, walk_pairing, walk_visits
 from youfu.petitions.tests import factories as petition_samples
+from youfu.petitions.tests import walk_petitions
 from youfu.registry.importing import store_error_report
 from youfu.registry.models import AnnualReview, Beneficiary, ReviewItem
 from youfu.registry.reviews import do_open_annual_review
 from youfu.registry.tests.factories import id_number_for, register
+from youfu.registry.tests.test_import_helpers import person_row, table, xlsx
 from youfu.relief.tests import walk_discoveries, walk_grants, walk_housing, walk_medical
 from youfu.reports.tests import walk_reports
-from youfu.testing import World
+from youfu.testing import PASSWORD, World, bearer, log_in
 
-from . import walk_accounts
-from .walking import DAY, Shared, Write, api, nothing, page, person_a, upload
+from .walking import (
+    ANYONE,
+    DAY,
+    DEPARTMENTS_PEOPLE,
+    PEOPLE,
+    PERSONAS,
+    STAFF,
+    Access,
+    Shared,
+    Write,
+    acl,
+    api,
+    nothing,
+    page,
+    person_a,
+    reads,
+    upload,
+)
 
 # Path parameter name → a value identifying a record that lives in township A.
 SAMPLES: dict[str, Callable[[World], Any]] = {
@@ -134,50 +177,18 @@ def all_routes() -> list[Route]:
     return list(_walk(get_resolver().url_patterns))
 
 
-def concrete(route: Route, world: World) -> str:
+def concrete(route: Route, world: World, at: dict[str, Any] | None = None) -> str:
+    """The route's path with township A's records in it (``at``: this request's own records)."""
     path = route.template.lstrip("^").rstrip("$")
     for name in route.params:
         if name not in SAMPLES:
             raise AssertionError(
                 f"route {route.template!r} takes <{name}>: add a township-A sample for it to SAMPLES"
             )
-        value = str(SAMPLES[name](world))
+        value = str(at[name] if at and name in at else SAMPLES[name](world))
         path = re.sub(r"<(?:[^>:]+:)?" + re.escape(name) + ">", value, path)
         path = re.sub(r"\(\?P<" + re.escape(name) + r">[^)]*\)", value, path)
     return "/" + path.replace("\\", "")
-
-
-def leaks(world: World, client: Client, auth: dict[str, str]) -> list[str]:
-    """Every way in which a route showed or changed township A's data."""
-    found: list[str] = []
-    marks = markers(world)
-    for route in all_routes():
-        url = concrete(route, world)
-        for method in ("get", "post"):
-            if not auth:
-                # Log in afresh for every request: the walk also posts to logout.
-                client.force_login(world.other_township_clerk)
-            before = AuditEvent.objects.count()
-            response = getattr(client, method)(url, **auth)
-            status = response.status_code
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-            text = body.decode("utf-8", "replace")
-            owned = [p for p in route.params if not isinstance(SAMPLES[p], Shared)]
-            if owned and 200 <= status < 300:
-                found.append(f"{method.upper()} {url} answered {status} for a township-A record")
-            for mark in marks:
-                if mark in text:
-                    found.append(f"{method.upper()} {url} showed {mark!r}")
-            changed = AuditEvent.objects.filter(pk__gt=0).count() - before
-            writes = AuditEvent.objects.order_by("-seq")[: max(changed, 0)]
-            for event in writes:
-                if (
-                    event.event_type // 100 != 9
-                    and event.region_id
-                    and world.township_a.code[:9] == event.region_id[:9]
-                ):
-                    found.append(f"{method.upper()} {url} changed township-A data: {event}")
-    return found
 
 
 # --- writes ------------------------------------------------------------------------------
@@ -219,6 +230,18 @@ PETITION_ACTIONS: dict[str, Callable[[World], dict[str, Any]]] = {
     "beneficiary": lambda w: {"beneficiary": person_a(w)},
 }
 
+
+def coming_day(world: World) -> dict[str, Any]:
+    """A reception day still to come, in the path (a past one is kept as it was)."""
+    return {"@reception_id": walk_petitions.coming_reception_day(world).pk}
+
+
+def starts_from(world: World, action: str) -> dict[str, Any]:
+    """The petition ``action`` starts from, in the path (the walk's own for the others)."""
+    sample = walk_petitions.STARTS_FROM.get(action)
+    return {"@petition_id": sample(world).pk} if sample else {}
+
+
 # (method, route) → the payload. Every route with a path parameter that accepts a write
 # method must be here (test_every_write_route_has_a_payload).
 WRITES: dict[tuple[str, str], Write] = {
@@ -256,9 +279,6 @@ WRITES: dict[tuple[str, str], Write] = {
     ("POST", "registry/<int:beneficiary_id>/life-events/new/"): page(
         lambda w: {"kind": "phone_change", "effective_on": DAY, "phone": "13900000000"}
     ),
-    ("POST", "registry/reviews/<int:review_id>/"): page(
-        lambda w: {"item": [ReviewItem.objects.get(qualification__beneficiary__name="柳湾张三").pk]}
-    ),
     ("POST", "registry/reviews/<int:review_id>/items/<int:item_id>/suspend/"): page(
         lambda w: {"effective_on": DAY, "reason": "未参加年审"}
     ),
@@ -280,11 +300,22 @@ WRITES: dict[tuple[str, str], Write] = {
     ("POST", "benefits/lump-sums/<int:lump_sum_id>/payee/"): page(payee),
     # petitions pages
     ("POST", "petitions/receptions/<int:reception_id>/edit/"): page(
-        lambda w: {"date": "2025-03-17", "time": "上午", "place": "新接待室", "leader_name": "镇长"}
+        lambda w: {
+            "date": "2030-03-18",
+            "time": "上午",
+            "place": "新接待室",
+            "leader_name": "镇长",
+            **coming_day(w),
+        }
     ),
-    ("POST", "petitions/receptions/<int:reception_id>/cancel/"): page(lambda w: {"reason": "镇长出差"}),
+    ("POST", "petitions/receptions/<int:reception_id>/cancel/"): page(
+        lambda w: {"reason": "镇长出差", **coming_day(w)}
+    ),
     ("POST", "petitions/<int:petition_id>/"): page(
-        lambda w: [{"action": name, **build(w)} for name, build in PETITION_ACTIONS.items()]
+        lambda w: [
+            {"action": name, **{f"{name}-{k}": v for k, v in build(w).items()}, **starts_from(w, name)}
+            for name, build in PETITION_ACTIONS.items()
+        ]
     ),
     ("POST", "petitions/<int:petition_id>/attachments/"): page(
         lambda w: {"file": petition_samples.png("walk.png")}
@@ -309,8 +340,12 @@ WRITES: dict[tuple[str, str], Write] = {
         lambda w: {"outcome": "recovered", "note": "已追回"}
     ),
     ("POST", "api/v1/lump-sums/<lump_sum_id>/payee"): api(payee),
-    ("PATCH", "api/v1/petitions/reception-days/<reception_id>"): api(lambda w: {"place": "新接待室"}),
-    ("POST", "api/v1/petitions/reception-days/<reception_id>/cancel"): api(lambda w: {"reason": "镇长出差"}),
+    ("PATCH", "api/v1/petitions/reception-days/<reception_id>"): api(
+        lambda w: {"place": "新接待室", **coming_day(w)}
+    ),
+    ("POST", "api/v1/petitions/reception-days/<reception_id>/cancel"): api(
+        lambda w: {"reason": "镇长出差", **coming_day(w)}
+    ),
     ("POST", "api/v1/petitions/<petition_id>/accept"): api(
         lambda w: {"accepted_on": DAY, "handling_unit": w.department.pk, "lead": w.township_clerk.username}
     ),
@@ -406,6 +441,126 @@ NEW_PETITION = {
     "petitioners": [{"name": "石桥王二", "phone": "13900005678"}],
 }
 
+
+# The API's petition actions, each on the petition it starts from.
+API_PETITION_ACTIONS = {
+    "accept": "accept",
+    "decline": "decline",
+    "forward": "forward",
+    "route": "route",
+    "link-repeat": "link_repeat",
+    "extend": "extend",
+    "extend/approve": "extension_approve",
+    "extend/refuse": "extension_refuse",
+    "review-request": "review_request",
+    "review-reply": "review_reply",
+    "rereview-request": "rereview_request",
+    "rereview-reply": "rereview_reply",
+    "conclude": "conclude",
+    "satisfaction": "rate",
+}
+for _path, _action in API_PETITION_ACTIONS.items():
+    _key = ("POST", f"api/v1/petitions/<petition_id>/{_path}")
+    _build = WRITES[_key].build
+    WRITES[_key] = api(lambda w, b=_build, a=_action: {**b(w), **starts_from(w, a)})
+
+
+def _standards_file(world: World) -> dict[str, Any]:
+    rows = [["参战退役人员", "", "", "", "6600", "2031-01-01", ""]]
+    return {"file": upload("标准.csv", csv_bytes(rows))}
+
+
+def _registry_file(world: World) -> dict[str, Any]:
+    # One new person of 柳湾村 (township A), in the import's own columns.
+    row = person_row(姓名="柳湾孙八", born=date(1951, 2, 3))
+    return {"file": upload("名册.xlsx", xlsx(table([row])))}
+
+
+def _regions_file(world: World) -> dict[str, Any]:
+    data = f"code,name,parent_code,level\n341199102000,西河镇,{world.county.code},township\n".encode()
+    return {"file": upload("regions.csv", data)}
+
+
+def _calendar_file(world: World) -> dict[str, Any]:
+    return {"file": upload("calendar.csv", "date,kind,name\n2027-10-01,holiday,国庆节\n".encode())}
+
+
+NEW_USER = {
+    "username": "walker",
+    "full_name": "走查员",
+    "role": "township_clerk",
+    "password": "Walk-2026-safe!",
+}
+
+# Writes that take no record in the path and name none of township A's in the body: the
+# county's settings, reference data, one's own session and tokens, the public forms.
+WRITES.update(
+    {
+        ("POST", "accounts/login/"): page(lambda w: {"username": "clerk", "password": PASSWORD}),
+        ("POST", "accounts/logout/"): page(nothing),
+        ("POST", "accounts/profile/"): page(lambda w: {"action": "token", "name": "走查"}),
+        ("POST", "accounts/users/"): page(lambda w: {**NEW_USER, "region": w.township_b.code}),
+        ("POST", "regions/import/"): page(_regions_file),
+        ("POST", "registry/reviews/"): page(lambda w: {"year": "2027"}),
+        ("POST", "benefits/"): page(lambda w: {"period": timezone.localdate().strftime("%Y-%m")}),
+        ("POST", "benefits/standards/import/"): page(_standards_file),
+        ("POST", "benefits/standards/topup/"): page(
+            lambda w: {"percent": "9.5", "effective_on": "2031-01-01"}
+        ),
+        ("POST", "benefits/standards/settings/"): page(lambda w: {"allowance_month": "9"}),
+        ("POST", "benefits/reconciliation/"): page(nothing),
+        ("POST", "petitions/receptions/"): page(
+            lambda w: {"date": "2030-03-18", "time": "上午", "place": "接待室", "leader_name": "镇长"}
+        ),
+        ("POST", "petitions/notifications/"): page(nothing),
+        ("POST", "p/submit/"): page(
+            lambda w: {
+                "name": "网上王二",
+                "phone": "13900007777",
+                "category": "benefits",
+                "subject": "网上信访",
+                "content": "请求核实补发。",
+            }
+        ),
+        ("POST", "calendar/"): page(_calendar_file),
+        ("POST", "i18n/setlang/"): page(lambda w: {"language": "en", "next": "/"}),
+        ("POST", "api/v1/auth/token"): api(lambda w: {"username": "clerk", "password": PASSWORD}),
+        ("DELETE", "api/v1/auth/token"): api(nothing),
+        ("POST", "api/v1/users"): api(lambda w: {**NEW_USER, "region": w.township_b.code}),
+        ("POST", "api/v1/regions/imports"): page(_regions_file),
+        ("POST", "api/v1/departments"): api(lambda w: {"name": "县人社局", "region": w.county.code}),
+        ("POST", "api/v1/standards/import"): page(_standards_file),
+        ("POST", "api/v1/topups"): api(lambda w: {"percent": "9.5", "from": "2031-01-01"}),
+        ("PUT", "api/v1/benefit-settings"): api(lambda w: {"allowance_month": 9}),
+        ("POST", "api/v1/batches"): api(lambda w: {"period": timezone.localdate().strftime("%Y-%m")}),
+        ("POST", "api/v1/reconciliation/full"): api(nothing),
+    }
+)
+NAMES_A_IN_PAYLOAD.update(
+    {
+        # the county's review, and 柳湾张三's item in it
+        ("POST", "registry/reviews/<int:review_id>/"): page(
+            lambda w: {"item": [ReviewItem.objects.get(qualification__beneficiary__name="柳湾张三").pk]}
+        ),
+        ("POST", "registry/imports/"): page(_registry_file),
+        ("POST", "api/v1/registry/imports"): page(_registry_file),
+        ("POST", "petitions/new/"): page(
+            lambda w: {
+                "channel": "visit",
+                "received_on": DAY,
+                "category": "benefits",
+                "region": w.township_a.code,
+                "subject": "关于补发抚恤金的请求",
+                "content": "请求核实补发。",
+                "group_size": "1",
+                "name_0": "柳湾王二",
+                "phone_0": "13900005678",
+                "decision": "new",
+            }
+        ),
+    }
+)
+
 # Pages with a path parameter and no method restriction that never write (POST reads).
 READ_ONLY = {
     "areas/<slug:key>/",
@@ -414,10 +569,261 @@ READ_ONLY = {
     "petitions/<int:petition_id>/receipt/",
     "petitions/<int:petition_id>/reply.pdf",
     "petitions/<int:petition_id>/attachments/<int:attachment_id>/",
+    # pages without a parameter: lists, the public pages, the API's documents
+    "",
+    "regions/",
+    "benefits/standards/",
+    "petitions/",
+    "petitions/mine/",
+    "petitions/stats/",
+    "petitions/stats.xlsx",
+    "p/",
+    "p/receipt/",
+    "p/status/",
+    "p/receptions/",
+    # The public lookup takes a receipt code and the petitioner's phone tail, a petitioner's own
+    # secret, no role's to give (the public pages' tests prove it).
+    "p/lookup/",
+    "audit/",
+    "audit/export.csv",
+    "api/v1/openapi.json",
+    "api/v1/docs",
+    "api/v1/",
+    # the login's second steps and enrolling one's own second factor: a code of one's own device
+    # (test_login.py proves them)
+    "accounts/login/otp/",
+    "accounts/login/enrol/",
+    "accounts/profile/two-factor/",
+    # choosing one's own password after one someone else set: the walk's personas chose theirs and
+    # are sent on to their profile (test_one_time_password.py proves the page)
+    "accounts/password/",
 }
+
+# The query an API read needs to answer 2xx (a report's period, the petitioner's phone tail).
+QUERIES: dict[str, str] = {
+    "api/v1/public/petitions/<receipt_code>": "phone_tail=4321",
+}
+
+# A read whose sample is not the route's usual one ("route" → path parameter → record).
+READ_AT: dict[str, Callable[[World], dict[str, Any]]] = {
+    # the walk's own petition has no reply yet to print
+    "petitions/<int:petition_id>/reply.pdf": lambda w: {"petition_id": walk_petitions.replied(w).pk},
+}
+
+# Pages whose POST computes and shows without writing: through when it answers 2xx or 3xx.
+POST_READS: set[str] = {
+    "accounts/login/",  # a signed-in user is sent on
+    "i18n/setlang/",
+    "petitions/notifications/",  # marks one's own notices read: the walk's world has none
+}
+
+# --- the access table ---------------------------------------------------------------------------
+
+ACCESS: dict[str, Access] = {
+    "": acl(get=ANYONE, post=ANYONE),
+    "areas/<slug:key>/": acl(get=STAFF, post=STAFF),
+    "accounts/login/": acl(get=ANYONE, post=ANYONE),
+    "accounts/login/otp/": acl(get=ANYONE, post=ANYONE),
+    "accounts/login/enrol/": acl(get=ANYONE, post=ANYONE),
+    "accounts/logout/": acl(post=ANYONE),
+    "accounts/password/": reads(ANYONE),
+    "accounts/profile/": acl(get=ANYONE, post=ANYONE),
+    "accounts/profile/two-factor/": acl(get=ANYONE, post=ANYONE),
+    "accounts/users/": acl(get="a", post="a"),
+    "accounts/users/<int:user_id>/": acl(get="a", post={"": "a", "unlock": "a"}),
+    "regions/": acl(get=ANYONE, post=ANYONE),
+    "regions/import/": acl(get="a", post="a"),
+    "regions/<str:code>/": acl(get=ANYONE, post=ANYONE),
+    "registry/": acl(get=STAFF),
+    "registry/export/": acl(get=STAFF),
+    "registry/new/": acl(get="ctv", post="ctv"),
+    "registry/<int:beneficiary_id>/": acl(get="cltv"),
+    "registry/<int:beneficiary_id>/reveal/": acl(post="cl"),
+    "registry/<int:beneficiary_id>/edit/": acl(get="ctv", post="ctv"),
+    "registry/<int:beneficiary_id>/qualifications/new/": acl(get="ctv", post="ctv"),
+    "registry/<int:beneficiary_id>/life-events/new/": acl(get="ctv", post="ctv"),
+    "registry/imports/": acl(get="ctv", post="ctv"),
+    "registry/imports/template.xlsx": acl(get="ctv"),
+    "registry/imports/errors/<str:token>/": acl(get="t"),
+    "registry/reviews/": acl(get=STAFF, post="c"),  # a review is the county's to open
+    "registry/reviews/<int:review_id>/": acl(get="cltv", post="ctv"),
+    "registry/reviews/<int:review_id>/items/<int:item_id>/suspend/": acl(post="ctv"),
+    "benefits/": acl(get=STAFF, post="c"),  # the county computes a batch
+    "benefits/batches/<int:batch_id>/": acl(get="cltv"),
+    "benefits/batches/<int:batch_id>/approve/": acl(post="l"),
+    "benefits/batches/<int:batch_id>/discard/": acl(post="cl"),
+    "benefits/batches/<int:batch_id>/export/": acl(post="c"),
+    "benefits/batches/<int:batch_id>/returns/": acl(post="c"),
+    "benefits/batches/<int:batch_id>/close/": acl(post="c"),
+    "benefits/banks/": acl(get=STAFF),
+    "benefits/standards/": acl(get="acdltv", post="acdltv"),
+    "benefits/standards/import/": acl(post="c"),
+    "benefits/standards/topup/": acl(post="c"),
+    "benefits/standards/<int:version_id>/approve/": acl(post="l"),
+    "benefits/standards/<int:version_id>/refuse/": acl(post="l"),
+    "benefits/standards/topup/<int:topup_id>/approve/": acl(post="l"),
+    "benefits/standards/topup/<int:topup_id>/refuse/": acl(post="l"),
+    "benefits/standards/settings/": acl(post="a"),
+    "benefits/recoveries/": acl(get=STAFF),
+    "benefits/recoveries/export/": acl(get=STAFF),
+    "benefits/recoveries/<int:recovery_id>/settle/": acl(post="c"),
+    "benefits/lump-sums/": acl(get=STAFF),
+    "benefits/lump-sums/<int:lump_sum_id>/payee/": acl(get="cltv", post="ctv"),
+    "benefits/reconciliation/": acl(get=STAFF, post="cdl"),
+    "benefits/beneficiaries/<int:beneficiary_id>/": acl(get="cltv"),
+    "benefits/beneficiaries/<int:beneficiary_id>/section/": acl(get="cltv"),
+    "petitions/": acl(get=STAFF, post=STAFF),
+    "petitions/new/": acl(get="cdtv", post="cdt"),  # a village is no township to register in
+    "petitions/mine/": acl(get=STAFF, post=STAFF),
+    "petitions/extensions/": acl(get="l", post=""),
+    "petitions/stats/": acl(get=STAFF, post=STAFF),
+    "petitions/stats.xlsx": acl(get=STAFF, post=STAFF),
+    "petitions/receptions/": acl(get=STAFF, post="ctv"),  # in one's own region
+    "petitions/receptions/<int:reception_id>/": acl(get="cdlt", post="cdlt"),
+    "petitions/receptions/<int:reception_id>/edit/": acl(post="ct"),
+    "petitions/receptions/<int:reception_id>/cancel/": acl(post="ct"),
+    "petitions/notifications/": acl(get=STAFF, post=STAFF),
+    "petitions/<int:petition_id>/": acl(
+        get="cdlt",
+        post={
+            "accept": "ct",
+            "decline": "ct",
+            "forward": "ct",
+            "route": "c",
+            "link_repeat": "ct",
+            "assign": "ct",
+            "start": "cdt",  # the liaison of the unit it is assigned to works on it
+            "extend": "cdlt",
+            "extension_approve": "l",
+            "extension_refuse": "l",
+            "reply": "cdt",
+            "review_request": "ct",
+            "review_reply": "cdt",
+            "rereview_request": "ct",
+            "rereview_reply": "cdt",
+            "conclude": "ct",
+            "rate": "cdt",
+            "beneficiary": "ct",
+        },
+    ),
+    "petitions/<int:petition_id>/receipt/": acl(get="cdlt", post="cdlt"),
+    "petitions/<int:petition_id>/reply.pdf": acl(get="cdlt", post="cdlt"),
+    "petitions/<int:petition_id>/attachments/": acl(post="cdt"),
+    "petitions/<int:petition_id>/attachments/<int:attachment_id>/": acl(get="cdlt", post="cdlt"),
+    "p/": acl(get=ANYONE, post=ANYONE),
+    "p/submit/": acl(get=ANYONE, post=ANYONE),
+    "p/receipt/": acl(get=ANYONE, post=ANYONE),
+    "p/lookup/": acl(get=ANYONE, post=ANYONE),
+    "p/status/": acl(get=ANYONE, post=ANYONE),
+    "p/receptions/": acl(get=ANYONE, post=ANYONE),
+    "audit/": acl(get="u", post="u"),
+    "audit/export.csv": acl(get="u", post="u"),
+    "calendar/": acl(get="a", post="a"),
+    "i18n/setlang/": acl(get=ANYONE, post=ANYONE),
+    "api/v1/openapi.json": acl(get=ANYONE, post=ANYONE),
+    "api/v1/docs": acl(get=ANYONE, post=ANYONE),
+    "api/v1/auth/token": acl(delete=ANYONE, post=ANYONE),
+    "api/v1/auth/tokens": acl(get=ANYONE),
+    "api/v1/auth/tokens/<token_id>": acl(delete="t"),
+    "api/v1/me": acl(get=ANYONE),
+    "api/v1/users": acl(get="a", post="a"),
+    "api/v1/users/<user_id>": acl(get="a"),
+    "api/v1/regions": acl(get=ANYONE),
+    "api/v1/regions/imports": acl(post="a"),
+    "api/v1/regions/<code>": acl(get=ANYONE),
+    "api/v1/audit/events": acl(get="u"),
+    "api/v1/beneficiaries": acl(get=STAFF, post="ctv"),
+    "api/v1/beneficiaries/export": acl(get=STAFF),
+    "api/v1/beneficiaries/<beneficiary_id>": acl(get="cltv", patch="ctv"),
+    "api/v1/beneficiaries/<beneficiary_id>/life-events": acl(post="ctv"),
+    "api/v1/beneficiaries/<beneficiary_id>/reveal-id-number": acl(post="cl"),
+    "api/v1/registry/imports": acl(post="ctv"),
+    "api/v1/registry/imports/template": acl(get="ctv"),
+    "api/v1/departments": acl(get=ANYONE, post="a"),
+    "api/v1/departments/<department_id>": acl(get="acdltu"),
+    "api/v1/standards": acl(get="acdltv"),
+    "api/v1/standards/import": acl(post="c"),
+    "api/v1/standards/versions": acl(get="acdltv"),
+    "api/v1/standards/<version_id>/approve": acl(post="l"),
+    "api/v1/standards/<version_id>/refuse": acl(post="l"),
+    "api/v1/topups": acl(get="acdltv", post="c"),
+    "api/v1/topups/<topup_id>/approve": acl(post="l"),
+    "api/v1/topups/<topup_id>/refuse": acl(post="l"),
+    "api/v1/benefit-settings": acl(get="acdltv", put="a"),
+    "api/v1/batches": acl(get=STAFF, post="c"),
+    "api/v1/batches/<batch_id>": acl(get="cltv"),
+    "api/v1/batches/<batch_id>/lines": acl(get="cltv"),
+    "api/v1/batches/<batch_id>/lines/<seq>/items": acl(get="cltv"),
+    "api/v1/batches/<batch_id>/approve": acl(post="l"),
+    "api/v1/batches/<batch_id>/discard": acl(post="cl"),
+    "api/v1/batches/<batch_id>/close": acl(post="c"),
+    "api/v1/batches/<batch_id>/export": acl(post="c"),
+    "api/v1/batches/<batch_id>/returns": acl(post="c"),
+    "api/v1/recoveries": acl(get=STAFF),
+    "api/v1/recoveries/<recovery_id>/settle": acl(post="c"),
+    "api/v1/lump-sums": acl(get=STAFF),
+    "api/v1/lump-sums/<lump_sum_id>/payee": acl(post="ctv"),
+    "api/v1/beneficiaries/<beneficiary_id>/entitlements": acl(get="cltv"),
+    "api/v1/reconciliation/full": acl(post="cdl"),
+    "api/v1/reconciliation": acl(get=STAFF),
+    "api/v1/petitions": acl(get=STAFF, post="c"),
+    "api/v1/petitions/reception-days": acl(get=STAFF, post="ct"),
+    "api/v1/petitions/reception-days/<reception_id>": acl(get="cdlt", patch="ct"),
+    "api/v1/petitions/reception-days/<reception_id>/cancel": acl(post="ct"),
+    "api/v1/petitions/<petition_id>": acl(get="cdlt"),
+    "api/v1/petitions/<petition_id>/events": acl(get="cdlt"),
+    "api/v1/petitions/<petition_id>/possible-repeats": acl(get="cdlt"),
+    "api/v1/petitions/<petition_id>/accept": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/decline": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/forward": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/assign": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/start": acl(post="cdt"),
+    "api/v1/petitions/<petition_id>/extend": acl(post="cdlt"),  # a leader's is granted at once
+    "api/v1/petitions/<petition_id>/extend/approve": acl(post="l"),
+    "api/v1/petitions/<petition_id>/extend/refuse": acl(post="l"),
+    "api/v1/petitions/<petition_id>/reply": acl(post="cdt"),
+    "api/v1/petitions/<petition_id>/review-request": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/review-reply": acl(post="cdt"),
+    "api/v1/petitions/<petition_id>/rereview-request": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/rereview-reply": acl(post="cdt"),
+    "api/v1/petitions/<petition_id>/conclude": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/link-repeat": acl(post="ct"),
+    "api/v1/petitions/<petition_id>/satisfaction": acl(post="cdt"),
+    "api/v1/petitions/<petition_id>/route": acl(post="c"),  # the county gives its own to a township
+    "api/v1/petitions/<petition_id>/beneficiary": acl(post="ct"),
+    # Public: anyone with the receipt code and the phone tail, the other township's clerk too.
+    "api/v1/public/petitions/<receipt_code>": acl(get=ANYONE + "o"),
+    "api/v1/public/petitions/<receipt_code>/satisfaction": acl(post=""),
+    "api/v1/": acl(get="", post=""),
+}
+
+# Cells whose success the walk's samples cannot show (so only their refusals are checked), each
+# with why: "METHOD route [action]" → the reason.
+_ONE_BATCH = "the walk's batch is approved and still open: the county has one open batch at a time"
+NO_WITNESS: dict[str, str] = {
+    "POST /benefits/": _ONE_BATCH,
+    "POST /api/v1/batches": _ONE_BATCH,
+    "POST /benefits/batches/<int:batch_id>/approve/": "the walk's batch is approved already",
+    "POST /api/v1/batches/<batch_id>/approve": "the walk's batch is approved already",
+    "POST /benefits/batches/<int:batch_id>/discard/": "an approved batch is not discarded",
+    "POST /api/v1/batches/<batch_id>/discard": "an approved batch is not discarded",
+    "POST /benefits/batches/<int:batch_id>/close/": "the walk's batch has no bank returns to close on",
+    "POST /api/v1/batches/<batch_id>/close": "the walk's batch has no bank returns to close on",
+    "POST /benefits/batches/<int:batch_id>/returns/": "the walk's batch is not exported",
+    "POST /api/v1/batches/<batch_id>/returns": "the walk's batch is not exported",
+}
+
+# Cells where the app still lets through a persona the table refuses: "METHOD route [action]
+# persona" → why it is not fixed here. Reported, not failed; once the app refuses, the walk warns
+# that the entry can go (a warning, not a failure: the fix may land apart from the table).
+PENDING: dict[str, str] = {}
+
+# Audit records a refused request may write: they record the refusal itself.
+REFUSAL_EVENTS = {121}  # REGISTRY_IMPORT_CHECKED: an import refused as a whole, nothing written
 
 # Each area of the care apps describes its own routes beside its tests.
 AREA_WALKS = [
+    walk_accounts,
     walk_grants,
     walk_medical,
     walk_housing,
@@ -426,19 +832,327 @@ AREA_WALKS = [
     walk_visits,
     walk_needs,
     walk_reports,
-    walk_accounts,
 ]
 for _area in AREA_WALKS:
     SAMPLES.update(_area.SAMPLES)
     WRITES.update(_area.WRITES)
     NAMES_A_IN_PAYLOAD.update(_area.NAMES_A_IN_PAYLOAD)
     READ_ONLY.update(_area.READ_ONLY)
+    ACCESS.update(_area.ACCESS)
+    QUERIES.update(getattr(_area, "QUERIES", {}))
+    READ_AT.update(getattr(_area, "READ_AT", {}))
+    POST_READS.update(getattr(_area, "POST_READS", set()))
+    NO_WITNESS.update(getattr(_area, "NO_WITNESS", {}))
+    PENDING.update(getattr(_area, "PENDING", {}))
 
-# Rows that may change while a refused request is served: sessions, the login time, a
-# token's last use, and the audit log (a refusal may itself be a security event; what the
-# log says about township A is checked separately).
+
+# --- the walk ----------------------------------------------------------------------------------
+
+READ_METHODS = ("GET",)
+EMPTY = Write(nothing)  # a read-only page's POST: sent with no body
+
+
+def routes() -> list[Route]:
+    """Every route once (django-ninja registers a path once per operation)."""
+    found: dict[str, Route] = {}
+    for route in all_routes():
+        found.setdefault(route.template, route)
+    return list(found.values())
+
+
+def methods_of(route: Route) -> list[str]:
+    return sorted((route.methods or frozenset({"GET", "POST"})) - {"HEAD", "OPTIONS"})
+
+
+def names_township_a(method: str, route: Route) -> bool:
+    """Whether the request names a record of township A, in its path or in its body."""
+    owned = any(not isinstance(SAMPLES.get(p), Shared) for p in route.params)
+    return owned or (method, route.template) in NAMES_A_IN_PAYLOAD
+
+
+@dataclass(frozen=True)
+class Cell:
+    method: str
+    route: Route
+    action: str | None  # the payload's "action", where the table splits a page's forms
+    who: str  # the letters of those who get through, the other township's clerk ("o") included
+
+    @property
+    def name(self) -> str:
+        action = f" [{self.action or '-'}]" if self.action is not None else ""
+        return f"{self.method} /{self.route.template}{action}"
+
+    @property
+    def api(self) -> bool:
+        return self.route.template.startswith("api/")
+
+
+def cells() -> list[Cell]:
+    """The table, one cell per route, method and (where split) action."""
+    found = []
+    for route in routes():
+        row = ACCESS.get(route.template)
+        if row is None:
+            raise AssertionError(f"route {route.template!r} is not in the access table: add it to ACCESS")
+        for method in methods_of(route):
+            spec = row.get(method)
+            if spec is None:
+                raise AssertionError(f"{method} {route.template!r}: say who gets through in ACCESS")
+            split = spec.items() if isinstance(spec, dict) else [(None, spec)]
+            for action, who in split:
+                derived = "t" in who and not names_township_a(method, route)
+                outsider = "o" if derived and "o" not in who else ""
+                found.append(Cell(method, route, action, who + outsider))
+    return found
+
+
+def write_of(method: str, route: Route) -> Write:
+    if method in READ_METHODS:
+        return EMPTY
+    key = (method, route.template)
+    write = WRITES.get(key) or NAMES_A_IN_PAYLOAD.get(key)
+    if write is None:
+        if route.template not in READ_ONLY:
+            raise AssertionError(f"{method} {route.template!r}: give it a payload in WRITES (or READ_ONLY)")
+        return EMPTY
+    return write
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    write: Write
+    payload: dict[str, Any]
+
+
+def requests_of(cell: Cell, world: World) -> list[Request]:
+    """What the walk sends for a cell: its URL with township A's records, and each payload."""
+    write = write_of(cell.method, cell.route)
+    built = write.build(world)
+    payloads = built if isinstance(built, list) else [built]
+    if cell.action is not None:
+        payloads = [p for p in payloads if p.get("action", "") == cell.action]
+    found = []
+    for payload in payloads:
+        at = {k[1:]: v for k, v in payload.items() if k.startswith("@")}
+        if write is EMPTY and cell.route.template in READ_AT:
+            at = READ_AT[cell.route.template](world)
+        body = {k: v for k, v in payload.items() if not k.startswith("@")}
+        url = concrete(cell.route, world, at)
+        if cell.method in READ_METHODS and cell.route.template in QUERIES:
+            url += "?" + QUERIES[cell.route.template]
+        found.append(Request(url, write, body))
+    return found
+
+
+# Rows that may change while a refused request is served: sessions, the login time, a token's
+# last use, and the audit log (read separately: any record a refused request writes is a finding).
 VOLATILE_MODELS = {"sessions.Session", "audit.AuditEvent", "audit.AuditChainHead"}
 VOLATILE_FIELDS = {"accounts.User": {"last_login"}, "accounts.ApiToken": {"last_used_at"}}
+_WRITE = re.compile(
+    r'^\s*(?:WITH\b.*?\)\s*)?(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+"?(\w+)"?', re.I | re.S
+)
+_SET = re.compile(r'"(\w+)"\s*=')
+
+
+class Writes:
+    """The tables a request wrote rows to and kept: Django's execute wrapper sees every statement
+    the test client's requests run on the test's connection, with the rows it changed, and the
+    savepoints the request rolled back."""
+
+    def __init__(self) -> None:
+        self.tables: list[str] = []
+        self.marks: dict[str, int] = {}  # savepoint → how many writes came before it
+        labels = {m._meta.label: m._meta.db_table for m in apps.get_models()}
+        self.volatile = {labels[label] for label in VOLATILE_MODELS}
+        self.volatile_columns = {
+            labels[label]: {m._meta.get_field(f).column for f in fields}
+            for label, fields in VOLATILE_FIELDS.items()
+            for m in [apps.get_model(label)]
+        }
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        result = execute(sql, params, many, context)
+        words = sql.split(None, 3)
+        # What a request's own atomic block rolled back was never written.
+        if words[0].upper() == "SAVEPOINT":
+            self.marks[words[1]] = len(self.tables)
+            return result
+        if words[0].upper() == "ROLLBACK" and len(words) == 4 and words[1].upper() == "TO":
+            del self.tables[self.marks.get(words[3], len(self.tables)) :]
+            return result
+        match = _WRITE.match(sql)
+        if match is None or match.group(1) in self.volatile or context["cursor"].rowcount == 0:
+            return result
+        table = match.group(1)
+        if sql.lstrip().upper().startswith("UPDATE") and table in self.volatile_columns:
+            assigned = set(_SET.findall(sql.split(" WHERE ")[0]))
+            if assigned <= self.volatile_columns[table]:
+                return result
+        self.tables.append(table)
+        return result
+
+
+@dataclass
+class Outcome:
+    status: int
+    wrote: list[str]
+    events: list[AuditEvent]
+    text: str
+
+    @property
+    def success(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def hidden_from(persona: str, world: World) -> list[str]:
+    """Names the persona must never be shown."""
+    if persona == "o":
+        return [*markers(world), *PEOPLE]
+    if persona in "au":
+        return list(PEOPLE)
+    if persona == "d":
+        return [p for p in PEOPLE if p not in DEPARTMENTS_PEOPLE]
+    return []
+
+
+@dataclass
+class Walk:
+    """What one persona's walk found."""
+
+    persona: str
+    cells: int = 0
+    requests: int = 0
+    problems: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # PENDING cells seen still getting through
+    soft: list[str] = field(default_factory=list)  # refusals that re-showed a page (200)
+    unwitnessed: list[str] = field(default_factory=list)
+
+
+class Walker:
+    """Sends the table's requests as one persona: pages with its session, the API with its token."""
+
+    def __init__(self, world: World, persona: str) -> None:
+        self.world = world
+        self.persona = persona
+        self.user = getattr(world, PERSONAS[persona])
+        self.client = Client(raise_request_exception=False)
+        self.bearer = bearer(self.user)
+        self.session_key = ""
+        self.log_in()
+        self.readable = {c.route.template for c in cells() if c.method in READ_METHODS and persona in c.who}
+
+    def log_in(self) -> None:
+        log_in(self.client, self.user)
+        self.session_key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def send(self, cell: Cell, request: Request, *, session_api: bool = False) -> Outcome:
+        auth = self.bearer if cell.api and not session_api else {}
+        writes = Writes()
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        savepoint = transaction.savepoint()
+        try:
+            with connection.execute_wrapper(writes):
+                response = self._call(cell.method, request, auth)
+            events = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq"))
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        finally:
+            transaction.savepoint_rollback(savepoint)
+        self.client.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+        cookie = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        if cookie is None or cookie.value != self.session_key:
+            self.log_in()  # the walk also logs out and in
+        return Outcome(response.status_code, writes.tables, events, body.decode("utf-8", "replace"))
+
+    def _call(self, method: str, request: Request, auth: dict[str, str]) -> Any:
+        call = getattr(self.client, method.lower())
+        if method in READ_METHODS:
+            return call(request.url, **auth)
+        if request.write.as_json:
+            return call(
+                request.url, data=json.dumps(request.payload), content_type="application/json", **auth
+            )
+        assert method == "POST", f"{method} {request.url}: a form is posted; give this route a JSON payload"
+        return call(request.url, request.payload, **auth)
+
+    def walk(self, only: Callable[[Cell], bool] = lambda cell: True) -> Walk:
+        report = Walk(self.persona)
+        todo = [(cell, requests_of(cell, self.world)) for cell in cells() if only(cell)]
+        for cell, requests in todo:
+            report.cells += 1
+            if not requests:
+                report.problems.append(f"{cell.name}: no payload of its write has this action")
+            outcomes = []
+            for request in requests:
+                outcomes.append((request, self.send(cell, request)))
+                if self.persona == "o" and cell.api and cell.method in READ_METHODS:
+                    outcomes.append((request, self.send(cell, request, session_api=True)))
+            report.requests += len(outcomes)
+            self.judge(cell, outcomes, report)
+        return report
+
+    def judge(self, cell: Cell, outcomes: list[tuple[Request, Outcome]], report: Walk) -> None:
+        allowed = self.persona in cell.who
+        found: list[str] = []
+        for request, outcome in outcomes:
+            what = f"{cell.name} as {self.persona} ({request.url})"
+            if outcome.status >= 500:
+                found.append(f"{what} answered {outcome.status}")
+            if cell.api and cell.method not in READ_METHODS and outcome.status == 422:
+                found.append(f"{what} answered 422: the payload in the table is not valid")
+            for name in self.hidden(cell):
+                if name in outcome.text:
+                    found.append(f"{what} showed {name!r}")
+            for event in outcome.events:
+                if self.persona == "o" and (event.region_id or "")[:9] == self.world.township_a.code[:9]:
+                    found.append(f"{what} wrote township-A audit event {event.event_type}")
+        through = [self.got_through(cell, o) for _r, o in outcomes]
+        if allowed:
+            if not any(through):
+                statuses = [o.status for _r, o in outcomes]
+                if cell.name in NO_WITNESS:
+                    report.unwitnessed.append(cell.name)
+                else:
+                    found.append(f"{cell.name} as {self.persona}: in the table, but refused {statuses}")
+        else:
+            wrong = []
+            for request, outcome in outcomes:
+                events = [e for e in outcome.events if e.event_type not in REFUSAL_EVENTS]
+                if outcome.wrote or events:
+                    kinds = sorted({*outcome.wrote, *(str(e.event_type) for e in events)})
+                    wrong.append(f"{request.url} wrote {kinds}")
+                elif outcome.success:
+                    if cell.api or cell.method in READ_METHODS or cell.route.template not in self.readable:
+                        wrong.append(f"{request.url} answered {outcome.status}")
+                    else:
+                        report.soft.append(cell.name)
+            key = f"{cell.name} {self.persona}"
+            if key in PENDING:
+                if wrong:
+                    report.pending.append(f"{key}: {PENDING[key]}")
+                else:
+                    # Not a failure: the fix may land in another change than the table's.
+                    warnings.warn(f"{key} is refused now: remove it from PENDING", stacklevel=1)
+            elif wrong:
+                found.append(f"{cell.name} as {self.persona}: not in the table, but {'; '.join(wrong)}")
+        report.problems.extend(found)
+
+    def hidden(self, cell: Cell) -> list[str]:
+        """Names this persona must not be shown in the answer. A request that names township A
+        in its body may have its own words shown back (a form's error, a file's rows): there only
+        the names of people are looked for."""
+        names = hidden_from(self.persona, self.world)
+        if self.persona == "o" and (cell.method, cell.route.template) in NAMES_A_IN_PAYLOAD:
+            names = [n for n in names if n not in (self.world.township_a.name, self.world.village_a.name)]
+        return names
+
+    def got_through(self, cell: Cell, outcome: Outcome) -> bool:
+        if cell.method in READ_METHODS or cell.route.template in POST_READS | READ_ONLY:
+            return outcome.status < 400
+        return bool(outcome.wrote or outcome.events) or (cell.api and outcome.success)
+
+
+# --- for walks of their own over the same routes and payloads (accounts/tests/test_duties.py) ---
 
 
 def write_routes() -> list[tuple[str, Route]]:
@@ -448,13 +1162,18 @@ def write_routes() -> list[tuple[str, Route]]:
         if not route.params or (not route.methods and route.template in READ_ONLY):
             continue
         for method in sorted(route.writes):
-            # django-ninja registers a path once per operation: one write is enough.
             found.setdefault((method, route.template), route)
     return [(method, route) for (method, _), route in found.items()]
 
 
+def payload_routes() -> list[tuple[str, Route]]:
+    """(method, route) for the entries of ``NAMES_A_IN_PAYLOAD``, as the project routes them."""
+    by_template = {r.template: r for r in all_routes()}
+    return [(method, by_template[template]) for method, template in NAMES_A_IN_PAYLOAD]
+
+
 def fingerprint() -> dict[str, int]:
-    """One hash per table of everything stored, but for the volatile rows above."""
+    """One hash per table of everything stored, but for the volatile rows."""
     prints = {}
     for model in apps.get_models():
         label = model._meta.label
@@ -470,48 +1189,11 @@ def _send(
     client: Client, method: str, url: str, write: Write, payload: dict[str, Any], auth: dict[str, str]
 ) -> Any:
     call = getattr(client, method.lower())
+    body = {k: v for k, v in payload.items() if not k.startswith("@")}
     if write.as_json:
-        return call(url, data=json.dumps(payload), content_type="application/json", **auth)
+        return call(url, data=json.dumps(body), content_type="application/json", **auth)
     assert method == "POST", f"{method} {url}: a form is posted; give this route a JSON payload"
-    return call(url, payload, **auth)
-
-
-def payload_routes() -> list[tuple[str, Route]]:
-    """(method, route) for the entries of ``NAMES_A_IN_PAYLOAD``, as the project routes them."""
-    routes = {r.template: r for r in all_routes() if not r.params}
-    return [(method, routes[template]) for method, template in NAMES_A_IN_PAYLOAD]
-
-
-def write_leaks(world: World, client: Client, auth: dict[str, str]) -> list[str]:
-    """Every write in ``WRITES`` and ``NAMES_A_IN_PAYLOAD`` that township B's clerk got
-    through on township A's data."""
-    found: list[str] = []
-    for method, route in [*write_routes(), *payload_routes()]:
-        if auth and not route.template.startswith("api/"):
-            continue  # a token opens the API only
-        write = WRITES.get((method, route.template)) or NAMES_A_IN_PAYLOAD[(method, route.template)]
-        url = concrete(route, world)
-        built = write.build(world)
-        for payload in built if isinstance(built, list) else [built]:
-            what = f"{method} {url} {sorted(payload)}"
-            if not auth:
-                client.force_login(world.other_township_clerk)
-            before = fingerprint()
-            last_event = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-            response = _send(client, method, url, write, payload, auth)
-            owned = [p for p in route.params if not isinstance(SAMPLES[p], Shared)]
-            if owned and response.status_code not in (403, 404):
-                found.append(f"{what} answered {response.status_code}, not 403/404")
-            if write.as_json and response.status_code == 422:
-                found.append(f"{what} answered 422: the payload in the table is not valid")
-            after = fingerprint()
-            changed = sorted(label for label in before if before[label] != after.get(label))
-            if changed:
-                found.append(f"{what} changed {changed}")
-            for event in AuditEvent.objects.filter(seq__gt=last_event):
-                if event.event_type // 100 != 9 and (event.region_id or "")[:9] == world.township_a.code[:9]:
-                    found.append(f"{what} wrote township-A audit event {event}")
-    return found
+    return call(url, body, **auth)
 
 
 @pytest.fixture
@@ -525,64 +1207,86 @@ def walk_world(world: World) -> World:
     return world
 
 
-@pytest.mark.django_db
-def test_the_outsider_session_sees_nothing_of_township_a(walk_world: World, client: Client) -> None:
-    assert leaks(walk_world, client, {}) == []
+def stats(report: Walk, part: str) -> None:
+    """The figures for bench/README.md ("Access control"), when YOUFU_ACCESS_STATS names a file."""
+    path = os.environ.get("YOUFU_ACCESS_STATS")
+    if not path:
+        return
+    row = {
+        "persona": report.persona,
+        "part": part,
+        "cells": report.cells,
+        "requests": report.requests,
+        "soft_refusals": len(report.soft),
+        "unwitnessed": len(report.unwitnessed),
+        "pending": len(report.pending),
+    }
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+PARTS: dict[str, Callable[[Cell], bool]] = {
+    "pages": lambda cell: not cell.api,
+    "api": lambda cell: cell.api,
+}
 
 
 @pytest.mark.django_db
-def test_the_outsider_session_writes_nothing_of_township_a(walk_world: World, client: Client) -> None:
-    assert write_leaks(walk_world, client, {}) == []
+@pytest.mark.parametrize("part", list(PARTS))
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_the_access_table_holds(walk_world: World, persona: str, part: str) -> None:
+    report = Walker(walk_world, persona).walk(PARTS[part])
+    stats(report, part)
+    assert report.problems == [], "\n".join(report.problems)
 
 
 @pytest.mark.django_db
-def test_the_outsider_token_sees_nothing_of_township_a(walk_world: World, client: Client) -> None:
-    key, _ = do_issue_token(walk_world.other_township_clerk, acting_user=walk_world.other_township_clerk)
-    assert leaks(walk_world, client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}) == []
-
-
-@pytest.mark.django_db
-def test_the_outsider_token_writes_nothing_of_township_a(walk_world: World, client: Client) -> None:
-    key, _ = do_issue_token(walk_world.other_township_clerk, acting_user=walk_world.other_township_clerk)
-    assert write_leaks(walk_world, client, {"HTTP_AUTHORIZATION": f"Bearer {key}"}) == []
-
-
-@pytest.mark.django_db
-def test_the_walker_finds_a_leak_when_scope_is_broken(
-    walk_world: World, client: Client, monkeypatch: pytest.MonkeyPatch
+def test_the_walk_finds_a_leak_when_scope_is_broken(
+    walk_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The walk can fail: with region scope switched off, it reports township A's records."""
+    """The walk can fail, and its payloads are valid: with region scope switched off, township B's
+    clerk reads and writes township A's records on the routes a township clerk may use."""
     import youfu.core.scope as scope
 
     monkeypatch.setattr(scope, "apply_scope", lambda queryset, user: queryset)
-    found = leaks(walk_world, client, {})
-    assert any("/regions/" in leak for leak in found), found
+    expected = (
+        r"GET /regions/<str:code>/ as o.*answered 200",
+        r"POST /registry/<int:beneficiary_id>/qualifications/new/ as o.*wrote",
+        r"POST /registry/<int:beneficiary_id>/life-events/new/ as o.*wrote",
+        r"POST /registry/reviews/<int:review_id>/ as o.*wrote",
+        r"POST /benefits/lump-sums/<int:lump_sum_id>/payee/ as o.*wrote",
+        r"POST /petitions/<int:petition_id>/attachments/ as o.*wrote",
+        r"PATCH /api/v1/beneficiaries/<beneficiary_id> as o.*",
+        r"POST /api/v1/beneficiaries/<beneficiary_id>/life-events as o.*wrote",
+        r"POST /api/v1/petitions/<petition_id>/start as o.*wrote",
+        r"POST /api/v1/petitions/<petition_id>/reply as o.*wrote",
+        r"POST /registry/<int:beneficiary_id>/edit/ as o.*wrote",
+        r"POST /api/v1/petitions as o.*wrote",  # a new petition of township B naming A's person
+    )
+    templates = {re.sub(r"^\S+ /|( as o).*$", "", e).replace("\\", "") for e in expected}
+    report = Walker(walk_world, "o").walk(lambda cell: cell.route.template in templates)
+    for pattern in expected:
+        assert any(re.match(pattern, p) for p in report.problems), (pattern, report.problems)
 
 
 @pytest.mark.django_db
-def test_the_write_walk_finds_writes_when_scope_is_broken(
-    walk_world: World, client: Client, monkeypatch: pytest.MonkeyPatch
+def test_the_walk_finds_a_grant_when_a_role_is_broken(
+    walk_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The write walk can fail, and its payloads are valid: with region scope switched off,
-    township B's clerk gets through with them on the routes a township clerk may use."""
-    import youfu.core.scope as scope
-
-    monkeypatch.setattr(scope, "apply_scope", lambda queryset, user: queryset)
-    changed = [leak for leak in write_leaks(walk_world, client, {}) if " changed " in leak]
-    for expected in (
-        r"POST /registry/\d+/qualifications/new/ ",
-        r"POST /registry/\d+/life-events/new/ ",
-        r"POST /registry/reviews/\d+/ ",
-        r"POST /benefits/lump-sums/\d+/payee/ ",
-        r"POST /petitions/\d+/attachments/ ",
-        r"PATCH /api/v1/beneficiaries/\d+ ",
-        r"POST /api/v1/beneficiaries/\d+/life-events ",
-        r"POST /api/v1/petitions/\d+/start ",
-        r"POST /api/v1/petitions/\d+/reply ",
-        r"POST /registry/\d+/edit/ ",
-        r"POST /api/v1/petitions \[",  # a new petition of township B naming A's person
-    ):
-        assert any(re.match(expected, leak) for leak in changed), (expected, changed)
+    """The walk can fail by role too: an auditor given every capability reads and writes what the
+    table refuses it."""
+    monkeypatch.setitem(ROLE_CAPABILITIES, Role.AUDITOR, frozenset(Capability))
+    expected = (
+        r"GET /registry/ as u: not in the table, but .* answered 200",
+        r"GET /api/v1/beneficiaries/<beneficiary_id> as u: not in the table",
+        r"POST /registry/<int:beneficiary_id>/edit/ as u: not in the table, but .* wrote",
+        r"GET /registry/<int:beneficiary_id>/ as u.* showed '柳湾张三'",
+    )
+    report = Walker(walk_world, "u").walk(
+        lambda cell: cell.route.template.startswith(("registry/", "api/v1/beneficiaries"))
+    )
+    for pattern in expected:
+        assert any(re.match(pattern, p) for p in report.problems), (pattern, report.problems)
 
 
 @pytest.mark.django_db
@@ -593,15 +1297,33 @@ def test_the_owner_does_see_their_own_records(walk_world: World, client: Client)
     assert walk_world.village_a.name in response.content.decode()
 
 
+def test_every_route_and_method_is_in_the_table() -> None:
+    table = cells()  # raises on a route or method the table does not classify
+    templates = {r.template for r in routes()}
+    assert set(ACCESS) - templates == set(), "ACCESS names routes that are gone"
+    for route in routes():
+        stale = set(ACCESS[route.template]) - set(methods_of(route))
+        assert stale == set(), f"{route.template}: ACCESS names methods it does not take: {stale}"
+    for cell in table:
+        assert set(cell.who) <= set(PERSONAS), cell
+    names = {c.name for c in table}
+    assert set(NO_WITNESS) - names == set(), "NO_WITNESS names cells that are gone"
+    pending = {f"{c.name} {p}" for c in table for p in PERSONAS}
+    assert set(PENDING) - pending == set(), "PENDING names cells that are gone"
+
+
 def test_every_route_parameter_has_a_sample() -> None:
     unknown = {p for r in all_routes() for p in r.params if p not in SAMPLES}
     assert unknown == set(), f"add township-A samples for {unknown} to SAMPLES"
 
 
-def test_every_write_route_has_a_payload() -> None:
-    missing = {f"{m} {r.template}" for m, r in write_routes() if (m, r.template) not in WRITES}
-    assert missing == set(), f"add a township-A payload for {missing} to WRITES (or the page to READ_ONLY)"
-    stale = set(WRITES) - {(m, r.template) for m, r in write_routes()}
+def test_every_write_has_a_payload() -> None:
+    writes = {(m, r.template) for r in routes() for m in methods_of(r) if m not in READ_METHODS}
+    missing = {
+        f"{m} {t}"
+        for m, t in writes
+        if (m, t) not in WRITES and (m, t) not in NAMES_A_IN_PAYLOAD and t not in READ_ONLY
+    }
+    assert missing == set(), f"add a valid payload for {missing} to WRITES (or the page to READ_ONLY)"
+    stale = (set(WRITES) | set(NAMES_A_IN_PAYLOAD)) - writes
     assert stale == set(), f"WRITES names routes that no longer take these writes: {stale}"
-    for method, route in payload_routes():
-        assert method in route.writes, f"{route.template} takes no {method}"

@@ -9,7 +9,7 @@ from typing import Any
 
 from youfu.accounts.models import RoleRequest
 from youfu.accounts.services import do_request_role
-from youfu.accounts.tests.walking import Write, api, nothing, page
+from youfu.accounts.tests.walking import Access, Write, acl, api, nothing, page
 from youfu.core.roles import Role
 from youfu.testing import World
 
@@ -45,7 +45,18 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
         ]
     ),
     ("POST", "api/v1/role-requests"): api(
-        lambda w: {"user": w.township_clerk.pk, "role": "county_clerk", "region": w.county.code}
+        # the village assistant, who has no request waiting (township A's clerk has the sample)
+        lambda w: {"user": w.village_assistant.pk, "role": "township_clerk", "region": w.township_a.code}
     ),
 }
 READ_ONLY: set[str] = set()
+
+# Who gets through, route by route (see youfu/accounts/tests/walking.py, acl).
+ACCESS: dict[str, Access] = {
+    "accounts/approvals/": acl(get="l", post="l"),
+    "api/v1/role-requests": acl(get="al", post="a"),
+    "api/v1/role-requests/<request_id>": acl(get="al"),
+    "api/v1/role-requests/<request_id>/approve": acl(post="l"),
+    "api/v1/role-requests/<request_id>/refuse": acl(post="l"),
+    "api/v1/role-requests/<request_id>/withdraw": acl(post="a"),
+}

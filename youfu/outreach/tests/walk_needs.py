@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from youfu.accounts.tests.walking import Write, api, page, person_a
+from youfu.accounts.tests.walking import STAFF, Access, Write, acl, api, page, person_a
 from youfu.outreach.needs import services
 from youfu.outreach.needs.models import Finding, HouseholdCheck, NeedsRound
 from youfu.registry.models import Beneficiary, Household
@@ -72,7 +72,7 @@ def _finding_form(world: World) -> dict[str, Any]:
         "f-beneficiary": person_a(world),
         "f-kind": "medical",
         "f-description": "看病难",
-        "f-owner": "outsider",
+        "f-owner": "township",
         "f-found_on": _today(),
         "f-due_on": _later(10),
     }
@@ -97,7 +97,7 @@ WRITES: dict[tuple[str, str], Write] = {
         lambda w: [
             {"action": "solve", "solve-solution": "已修缮", "solve-solved_on": _today()},
             {"action": "note", "note-note": "已联系施工队", "note-written_on": _today()},
-            {"action": "reassign", "reassign-owner": "outsider"},
+            {"action": "reassign", "reassign-owner": "clerk"},
         ]
     ),
     ("POST", "needs-checks/rounds/<int:round_id>/close/"): page(lambda w: {"close-closed_on": _today()}),
@@ -108,14 +108,14 @@ WRITES: dict[tuple[str, str], Write] = {
             "beneficiary": person_a(w),
             "kind": "medical",
             "description": "看病难",
-            "owner": "outsider",
+            "owner": "township",
             "due_on": _later(10),
         }
     ),
     ("POST", "api/v1/needs-checks/findings/<finding_id>/solve"): api(
         lambda w: {"solution": "已修缮", "solved_on": _today()}
     ),
-    ("POST", "api/v1/needs-checks/findings/<finding_id>/reassign"): api(lambda w: {"owner": "outsider"}),
+    ("POST", "api/v1/needs-checks/findings/<finding_id>/reassign"): api(lambda w: {"owner": "clerk"}),
     ("POST", "api/v1/needs-checks/findings/<finding_id>/notes"): api(lambda w: {"note": "已联系施工队"}),
 }
 NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
@@ -127,3 +127,41 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
     ),
 }
 READ_ONLY: set[str] = set()
+WRITES[("POST", "needs-checks/settings/")] = page(lambda w: {"period_months": "6"})
+
+# Who gets through, route by route (see youfu/accounts/tests/walking.py, acl).
+ACCESS: dict[str, Access] = {
+    "needs-checks/": acl(get=STAFF),
+    "needs-checks/new/": acl(get="ct", post="ct"),
+    "needs-checks/settings/": acl(get="l", post="l"),
+    "needs-checks/rounds/<int:round_id>/": acl(get="cltv"),
+    "needs-checks/rounds/<int:round_id>/no-difficulty/": acl(post="ctv"),
+    "needs-checks/rounds/<int:round_id>/close/": acl(post="ct"),
+    "needs-checks/rounds/<int:round_id>/export.xlsx": acl(get="cltv"),
+    "needs-checks/checks/<int:needs_check_id>/": acl(
+        get="cltv", post={"no_difficulty": "ctv", "finding": "ctv"}
+    ),
+    "needs-checks/findings/": acl(get=STAFF),
+    "needs-checks/findings/export.xlsx": acl(get=STAFF),
+    "needs-checks/findings/<int:finding_id>/": acl(
+        get="cltv", post={"solve": "ctv", "note": "ctv", "reassign": "ctv"}
+    ),
+    "api/v1/needs-checks/rounds": acl(get=STAFF, post="ct"),
+    "api/v1/needs-checks/rounds/<round_id>": acl(get="cltv"),
+    "api/v1/needs-checks/rounds/<round_id>/close": acl(post="ct"),
+    "api/v1/needs-checks/rounds/<round_id>/households": acl(get="cltv"),
+    "api/v1/needs-checks/checks/<needs_check_id>/no-difficulty": acl(post="ctv"),
+    "api/v1/needs-checks/rounds/<round_id>/findings": acl(post="ctv"),
+    "api/v1/needs-checks/findings": acl(get=STAFF),
+    "api/v1/needs-checks/findings/<finding_id>": acl(get="cltv"),
+    "api/v1/needs-checks/findings/<finding_id>/solve": acl(post="ctv"),
+    "api/v1/needs-checks/findings/<finding_id>/reassign": acl(post="ctv"),
+    "api/v1/needs-checks/findings/<finding_id>/notes": acl(post="ctv"),
+}
+
+_CHECKED = "the walk's one household has a finding in the round: it is checked already"
+NO_WITNESS = {
+    "POST /needs-checks/checks/<int:needs_check_id>/ [no_difficulty]": _CHECKED,
+    "POST /needs-checks/rounds/<int:round_id>/no-difficulty/": _CHECKED,
+    "POST /api/v1/needs-checks/checks/<needs_check_id>/no-difficulty": _CHECKED,
+}

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from youfu.accounts.tests.walking import Shared, Write, api, page, person_a
+from youfu.accounts.tests.walking import STAFF, Access, Shared, Write, acl, api, page, person_a
 from youfu.outreach.tests.factories_visits import campaign, person, visit
 from youfu.outreach.visits.models import Visit, VisitCampaign, VisitTarget
 from youfu.registry.categories import Category
@@ -59,6 +59,9 @@ WRITES: dict[tuple[str, str], Write] = {
     ("PATCH", "api/v1/visits/campaigns/<campaign_id>"): api(
         lambda w: {"name": "改名", "ends_on": (timezone.localdate() + timedelta(days=40)).isoformat()}
     ),
+}
+# The county's campaign, and a target of township A in it.
+RECORD_IN_A: dict[tuple[str, str], Write] = {
     ("POST", "visits/<int:campaign_id>/record/"): page(
         lambda w: {
             "target": target_to_record(w),
@@ -83,6 +86,7 @@ def _campaign_in_township_a(w: World) -> dict[str, Any]:
 
 
 NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
+    **RECORD_IN_A,
     ("POST", "visits/new/"): page(_campaign_in_township_a),
     ("POST", "api/v1/visits/campaigns"): api(_campaign_in_township_a),
     ("POST", "api/v1/visits"): api(
@@ -96,3 +100,21 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
     ),
 }
 READ_ONLY: set[str] = set()
+
+# Who gets through, route by route (see youfu/accounts/tests/walking.py, acl).
+ACCESS: dict[str, Access] = {
+    "visits/": acl(get=STAFF),
+    "visits/campaigns.xlsx": acl(get=STAFF),
+    "visits/new/": acl(get="ct", post="ct"),
+    "visits/<int:campaign_id>/": acl(get="cltv"),
+    "visits/<int:campaign_id>/change/": acl(get="c", post="c"),
+    "visits/<int:campaign_id>/record/": acl(get="ctv", post="ctv"),
+    "visits/<int:campaign_id>/not-visited.xlsx": acl(get="cltv"),
+    "visits/<int:campaign_id>/visits.xlsx": acl(get="cltv"),
+    "api/v1/visits/campaigns": acl(get=STAFF, post="ct"),
+    "api/v1/visits/campaigns/<campaign_id>": acl(get="cltv", patch="c"),
+    "api/v1/visits/campaigns/<campaign_id>/not-visited": acl(get="cltv"),
+    "api/v1/visits/campaigns/<campaign_id>/visits": acl(get="cltv"),
+    "api/v1/visits": acl(get=STAFF, post="ctv"),
+    "api/v1/visits/<visit_id>": acl(get="cltv"),
+}

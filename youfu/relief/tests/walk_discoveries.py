@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from youfu.accounts.tests.walking import Write, api, page
+from youfu.accounts.tests.walking import STAFF, Access, Write, acl, api, page
 from youfu.relief.discoveries.models import Discovery, Rule
 from youfu.relief.discoveries.services import refresh_everywhere
 from youfu.relief.tests.factories_discoveries import veteran
@@ -36,8 +36,24 @@ def resolutions(world: World) -> list[dict[str, Any]]:
 
 SAMPLES: dict[str, Callable[[World], Any]] = {"discovery_id": finding_a}
 WRITES: dict[tuple[str, str], Write] = {
+    # the rules run over the user's own region: nothing of township A's for another township
+    ("POST", "discoveries/refresh/"): page(lambda w: {}),
+    ("POST", "api/v1/discoveries/refresh"): api(lambda w: {}),
     ("POST", "discoveries/<int:discovery_id>/resolve/"): page(resolutions),
     ("POST", "api/v1/discoveries/<discovery_id>/resolve"): api(resolutions),
 }
 NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {}
 READ_ONLY: set[str] = set()
+
+# Who gets through, route by route (see youfu/accounts/tests/walking.py, acl).
+ACCESS: dict[str, Access] = {
+    "discoveries/": acl(get=STAFF),
+    "discoveries/refresh/": acl(post="ctv"),
+    "discoveries/export/": acl(get=STAFF),
+    "discoveries/<int:discovery_id>/resolve/": acl(get="cltv", post="ctv"),
+    "api/v1/discoveries": acl(get=STAFF),
+    "api/v1/discoveries/summary": acl(get=STAFF),
+    "api/v1/discoveries/refresh": acl(post="ctv"),
+    "api/v1/discoveries/<discovery_id>": acl(get="cltv"),
+    "api/v1/discoveries/<discovery_id>/resolve": acl(post="ctv"),
+}

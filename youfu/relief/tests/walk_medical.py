@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from youfu.accounts.tests.walking import DAY, Write, api, nothing, page, person_a
+from youfu.accounts.tests.walking import DAY, STAFF, Access, Write, acl, api, nothing, page, person_a
 from youfu.registry.models import Beneficiary
 from youfu.relief.medical.models import MedicalClaim
 from youfu.relief.medical.services import do_enter_claim
 from youfu.relief.medical.validation import clean_claim
+from youfu.relief.tests import walk_grants
 from youfu.testing import World
 
 CLAIM = {
@@ -57,7 +58,7 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
     ("POST", "medical/claims/new/"): page(lambda w: {"beneficiary": person_a(w), **CLAIM}),
     ("POST", "medical/claims/preview/"): page(lambda w: {"beneficiary": person_a(w), **CLAIM}),
     ("POST", "medical/premiums/"): page(
-        lambda w: {"beneficiary": person_a(w), "year": "2025", "amount": "380"}
+        lambda w: {"beneficiary": walk_grants.walk_person(w).pk, "year": "2025", "amount": "380"}
     ),
     ("POST", "medical/outpatient/new/"): page(
         lambda w: {"beneficiary": person_a(w), "year": "2025", "amount": "600", "paid_on": DAY}
@@ -65,10 +66,40 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
     ("POST", "api/v1/medical/claims"): api(lambda w: {"beneficiary": person_a(w), **CLAIM}),
     ("POST", "api/v1/medical/claims/preview"): api(lambda w: {"beneficiary": person_a(w), **CLAIM}),
     ("POST", "api/v1/medical/premiums"): api(
-        lambda w: {"beneficiary": person_a(w), "year": 2025, "amount": "380"}
+        lambda w: {"beneficiary": walk_grants.walk_person(w).pk, "year": 2025, "amount": "380"}
     ),
     ("POST", "api/v1/medical/outpatient"): api(
         lambda w: {"beneficiary": person_a(w), "year": 2025, "amount": "600", "paid_on": DAY}
     ),
 }
 READ_ONLY: set[str] = set()
+POST_READS = {"medical/claims/preview/"}  # computes the subsidy, writes nothing
+WRITES[("POST", "medical/settings/")] = page(
+    lambda w: {"target": "85", "year_cap": "18000", "categories": ["disabled_veteran"]}
+)
+
+# Who gets through, route by route (see youfu/accounts/tests/walking.py, acl).
+ACCESS: dict[str, Access] = {
+    "medical/": acl(get=STAFF),
+    "medical/export/": acl(get=STAFF),
+    "medical/claims/new/": acl(get="cdtv", post="ctv"),
+    "medical/claims/preview/": acl(post="ctv"),
+    "medical/claims/<int:claim_id>/": acl(get="cltv", post={"approve": "l", "refuse": "l"}),
+    "medical/premiums/": acl(get=STAFF, post="ctv"),
+    "medical/premiums/export/": acl(get=STAFF),
+    "medical/outpatient/": acl(get=STAFF),
+    "medical/outpatient/export/": acl(get=STAFF),
+    "medical/outpatient/new/": acl(get="cdtv", post="ctv"),
+    "medical/totals/": acl(get=STAFF),
+    "medical/totals/export/": acl(get=STAFF),
+    "medical/settings/": acl(get=STAFF, post="l"),
+    "api/v1/medical/settings": acl(get=STAFF),
+    "api/v1/medical/claims": acl(get=STAFF, post="ctv"),
+    "api/v1/medical/claims/preview": acl(post="ctv"),
+    "api/v1/medical/claims/<claim_id>": acl(get="cltv"),
+    "api/v1/medical/claims/<claim_id>/approve": acl(post="l"),
+    "api/v1/medical/claims/<claim_id>/refuse": acl(post="l"),
+    "api/v1/medical/premiums": acl(get=STAFF, post="ctv"),
+    "api/v1/medical/outpatient": acl(get=STAFF, post="ctv"),
+    "api/v1/medical/totals": acl(get=STAFF),
+}

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from youfu.accounts.tests.walking import Write, api, page
+from youfu.accounts.tests.walking import STAFF, Access, Write, acl, api, page
 from youfu.reports.archive_services import archive_period, previous_month
 from youfu.reports.job_models import JobState, ReportJob
 from youfu.testing import World
@@ -39,10 +39,63 @@ SAMPLES: dict[str, Callable[[World], Any]] = {
         )[0].pk
     ),
 }
-WRITES: dict[tuple[str, str], Write] = {}
+WEIGHTS = {
+    "accepted_on_time": 3,
+    "concluded_on_time": 3,
+    "satisfaction": 2,
+    "annual_confirmation": 1,
+    "findings_on_time": 1,
+    "visit_coverage": 1,
+    "housing_served": 1,
+}
+WRITES: dict[tuple[str, str], Write] = {
+    ("POST", "reports/appraisal/weights/"): page(lambda w: {**WEIGHTS, "note": "走查"}),
+    ("PUT", "api/v1/reports/appraisal/weights"): api(lambda w: {"weights": WEIGHTS, "note": "走查"}),
+}
 JOB = {"from": "2026-11-01", "to": "2026-11-30", "format": "xlsx"}
 NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
     ("POST", "reports/jobs/"): page(lambda w: {**JOB, "region": w.township_a.code}),
     ("POST", "api/v1/reports/jobs"): api(lambda w: {**JOB, "region": w.township_a.code}),
 }
 READ_ONLY: set[str] = {"reports/appraisal/<str:township>/"}
+
+# Who gets through, route by route (see youfu/accounts/tests/walking.py, acl).
+ACCESS: dict[str, Access] = {
+    "reports/summary/": acl(get=STAFF),
+    "reports/dashboard/": acl(get="cltv"),
+    "reports/summary.xlsx": acl(get="cltv"),
+    "reports/summary.pdf": acl(get="cltv"),
+    "reports/jobs/": acl(get=STAFF, post="clt"),
+    "reports/jobs/<int:job_id>/": acl(get="t"),
+    "reports/jobs/<int:job_id>/download": acl(get="t"),  # the requester's own
+    "reports/archive/": acl(get="cltv"),
+    "reports/archive/<int:archive_id>.xlsx": acl(get="clt"),
+    "reports/appraisal/": acl(get="clt"),
+    "reports/appraisal/weights/": acl(get="clt", post="l"),  # the county's leader
+    "reports/appraisal/<str:township>/": acl(get="clt"),
+    "api/v1/reports/summary": acl(get=STAFF),
+    "api/v1/reports/appraisal": acl(get="clt"),
+    "api/v1/reports/appraisal/weights": acl(get="clt", put="l"),
+    "api/v1/reports/summary.xlsx": acl(get="cltv"),  # the bureau's files: not a liaison's
+    "api/v1/reports/summary.pdf": acl(get="cltv"),
+    "api/v1/reports/archive": acl(get="cltv"),
+    "api/v1/reports/archive/<archive_id>.xlsx": acl(get="clt"),
+    "api/v1/reports/jobs": acl(get="acdltv", post="clt"),
+    "api/v1/reports/jobs/<job_id>": acl(get="at"),
+    "api/v1/reports/jobs/<job_id>/download": acl(get="t"),
+    "api/v1/reports/dashboard": acl(get="cltv"),
+}
+
+_NOVEMBER = "from=2026-11-01&to=2026-11-30"
+QUERIES = {
+    "api/v1/reports/summary": _NOVEMBER,
+    "api/v1/reports/summary.xlsx": _NOVEMBER,
+    "api/v1/reports/summary.pdf": _NOVEMBER,
+    "api/v1/reports/appraisal": "year=2026",
+    "api/v1/reports/dashboard": "year=2026",
+}
+_NO_FILE = "the sample job is done on paper only: it has no file to download (test_jobs.py downloads one)"
+NO_WITNESS = {
+    "GET /reports/jobs/<int:job_id>/download": _NO_FILE,
+    "GET /api/v1/reports/jobs/<job_id>/download": _NO_FILE,
+}
