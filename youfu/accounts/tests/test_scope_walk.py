@@ -191,6 +191,39 @@ def concrete(route: Route, world: World, at: dict[str, Any] | None = None) -> st
     return "/" + path.replace("\\", "")
 
 
+def leaks(world: World, client: Client, auth: dict[str, str]) -> list[str]:
+    """Every way in which a route showed or changed township A's data, to township B's clerk:
+    the outsider's quick walk, GET and an empty POST on every route of ``all_routes()``. An app
+    whose township-A records must exist before the walk (``petitions/tests/test_scope.py``) runs
+    it over its own routes; the access table below is the full proof."""
+    found: list[str] = []
+    marks = markers(world)
+    for route in all_routes():
+        url = concrete(route, world)
+        for method in ("get", "post"):
+            if not auth:
+                # Log in afresh for every request: the walk also posts to logout.
+                client.force_login(world.other_township_clerk)
+            before = AuditEvent.objects.count()
+            response = getattr(client, method)(url, **auth)
+            status = response.status_code
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode("utf-8", "replace")
+            owned = [p for p in route.params if not isinstance(SAMPLES[p], Shared)]
+            if owned and 200 <= status < 300:
+                found.append(f"{method.upper()} {url} answered {status} for a township-A record")
+            found += [f"{method.upper()} {url} showed {mark!r}" for mark in marks if mark in text]
+            changed = AuditEvent.objects.count() - before
+            for event in AuditEvent.objects.order_by("-seq")[: max(changed, 0)]:
+                if (
+                    event.event_type // 100 != 9
+                    and event.region_id
+                    and world.township_a.code[:9] == event.region_id[:9]
+                ):
+                    found.append(f"{method.upper()} {url} changed township-A data: {event}")
+    return found
+
+
 # --- writes ------------------------------------------------------------------------------
 
 
