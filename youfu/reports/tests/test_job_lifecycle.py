@@ -24,7 +24,6 @@ from django.utils.html import escape
 from huey.contrib.djhuey import HUEY
 
 from youfu.audit.events import EventType
-from youfu.audit.models import AuditEvent
 from youfu.reports import job_services
 from youfu.reports.archive_services import archive_period, archived_bytes
 from youfu.reports.job_models import JobState, ReportJob
@@ -38,6 +37,7 @@ from youfu.reports.job_services import (
 )
 from youfu.reports.tasks import expire_report_job_files, give_up_stale_report_jobs
 from youfu.reports.tests.scenario import NOV, County, build
+from youfu.reports.tests.test_jobs import _events, _jobs, _stored
 from youfu.testing import World, api_get, api_post, log_in
 from youfu.testing_browser import zh
 
@@ -67,18 +67,6 @@ def immediate_queue(settings: LazySettings, tmp_path: Path) -> Iterator[None]:
 @pytest.fixture
 def county(world: World) -> County:
     return build(world)
-
-
-def _jobs() -> list[ReportJob]:
-    return list(ReportJob.objects.order_by("pk"))  # scope: test
-
-
-def _events(kind: EventType) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(event_type=kind).order_by("seq"))
-
-
-def _stored(settings: LazySettings) -> list[Path]:
-    return sorted((Path(settings.MEDIA_ROOT) / "reports" / "jobs").rglob("*.*"))
 
 
 def _silent_for(job: ReportJob, delta: timedelta) -> None:
