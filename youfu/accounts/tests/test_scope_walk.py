@@ -1185,50 +1185,6 @@ class Walker:
         return bool(outcome.wrote or outcome.events) or (cell.api and outcome.success)
 
 
-# --- for walks of their own over the same routes and payloads (accounts/tests/test_duties.py) ---
-
-
-def write_routes() -> list[tuple[str, Route]]:
-    """(method, route) for every write a route with a path parameter accepts."""
-    found: dict[tuple[str, str], Route] = {}
-    for route in all_routes():
-        if not route.params or (not route.methods and route.template in READ_ONLY):
-            continue
-        for method in sorted(route.writes):
-            found.setdefault((method, route.template), route)
-    return [(method, route) for (method, _), route in found.items()]
-
-
-def payload_routes() -> list[tuple[str, Route]]:
-    """(method, route) for the entries of ``NAMES_A_IN_PAYLOAD``, as the project routes them."""
-    by_template = {r.template: r for r in all_routes()}
-    return [(method, by_template[template]) for method, template in NAMES_A_IN_PAYLOAD]
-
-
-def fingerprint() -> dict[str, int]:
-    """One hash per table of everything stored, but for the volatile rows."""
-    prints = {}
-    for model in apps.get_models():
-        label = model._meta.label
-        if label in VOLATILE_MODELS:
-            continue
-        skip = VOLATILE_FIELDS.get(label, set())
-        fields = [f.attname for f in model._meta.concrete_fields if f.attname not in skip]
-        prints[label] = hash(repr(list(model._base_manager.order_by("pk").values_list(*fields))))
-    return prints
-
-
-def _send(
-    client: Client, method: str, url: str, write: Write, payload: dict[str, Any], auth: dict[str, str]
-) -> Any:
-    call = getattr(client, method.lower())
-    body = {k: v for k, v in payload.items() if not k.startswith("@")}
-    if write.as_json:
-        return call(url, data=json.dumps(body), content_type="application/json", **auth)
-    assert method == "POST", f"{method} {url}: a form is posted; give this route a JSON payload"
-    return call(url, body, **auth)
-
-
 @pytest.fixture
 def walk_world(world: World) -> World:
     do_issue_token(world.township_clerk, acting_user=world.township_clerk)
