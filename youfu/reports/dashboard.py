@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from youfu.accounts.models import User
-from youfu.benefits.models import BatchLine, LineStatus
+from youfu.benefits.models import LineStatus
 from youfu.benefits.money import money
 from youfu.core.workdays import WorkCalendar
 from youfu.outreach.visits.models import VisitTarget
@@ -107,25 +107,14 @@ def _township_of(qs: QuerySet[Any]) -> Substr:
 
 def _months(user: User, region: Region, year: int) -> list[MonthFigures]:
     # A line is its items summed (``selectors``): what the bank paid in a month is its paid
-    # lines' amounts, and one paid line is one person paid. Read batch by batch from
-    # ``line_batch`` alone, those of people outside the scope left out, summed as they come.
-    batches = selectors.period_batches(date(year - 1, 1, 1), date(year, 12, 31))
-    # (The months bound the lines' own ``month`` too: on PostgreSQL, only those partitions.)
-    paid = BatchLine.objects.filter(  # scope: scoped_lines() keeps the people in scope
-        batch_id__in=list(batches),
-        status=LineStatus.PAID,
-        month__range=((year - 1) * 100 + 1, year * 100 + 12),
-    ).order_by()
-    found = {
-        r["batch_id"]: (int(r["fen"] or 0), int(r["n"]))
-        for r in selectors.scoped_lines(paid, user, region)
-        .values("batch_id")
-        .annotate(fen=Sum("amount_fen"), n=Count("*"))
-    }
+    # lines' amounts, and one paid line is one person paid. A county's from its batches' own
+    # returned figures, less the few people outside the scope (``selectors.paid_per_batch``).
     month: dict[tuple[int, int], tuple[int, int]] = {}
-    for batch, period in batches.items():
-        fen, n = found.get(batch, (0, 0))
-        month[(period.year, period.month)] = (fen, n)
+    for period, fen, n in selectors.paid_per_batch(
+        user, region, date(year - 1, 1, 1), date(year, 12, 31)
+    ).values():
+        had = month.get((period.year, period.month), (0, 0))
+        month[(period.year, period.month)] = (had[0] + fen, had[1] + n)
     return [
         MonthFigures(
             month=m,

@@ -377,13 +377,63 @@ def scoped_lines(lines: models.QuerySet[BatchLine], user: User, region: Region) 
     people = _in(Beneficiary.objects.all(), user, region)
     if people.query.is_empty():  # nobody in scope (a liaison)
         return lines.none()
-    in_scope_ids = people.values("pk")
-    if region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-        outside = people.values("pk")
-        outside.query.where = WhereNode([outside.query.where], negated=True)
-        if len(outside[: FEW_OUTSIDE + 1]) <= FEW_OUTSIDE:
-            return lines.exclude(beneficiary_id__in=outside)
-    return lines.filter(beneficiary_id__in=in_scope_ids)
+    outside = few_outside(user, region)
+    if outside is not None:
+        return lines.exclude(beneficiary_id__in=outside)
+    return lines.filter(beneficiary_id__in=people.values("pk"))
+
+
+def few_outside(user: User, region: Region) -> models.QuerySet[Any] | None:
+    """For a county (or above): the people outside the scope (the ids of those not visible to
+    ``user`` inside ``region``: the scope's own conditions negated), when they are no more than
+    ``FEW_OUTSIDE`` (one query); None for a township or a village, whose people are looked up
+    instead, and when those outside are many. Nobody in a county's own database."""
+    if region.level in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        return None
+    outside = _in(Beneficiary.objects.all(), user, region).values("pk")
+    outside.query.where = WhereNode([outside.query.where], negated=True)
+    if len(outside[: FEW_OUTSIDE + 1]) <= FEW_OUTSIDE:
+        return outside
+    return None
+
+
+def paid_per_batch(user: User, region: Region, start: date, end: date) -> dict[int, tuple[date, int, int]]:
+    """For each batch whose period falls in [start, end] (discarded ones left out): its period,
+    what the bank confirmed paid to the people in scope, and their paid lines (one a person).
+
+    A county's are the batch's own figures (``returned_paid_fen``, ``returned_paid``), which the
+    bank returns' import counts from the batch's lines in the same transaction as it marks them
+    paid (the only way a line becomes paid), less the paid lines of the few people outside the
+    scope, found person by person: no pass over the lines. Where the people outside are many,
+    and for a township or a village, the paid lines of the people in scope are summed instead."""
+    rows = list(
+        Batch.objects.filter(period__range=(start, end))  # scope: the lines read with them are scoped
+        .exclude(state=BatchState.DISCARDED)
+        .order_by("pk")
+        .values_list("pk", "period", "returned_paid_fen", "returned_paid")
+    )
+    periods = {pk: period for pk, period, _fen, _n in rows}
+    paid = lines_of(periods).filter(status=LineStatus.PAID)
+    people = _in(Beneficiary.objects.all(), user, region)
+    if people.query.is_empty():  # nobody in scope (a liaison)
+        return {pk: (period, 0, 0) for pk, period in periods.items()}
+    outside = few_outside(user, region)
+    if outside is None:
+        found = _per_batch(paid.filter(beneficiary_id__in=people.values("pk")))
+        return {pk: (period, *found.get(pk, (0, 0))) for pk, period in periods.items()}
+    less = _per_batch(paid.filter(beneficiary_id__in=outside))
+    return {
+        pk: (period, int(fen) - less.get(pk, (0, 0))[0], int(n) - less.get(pk, (0, 0))[1])
+        for pk, period, fen, n in rows
+    }
+
+
+def _per_batch(lines: models.QuerySet[Any]) -> dict[int, tuple[int, int]]:
+    """The lines' amounts and number, per batch."""
+    return {
+        r["batch_id"]: (_n(r["fen"]), _n(r["n"]))
+        for r in lines.values("batch_id").annotate(fen=Sum("amount_fen"), n=Count("*"))
+    }
 
 
 def in_scope(

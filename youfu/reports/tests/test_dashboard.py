@@ -28,7 +28,9 @@ from youfu.registry.models import Beneficiary, Qualification
 from youfu.relief.grants.models import ReliefGrant
 from youfu.relief.housing.models import NEEDS_WORK, SERVING_STATES, HousingCase, HousingSurvey
 from youfu.relief.tests import factories_housing
+from youfu.reports import selectors
 from youfu.reports.dashboard import DASHBOARD_QUERIES, dashboard
+from youfu.reports.selectors import FEW_OUTSIDE
 from youfu.reports.tests.scenario import SHANGHAI, County, build
 from youfu.testing import World, api_get, log_in, menu_urls
 
@@ -245,6 +247,48 @@ def test_payments_against_the_year_before(client: Client, county: County) -> Non
     assert months[0]["paid"] != "0.00"  # January 2027's batch
     assert months[10]["prev_paid"] != "0.00" and months[11]["prev_persons_paid"] > 0
     assert months[10]["paid"] == "0.00"
+
+
+@pytest.mark.parametrize("few_outside", [FEW_OUTSIDE, 0])
+def test_a_person_who_moved_out_of_the_county_is_no_longer_counted(
+    client: Client, county: County, few_outside: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A county's months are its batches' returned figures less the paid lines of the people
+    outside the scope; with many outside (``few_outside`` 0), the paid lines of the people in
+    scope are summed instead. Both agree with the oracle, the year before included."""
+    w = county.world
+    with time_machine.travel(datetime(2027, 3, 1, 9, tzinfo=SHANGHAI), tick=False):
+        before = get(client, w.county_clerk, year="2027").json()
+        elsewhere = Region.objects.create(code="341200000000", name="邻县", level=RegionLevel.COUNTY)
+        town = Region.objects.create(
+            code="341200100000", name="邻镇", parent=elsewhere, level=RegionLevel.TOWNSHIP
+        )
+        village = Region.objects.create(
+            code="341200100201", name="邻村", parent=town, level=RegionLevel.VILLAGE
+        )
+        moved = county.people["乙一"]
+        Beneficiary.objects.filter(pk=moved.pk).update(region=village, township=town)  # scope: test
+        monkeypatch.setattr(selectors, "FEW_OUTSIDE", few_outside)
+        after = get(client, w.county_clerk, year="2027").json()
+        assert after == oracle(w.county, 2027, date(2027, 3, 1))
+    # He was paid in January 2027 and in the months of 2026 before: both years lose him.
+    assert after["months"][0]["persons_paid"] == before["months"][0]["persons_paid"] - 1
+    assert after["months"][11]["prev_persons_paid"] == before["months"][11]["prev_persons_paid"] - 1
+    assert after["months"][0]["paid"] != before["months"][0]["paid"]
+
+
+def test_each_batch_s_returned_figures_are_its_paid_lines(county: County) -> None:
+    """What the county's months read instead of the lines: the bank returns' import counts them
+    from the lines as it marks them, so they are equal in every batch (the oracle above counts
+    the lines themselves)."""
+    batches = Batch.objects.exclude(state=BatchState.DISCARDED)  # scope: test
+    assert batches.filter(returned_paid__gt=0).count() >= 2
+    for batch in batches:
+        paid = [line for line in BatchLine.objects.filter(batch=batch) if line.status == LineStatus.PAID]
+        assert (batch.returned_paid, batch.returned_paid_fen) == (
+            len(paid),
+            sum(line.amount_fen for line in paid),
+        ), batch.period
 
 
 def test_a_year_before_any_data_is_all_zeros(client: Client, county: County) -> None:
