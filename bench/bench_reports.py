@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_reports.py [--persons N] [--database sqlite|postgres]
                                             [--repeat 3] [--year 2025] [--petitions 100000]
-                                            [--home DIR] [--explain]
+                                            [--previous-months 12] [--home DIR] [--explain]
 
 Sets Django up itself in a temporary YOUFU_HOME (a fresh SQLite file, or a throwaway
 PostgreSQL database on 127.0.0.1:5432 as user postgres, created and dropped at the end), or
@@ -13,8 +13,10 @@ done).
 Load (timed, not part of the goal):
 
   registry   ``youfu load-demo --registry-only --i-know-this-is-not-production --persons N``
-  payments   twelve monthly batches of the year, every one closed as after the bank's
-             returns: each month's items for everyone with a qualification in force (one item
+  payments   twelve monthly batches of the year, and those of the year before
+             (``--previous-months``, 12: the dashboard sets each month beside the same month
+             of the year before), every one closed as after the bank's
+             returns (its returned figures counted from its lines, as the import does): each month's items for everyone with a qualification in force (one item
              per person and benefit; every benefit raised from August, entered in October and
              paid back as two months of arrears; the death lump sums; the relief grants and
              medical claims approved the month before as one-off items), then each month's
@@ -245,17 +247,19 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
 
     from youfu.benefits.engine import ITEMS, LINES, attach_partitions
 
-    year = args.year
     clerk = users["clerk"]
+    # The months paid: the last ``--previous-months`` of the year before (which the dashboard
+    # sets beside the year's), then the year's twelve.
+    months = [(args.year - 1, m) for m in range(13 - args.previous_months, 13)]
+    months += [(args.year, m) for m in range(1, 13)]
     # PostgreSQL: the items and the lines are partitioned by month (benefits migrations 0008, 0010).
-    attach_partitions(
-        {ITEMS: [year * 100 + m for m in range(1, 13)], LINES: [year * 100 + m for m in range(1, 13)]}
-    )
+    wanted = [y * 100 + m for y, m in months]
+    attach_partitions({ITEMS: wanted, LINES: wanted})
     benefit = "CASE q.category " + " ".join(f"WHEN '{c}' THEN '{b}'" for c, (b, _) in PAYS.items()) + " END"
     rate = "CASE q.category " + " ".join(f"WHEN '{c}' THEN {f}" for c, (_, f) in PAYS.items()) + " END"
     categories = ", ".join(f"'{c}'" for c in PAYS)
     bits = "CASE benefit " + " ".join(f"WHEN '{b}' THEN {n}" for b, n in BIT.items()) + " END"
-    for m in range(1, 13):
+    for year, m in months:
         period, end = date(year, m, 1), month_end(year, m)
         ym = year * 100 + m
         before = date(year - (m == 1), (m - 2) % 12 + 1, 1)  # the month before
@@ -274,7 +278,7 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
                 f"  AND (p.death_date IS NULL OR p.death_date >= {sql.day(period)})"
                 f") x GROUP BY pid, benefit ORDER BY pid, benefit",
             )
-            if m == 10:
+            if m == 10 and year == args.year:
                 # The raise of August, entered two months late: August and September paid back.
                 for back in (8, 9):
                     items += _insert(
@@ -286,7 +290,7 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
                         f" AND benefit IN ('disability_pension', 'survivor_pension', 'living_subsidy',"
                         f" 'conscript_family_allowance')",
                     )
-            if m > 1:
+            if (year, m) != months[0]:
                 # The death lump sums of those who died the month before (20 months of the benefit).
                 items += _insert(
                     ITEMS,
@@ -343,11 +347,13 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
                 f" WHERE id = {batch}",
                 [lines, items],
             )
+            returned(batch)
         print(
             f"    {period:%Y-%m}: {items:,} items ({items_s:.1f} s), {lines:,} lines "
             f"({time.perf_counter() - started - items_s:.1f} s)",
             flush=True,
         )
+    year = args.year
     # Claims raised for months paid after a death recorded late (one in seven deaths of the
     # year), some recovered, some waived, raised by the batch two months after the death.
     with transaction.atomic():
@@ -365,6 +371,21 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
             f" AND p.id % 7 = 0",
         )
     print(f"    recoveries: {n:,}", flush=True)
+
+
+def returned(batch: int) -> None:
+    """The batch's paid and failed lines counted and summed, as the bank returns' import keeps
+    them (``do_import_bank_returns``: the reports' months read them)."""
+    for status, n, fen in (
+        ("paid", "returned_paid", "returned_paid_fen"),
+        ("failed", "returned_failed", "returned_failed_fen"),
+    ):
+        execute(
+            f"UPDATE benefits_batch SET"
+            f" {n} = (SELECT COUNT(*) FROM benefits_batchline WHERE batch_id = {batch} AND status = '{status}'),"
+            f" {fen} = (SELECT COALESCE(SUM(amount_fen), 0) FROM benefits_batchline"
+            f" WHERE batch_id = {batch} AND status = '{status}') WHERE id = {batch}"
+        )
 
 
 def _batch(period: date, clerk: int, leader: int) -> int:
@@ -867,6 +888,7 @@ def child(args: argparse.Namespace) -> None:
 def run_child(step: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", step, "--persons", str(args.persons)]
     command += ["--year", str(args.year), "--petitions", str(args.petitions), "--repeat", str(args.repeat)]
+    command += ["--previous-months", str(args.previous_months)]
     if args.explain:
         command.append("--explain")
     done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
@@ -896,6 +918,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--year", type=int, default=2025, help="the county-year (default 2025)")
     parser.add_argument("--petitions", type=int, default=100_000)
+    parser.add_argument(
+        "--previous-months",
+        type=int,
+        choices=range(13),
+        default=12,
+        metavar="{0..12}",
+        help="the last N months of the year before paid too (default 12: the dashboard compares them)",
+    )
     parser.add_argument("--home", type=Path, help="keep the loaded database here and reuse it next time")
     parser.add_argument("--explain", action="store_true", help="print the plans of the slowest queries")
     parser.add_argument("--load-only", action="store_true", help="load (with --home) and stop")
@@ -910,12 +940,16 @@ def main() -> None:
     home.mkdir(parents=True, exist_ok=True)
     marker = home / MARKER
     state: dict[str, Any] = json.loads(marker.read_text()) if marker.exists() else {}
-    if state and (state["database"], state["persons"], state["year"]) != (
-        args.database,
-        args.persons,
-        args.year,
-    ):
-        raise SystemExit(f"{home} holds {state['database']}, {state['persons']:,} persons, {state['year']}")
+    if state and (
+        state["database"],
+        state["persons"],
+        state["year"],
+        state.get("previous_months", 0),
+    ) != (args.database, args.persons, args.year, args.previous_months):
+        raise SystemExit(
+            f"{home} holds {state['database']}, {state['persons']:,} persons, {state['year']}"
+            f" and {state.get('previous_months', 0)} months of the year before"
+        )
     dbname = state.get("dbname") or (
         f"youfu_bench_reports_{os.getpid()}" if args.database == "postgres" else None
     )
@@ -933,7 +967,13 @@ def main() -> None:
                 with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as c:
                     c.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
                     c.execute(f'CREATE DATABASE "{dbname}"')
-            state = {"database": args.database, "persons": args.persons, "year": args.year, "dbname": dbname}
+            state = {
+                "database": args.database,
+                "persons": args.persons,
+                "year": args.year,
+                "previous_months": args.previous_months,
+                "dbname": dbname,
+            }
             if keep:
                 marker.write_text(json.dumps(state))
             print("load:", flush=True)
