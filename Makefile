@@ -6,7 +6,7 @@ PORT ?= 8000
 export YOUFU_DEMO_PASSWORD ?= youfu-demo-2026
 
 .PHONY: demo test layers lint scope-check typecheck migrations-check test-sqlite test-postgres test-browser catalogs clean \
-	fuzz fuzz-api fuzz-imports
+	fuzz fuzz-api fuzz-imports faults
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "youfu needs Python 3.11"'
@@ -76,6 +76,15 @@ fuzz-imports: $(BIN)/.installed
 	YOUFU_HOME=var/test YOUFU_FUZZ=deep YOUFU_FUZZ_STATS=$(CURDIR)/var/fuzz/imports.jsonl \
 		YOUFU_FUZZ_IMPORT_EXAMPLES=$(FUZZ_IMPORT_EXAMPLES) $(BIN)/pytest $(FUZZ_IMPORT_TESTS) -n 2 -q
 	$(BIN)/python scripts/fuzz-figures.py var/fuzz/imports.jsonl
+
+## faults: the deep run of the fault tests (issue 15): kill each command after every one of its
+## statements, not every second or third; on PostgreSQL too with YOUFU_DATABASE_URL set. The figures
+## go to var/fuzz/faults.jsonl, one line a test (bench/README.md, "Faults").
+faults: $(BIN)/.installed
+	mkdir -p var/fuzz && rm -f var/fuzz/faults.jsonl
+	YOUFU_HOME=var/test YOUFU_FAULTS=deep YOUFU_FAULT_STATS=$(CURDIR)/var/fuzz/faults.jsonl \
+		$(BIN)/pytest -m faults -q
+	cat var/fuzz/faults.jsonl
 
 ## catalogs: refresh and compile the zh-Hans and en translation catalogs
 catalogs: $(BIN)/.installed

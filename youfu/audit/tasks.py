@@ -4,7 +4,7 @@ import logging
 
 from django.core.mail import mail_admins
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from youfu.audit.context import audit_context
 from youfu.audit.events import EventType
@@ -14,7 +14,11 @@ from youfu.audit.verify import verify_chain
 logger = logging.getLogger(__name__)
 
 
-@db_periodic_task(crontab(hour="2", minute="30"))
+# huey's crontab runs on UTC: 20:00 UTC is 04:00 in Asia/Shanghai, when nobody works, after the
+# nightly backup (02:00), the 应享未享 rules (03:00) and the report files' expiry (03:30). The lock
+# keeps two workers (several consumers on Redis) from walking the chain twice the same night.
+@db_periodic_task(crontab(hour="20", minute="0"))
+@lock_task("youfu-nightly-verify-audit")
 def nightly_verify_audit() -> bool:
     """Walk the whole chain every night, so tampering is noticed within a day."""
     result = verify_chain()

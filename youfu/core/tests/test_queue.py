@@ -76,3 +76,26 @@ def test_the_nightly_tasks_are_registered_as_periodic() -> None:
     names = {t.__name__ for t in HUEY._registry._periodic_tasks}
     assert any(n.endswith("nightly_verify_audit") for n in names), names
     assert any(n.endswith("periodic_heartbeat") for n in names), names
+
+
+def test_the_daily_tasks_run_at_night_in_the_county() -> None:
+    """huey's crontab is read in UTC: every task that runs once or twice a day must fall between
+    midnight and 08:00 in Asia/Shanghai, before the office opens (a schedule written as if it
+    were local time runs at 10:30 in the middle of the clerks' morning)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("tasks")
+    assert HUEY.utc
+    day = datetime(2026, 12, 15)  # a day in mid-month: the monthly archive does not run on it
+    minutes = [day + timedelta(minutes=m) for m in range(24 * 60)]
+    found = {}
+    for task in HUEY._registry._periodic_tasks:
+        runs = [m for m in minutes if task().validate_datetime(m)]
+        if 0 < len(runs) <= 2:
+            local = [m.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai")) for m in runs]
+            found[task.__name__] = [f"{t:%H:%M}" for t in local if not 0 <= t.hour < 8]
+    assert any(name.endswith("nightly_verify_audit") for name in found), found
+    assert {name: late for name, late in found.items() if late} == {}

@@ -11,7 +11,7 @@ from youfu.relief.discoveries.services import refresh_everywhere
 
 
 # huey's crontab runs on UTC: 19:00 UTC is 03:00 in Asia/Shanghai, after the day's entries and
-# before the audit chain's check (02:30 UTC).
+# before the audit chain's check (20:00 UTC, 04:00 there).
 @db_periodic_task(crontab(hour="19", minute="0"))
 def nightly_refresh_discoveries() -> int:
     """Every night: add what the rules find, close what no longer applies; returns how many were added."""
