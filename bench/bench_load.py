@@ -1,0 +1,649 @@
+"""Benchmark: 50 clerks at once against the production set-up (issue 15, item 5 "Load").
+
+    .venv/bin/python bench/bench_load.py [--persons 1000000] [--users 50] [--duration 120]
+                                         [--spawn-rate 10] [--think 0] [--workers 5]
+                                         [--worker-class sync|gthread] [--threads 1]
+                                         [--floor-duration 30] [--home DIR] [--out FILE]
+
+Needs locust and gunicorn, which youfu itself does not: ``.venv/bin/pip install -e '.[load]'``.
+
+Set-up, all on loopback: a throwaway PostgreSQL database on 127.0.0.1:5432 (user postgres),
+migrated and loaded with ``youfu load-demo --registry-only --i-know-this-is-not-production
+--persons N``, then vacuumed and analysed; or, with ``--home DIR``, the database named in
+``DIR/bench-load.json`` when it holds the same number of people (kept for the next run: drop it
+and delete DIR when done). Redis on 127.0.0.1:6379 takes the job queue (``YOUFU_REDIS_URL``,
+under a queue name of this run's own, flushed at the end) with one consumer (``youfu run_huey
+--no-periodic``). gunicorn serves ``youfu.wsgi`` on 127.0.0.1 with DEBUG off, as docs/deploy.md
+says, ``--workers`` (default 2 × cores + 1) sync workers; plain HTTP over loopback, so the
+TLS-only cookies and the https redirect (``YOUFU_SECURE_COOKIES``) stay off, as they do behind a
+proxy that terminates TLS on the same host. The access log omits query strings (a search's text
+is a name).
+
+The clerks: ``--users`` accounts (``load01``…), three in five county clerks, the rest township
+clerks spread over the townships, created by the admin and approved by the leader as any new
+account is. locust (``bench/load/locustfile.py``, headless, ``--users`` users started at
+``--spawn-rate`` a second, stopped after ``--duration`` seconds) signs each in through the login
+form and loops over the mix: search the registry by a name or its pinyin (45), open a person of
+the results (35), register a petition through its form — the form, the post, the petition's page
+(12) — and open the dashboard (8). The figures count from the moment the last clerk has signed in
+(the locustfile resets them then): sign-ins are not in them. Then the floor: the same server and
+number of users asking for a static file (WhiteNoise, no view, no database; youfu has no health endpoint) for
+``--floor-duration`` seconds.
+
+While the mix runs, a sampler watches the audit chain's head row (``AuditChainHead``, locked by
+every ``record_event`` until its transaction commits) every 20 ms: whether the row is held (a
+``FOR UPDATE SKIP LOCKED`` probe that finds it locked) and how many sessions wait for it
+(``pg_stat_activity``). Printed, and written as JSON (``--out``): requests/s, p50/p95/p99 per kind
+and overall, errors, the ratio to the floor, the load average, gunicorn's workers, and the chain's
+figures. Goal: ≥ 200 requests/s with p95 < 150 ms and no error. Not part of the test suite.
+Everything started is stopped, and the database dropped (unless ``--home``), on error or Ctrl-C.
+"""
+
+# Synthetic accounts and draws on a throwaway database, and our own tools run by their paths.
+# ruff: noqa: S105, S311, S603
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LOCUSTFILE = ROOT / "bench" / "load" / "locustfile.py"
+PG = "host=127.0.0.1 port=5432 user=postgres"
+REDIS = "redis://127.0.0.1:6379/0"
+MARKER = "bench-load.json"
+COUNTY = "341199000000"
+PASSWORD = "load-bench-2026-clerk"  # the throwaway database's own accounts
+GOAL_RPS = 200.0
+GOAL_P95_MS = 150.0
+FLOOR_PATH = "/static/youfu/youfu.css"
+SAMPLE_S = 0.02
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC, load {loadavg()[0]:.2f}] {text}", flush=True)
+
+
+def need_tools() -> None:
+    missing = [m for m in ("locust", "gunicorn") if importlib.util.find_spec(m) is None]
+    if missing:
+        sys.exit(
+            f"bench_load.py needs {' and '.join(missing)}, which youfu itself does not: "
+            f"{BIN / 'pip'} install -e '.[load]'  (locust 2.47.0, gunicorn 27.0.1)"
+        )
+
+
+# --- the database ---------------------------------------------------------------------------------
+
+
+def pg(sql: str, dbname: str = "postgres") -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG} dbname={dbname}", autocommit=True) as c:
+        c.execute(sql.encode())
+
+
+def prepare_database(args: argparse.Namespace, home: Path, env: dict[str, str]) -> str:
+    """The name of the loaded database: the one --home names if it holds as many people, else new."""
+    marker = home / MARKER
+    if marker.exists():
+        saved = json.loads(marker.read_text())
+        if saved.get("persons") == args.persons and saved.get("loaded"):
+            say(f"reusing {saved['dbname']} ({args.persons:,} people) from {marker}")
+            return str(saved["dbname"])
+        say(f"{marker} holds another set-up: dropping {saved['dbname']} and loading again")
+        pg(f'DROP DATABASE IF EXISTS "{saved["dbname"]}"')
+    dbname = f"youfu_load_{os.getpid()}"
+    pg(f'CREATE DATABASE "{dbname}"')
+    marker.write_text(json.dumps({"dbname": dbname, "persons": args.persons, "loaded": False}))
+    env["YOUFU_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
+    started = time.perf_counter()
+    subprocess.run([str(BIN / "youfu"), "migrate", "--noinput", "-v0"], env=env, check=True)
+    say(f"migrated in {time.perf_counter() - started:.0f} s; loading {args.persons:,} people")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(BIN / "youfu"),
+            "load-demo",
+            "--registry-only",
+            "--i-know-this-is-not-production",
+            "--persons",
+            str(args.persons),
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    say(f"loaded in {time.perf_counter() - started:.0f} s; vacuum analyse")
+    pg("VACUUM ANALYZE", dbname)
+    marker.write_text(json.dumps({"dbname": dbname, "persons": args.persons, "loaded": True}))
+    return dbname
+
+
+def prepare_clerks(users: int, run: Path) -> tuple[Path, Path, dict[str, int]]:
+    """``users`` clerk accounts (kept for the next run with --home) and the search texts of each
+    clerk's scope, as the locustfile reads them. Runs in this process, on the same settings."""
+    import django
+
+    django.setup()
+    from django.db import connection, connections
+
+    from youfu.accounts.models import RoleRequest, User
+    from youfu.accounts.services import do_approve_role_request, do_create_user
+    from youfu.core.roles import Role
+    from youfu.regions.models import Region, RegionLevel
+
+    admin = User.objects.get(username="admin")
+    leader = User.objects.get(username="leader")
+    townships = list(
+        Region.objects.filter(level=RegionLevel.TOWNSHIP, code__startswith=COUNTY[:6])
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    county_clerks = (users * 3 + 4) // 5
+    accounts = []
+    roles = {"county_clerk": 0, "township_clerk": 0}
+    for i in range(users):
+        username = f"load{i + 1:02d}"
+        county = i < county_clerks
+        role = Role.COUNTY_CLERK if county else Role.TOWNSHIP_CLERK
+        region = COUNTY if county else townships[(i - county_clerks) % len(townships)]
+        if not User.objects.filter(username=username).exists():
+            do_create_user(
+                username,
+                role=role,
+                region_code=region,
+                password=PASSWORD,
+                acting_user=admin,
+                full_name=f"负载{i + 1:02d}",
+                one_time_password=False,
+            )
+            for request in RoleRequest.objects.filter(user__username=username, state="pending"):
+                do_approve_role_request(request, acting_user=leader)
+        user = User.objects.get(username=username)
+        assert user.role == role and user.region_id == region, f"{username} holds {user.role}"
+        roles[str(role)] += 1
+        accounts.append({"username": username, "password": PASSWORD, "region": region})
+
+    # The search texts: names and pinyin of people drawn at random, each in the scope of the
+    # region it is filed under (the county sees them all).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM registry_beneficiary")
+        low, high = cursor.fetchone()
+        ids = random.Random(15).sample(range(low, high + 1), min(6000, high - low + 1))
+        cursor.execute(
+            "SELECT name, name_pinyin, township_id FROM registry_beneficiary WHERE id = ANY(%s)", [ids]
+        )
+        rows = cursor.fetchall()
+    queries: dict[str, list[str]] = {COUNTY: []}
+    for name, pinyin, township in rows:
+        text = name if random.random() < 0.6 else pinyin
+        queries[COUNTY].append(text)
+        queries.setdefault(township, []).append(text)
+    connections.close_all()
+    accounts_file, queries_file = run / "accounts.json", run / "queries.json"
+    accounts_file.write_text(json.dumps(accounts))
+    queries_file.write_text(json.dumps(queries, ensure_ascii=False))
+    return accounts_file, queries_file, roles
+
+
+# --- the servers ----------------------------------------------------------------------------------
+
+
+class Processes:
+    """What this run started, each in its own session, stopped in reverse order."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, label: str, cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.started.append((label, proc))
+        return proc
+
+    def stop_all(self) -> None:
+        for _label, proc in reversed(self.started):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for _label, proc in reversed(self.started):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.started.clear()
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + FLOOR_PATH, timeout=2) as r:  # noqa: S310 - loopback
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def flush_queue(name: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    keys = list(client.scan_iter(match=f"*{name}*"))
+    if keys:
+        client.delete(*keys)
+
+
+# --- the audit chain's head -----------------------------------------------------------------------
+
+
+class ChainSampler(threading.Thread):
+    """Every SAMPLE_S: is the head row locked (a SKIP LOCKED probe finds no row), and how many
+    sessions of the database wait for it, or for any lock; the load average once a second."""
+
+    def __init__(self, dbname: str) -> None:
+        super().__init__(daemon=True)
+        self.dbname = dbname
+        self.stop = threading.Event()
+        self.samples = 0
+        self.held = 0
+        self.waiting: list[int] = []
+        self.lock_waits = 0
+        self.active: list[int] = []
+        self.loads: list[float] = []
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(f"{PG} dbname={self.dbname}") as c:
+            last_load = 0.0
+            while not self.stop.is_set():
+                row = c.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM audit_auditchainhead WHERE id = 1 "
+                    "FOR UPDATE SKIP LOCKED) s"
+                ).fetchone()
+                free = bool(row and row[0])
+                stats = c.execute(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' "
+                    "AND query ILIKE '%audit_auditchainhead%'), "
+                    "count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+                    "count(*) FILTER (WHERE state = 'active') - 1 "
+                    "FROM pg_stat_activity WHERE datname = current_database()"
+                ).fetchone()
+                c.rollback()  # the probe's lock, if it took one, goes at once
+                self.samples += 1
+                self.held += 0 if free else 1
+                assert stats is not None
+                self.waiting.append(int(stats[0]))
+                self.lock_waits += int(stats[1])
+                self.active.append(int(stats[2]))
+                now = time.monotonic()
+                if now - last_load >= 1:
+                    self.loads.append(os.getloadavg()[0])
+                    last_load = now
+                self.stop.wait(SAMPLE_S)
+
+    def figures(self, events: int, seconds: float) -> dict[str, Any]:
+        n = max(1, self.samples)
+        waiting = sum(self.waiting)
+        wait_s = waiting * seconds / n  # sessions waiting, integrated over the run
+        return {
+            "samples": self.samples,
+            "head_held_share": round(self.held / n, 4),
+            "samples_with_a_waiter_share": round(sum(1 for w in self.waiting if w) / n, 4),
+            "mean_waiting_sessions": round(waiting / n, 4),
+            "max_waiting_sessions": max(self.waiting, default=0),
+            "mean_active_sessions": round(sum(self.active) / n, 2),
+            "any_lock_wait_share_of_active": round(self.lock_waits / max(1, sum(self.active)), 4),
+            "audit_events": events,
+            "audit_events_per_s": round(events / seconds, 1) if seconds else 0,
+            "wait_ms_per_audit_event": round(1000 * wait_s / events, 2) if events else 0,
+            "load_avg_1min_mean": round(sum(self.loads) / len(self.loads), 2) if self.loads else None,
+        }
+
+
+def audit_seq(dbname: str) -> int:
+    import psycopg
+
+    with psycopg.connect(f"{PG} dbname={dbname}") as c:
+        row = c.execute("SELECT coalesce(max(seq), 0) FROM audit_auditchainhead").fetchone()
+        return int(row[0]) if row else 0
+
+
+# --- locust ---------------------------------------------------------------------------------------
+
+
+def run_locust(
+    args: argparse.Namespace,
+    user_class: str,
+    seconds: int,
+    url: str,
+    csv_prefix: Path,
+    env: dict[str, str],
+    spawn_rate: float,
+) -> subprocess.CompletedProcess[bytes]:
+    cmd = [
+        str(BIN / "locust"),
+        "-f",
+        str(LOCUSTFILE),
+        user_class,
+        "--headless",
+        "--users",
+        str(args.users),
+        "--spawn-rate",
+        str(spawn_rate),
+        "--run-time",
+        f"{seconds}s",
+        "--host",
+        url,
+        "--csv",
+        str(csv_prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "10",
+        "--loglevel",
+        "WARNING",
+    ]
+    return subprocess.run(cmd, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def read_stats(csv_prefix: Path) -> dict[str, dict[str, Any]]:
+    kinds: dict[str, dict[str, Any]] = {}
+    with open(f"{csv_prefix}_stats.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if not int(row["Request Count"]):
+                continue  # a kind asked for only before the figures were reset (signing in)
+            name = "overall" if row["Name"] == "Aggregated" else row["Name"]
+            kinds[name] = {
+                "requests": int(row["Request Count"]),
+                "errors": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p50_ms": float(row["50%"] or 0),
+                "p95_ms": float(row["95%"] or 0),
+                "p99_ms": float(row["99%"] or 0),
+                "mean_ms": round(float(row["Average Response Time"] or 0), 1),
+                "max_ms": round(float(row["Max Response Time"] or 0), 1),
+            }
+    return kinds
+
+
+def read_failures(csv_prefix: Path) -> list[dict[str, str]]:
+    path = Path(f"{csv_prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as f:
+        return [
+            {"kind": r["Name"], "error": r["Error"][:200], "occurrences": r["Occurrences"]}
+            for r in csv.DictReader(f)
+        ]
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=120, help="seconds of the mix")
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument(
+        "--mix",
+        default="search=45,person=35,petition=12,dashboard=8",
+        help="weights of the clerks' actions (search, person, petition, dashboard)",
+    )
+    parser.add_argument("--think", type=float, default=0.0, help="mean think time between actions, s")
+    parser.add_argument("--workers", type=int, default=2 * cores + 1)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--threads", type=int, default=1, help="threads a worker (gthread)")
+    parser.add_argument("--floor-duration", type=int, default=30, help="seconds of the floor; 0: none")
+    parser.add_argument("--port", type=int, default=18000 + os.getpid() % 1000)
+    parser.add_argument("--home", type=Path, help="keep the loaded database here for the next run")
+    parser.add_argument("--prepare-only", action="store_true", help="load and create the clerks, then stop")
+    parser.add_argument(
+        "--out", type=Path, help="the JSON figures (default: bench-load-result.json in the run)"
+    )
+    args = parser.parse_args()
+    need_tools()
+
+    keep = args.home is not None
+    home = (args.home or Path(tempfile.mkdtemp(prefix="youfu-load-"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    run = Path(tempfile.mkdtemp(prefix="youfu-load-run-"))
+    queue = f"youfu-load-{os.getpid()}"
+    env = {
+        **os.environ,
+        "YOUFU_HOME": str(home),
+        "YOUFU_DEBUG": "0",
+        "YOUFU_REDIS_URL": REDIS,
+        "YOUFU_HUEY_NAME": queue,
+        "YOUFU_SECURE_COOKIES": "0",
+        "DJANGO_SETTINGS_MODULE": "youfu.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("YOUFU_HUEY_IMMEDIATE", None)
+    env.pop("YOUFU_DATABASE_REPLICA_URL", None)
+    procs = Processes()
+    dbname: str | None = None
+
+    def interrupted(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, interrupted)
+    try:
+        say(f"home {home}; uptime load {loadavg()}")
+        dbname = prepare_database(args, home, env)
+        env["YOUFU_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
+        os.environ.update(
+            {k: env[k] for k in ("YOUFU_HOME", "YOUFU_DEBUG", "YOUFU_REDIS_URL", "YOUFU_HUEY_NAME")}
+        )
+        os.environ["YOUFU_DATABASE_URL"] = env["YOUFU_DATABASE_URL"]
+        os.environ["DJANGO_SETTINGS_MODULE"] = "youfu.settings"
+        accounts_file, queries_file, roles = prepare_clerks(args.users, run)
+        say(f"{args.users} clerks: {roles}")
+        if args.prepare_only:
+            return 0
+
+        procs.start(
+            "huey",
+            [str(BIN / "youfu"), "run_huey", "--workers", "1", "--no-periodic"],
+            env,
+            run / "huey.log",
+        )
+        url = f"http://127.0.0.1:{args.port}"
+        gunicorn_cmd = [
+            str(BIN / "gunicorn"),
+            "youfu.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "--timeout",
+            "120",
+            "--backlog",
+            "2048",
+            "--access-logfile",
+            str(run / "access.log"),
+            # Path, status, seconds: no query string (a search's text is a name).
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(L)s",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+        ]
+        gunicorn = procs.start("gunicorn", gunicorn_cmd, env, run / "gunicorn.log")
+        wait_ready(url, gunicorn, run / "gunicorn.log")
+        say(f"gunicorn on {url}: {args.workers} {args.worker_class} workers × {args.threads} threads")
+
+        locust_env = {
+            **env,
+            "YOUFU_LOAD_ACCOUNTS": str(accounts_file),
+            "YOUFU_LOAD_QUERIES": str(queries_file),
+            "YOUFU_LOAD_THINK": str(args.think),
+            "YOUFU_LOAD_MIX": args.mix,
+        }
+        before = audit_seq(dbname)
+        sampler = ChainSampler(dbname)
+        load_before = loadavg()
+        say(f"the mix: {args.users} clerks for {args.duration} s")
+        sampler.start()
+        started = time.monotonic()
+        result = run_locust(args, "Clerk", args.duration, url, run / "mix", locust_env, args.spawn_rate)
+        elapsed = time.monotonic() - started
+        sampler.stop.set()
+        sampler.join()
+        load_after = loadavg()
+        events = audit_seq(dbname) - before
+        mix = read_stats(run / "mix")
+        failures = read_failures(run / "mix")
+        if "overall" not in mix:
+            raise RuntimeError(f"locust gave no figures:\n{result.stdout.decode()[-3000:]}")
+        # From the last sign-in to the end (the locustfile reset the figures then).
+        measured_s = mix["overall"]["requests"] / mix["overall"]["rps"] if mix["overall"]["rps"] else 0.0
+        chain = sampler.figures(events, elapsed)
+
+        floor: dict[str, Any] = {}
+        floor_load: list[float] = []
+        if args.floor_duration > 0:
+            say(f"the floor: {args.users} users, {FLOOR_PATH}, {args.floor_duration} s")
+            run_locust(args, "Floor", args.floor_duration, url, run / "floor", locust_env, args.users)
+            floor_load = loadavg()
+            floor = read_stats(run / "floor").get("overall", {})
+
+        overall = mix["overall"]
+        figures = {
+            "commit": git_state(),
+            "persons": args.persons,
+            "users": args.users,
+            "duration_s": args.duration,
+            "measured_s": round(measured_s, 1),
+            "think_s": args.think,
+            "mix_weights": args.mix,
+            "gunicorn": {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads},
+            "cores": cores,
+            "clerks": roles,
+            "load_avg_before": load_before,
+            "load_avg_after": load_after,
+            "mix": mix,
+            "failures": failures,
+            "floor": floor,
+            "floor_load_avg_after": floor_load,
+            "ratio_to_floor_rps": round(overall["rps"] / floor["rps"], 3) if floor.get("rps") else None,
+            "audit_chain": chain,
+            "goal": {
+                "rps": GOAL_RPS,
+                "p95_ms": GOAL_P95_MS,
+                "met": overall["rps"] >= GOAL_RPS
+                and overall["p95_ms"] < GOAL_P95_MS
+                and overall["errors"] == 0,
+            },
+        }
+        print_figures(figures)
+        out = args.out or (home if keep else Path.cwd()) / "bench-load-result.json"
+        out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+        say(f"figures written to {out}")
+        if keep:
+            shutil.copy(run / "access.log", home / "access.log")
+        return 0
+    except KeyboardInterrupt:
+        say("interrupted: stopping")
+        return 130
+    finally:
+        procs.stop_all()
+        try:
+            flush_queue(queue)
+        except Exception as exc:  # the queue is Redis's to keep tidy; say so, go on tearing down
+            say(f"could not flush the queue {queue}: {exc}")
+        if dbname and not keep:
+            from django.db import connections
+
+            connections.close_all()
+            pg(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def git_state() -> str:
+    """The commit measured, and whether the checkout (which gunicorn served) had other changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "youfu"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    changed = len(dirty.stdout.splitlines())
+    return head.stdout.strip() + (f" + {changed} changed files under youfu/" if changed else "")
+
+
+def print_figures(f: dict[str, Any]) -> None:
+    print()
+    print(f"commit {f['commit']}")
+    print(
+        f"{f['persons']:,} people, {f['users']} clerks, {f['measured_s']:.0f} s measured, gunicorn "
+        f"{f['gunicorn']['workers']} {f['gunicorn']['worker_class']} workers, mix {f['mix_weights']}; "
+        f"load average {f['load_avg_before']} before, {f['load_avg_after']} after"
+    )
+    print(f"{'kind':<20} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
+    order = ["search", "person page", "petition form", "petition register", "petition page", "dashboard"]
+    for name in [*order, *(k for k in f["mix"] if k not in order and k != "overall"), "overall"]:
+        k = f["mix"].get(name)
+        if k:
+            print(
+                f"{name:<20} {k['requests']:>9,} {k['errors']:>7} {k['rps']:>7.1f} "
+                f"{k['p50_ms']:>6.0f} {k['p95_ms']:>6.0f} {k['p99_ms']:>6.0f}"
+            )
+    if f["floor"]:
+        fl = f["floor"]
+        print(
+            f"{'floor (static file)':<20} {fl['requests']:>9,} {fl['errors']:>7} {fl['rps']:>7.1f} "
+            f"{fl['p50_ms']:>6.0f} {fl['p95_ms']:>6.0f} {fl['p99_ms']:>6.0f}"
+        )
+        print(f"ratio to the floor (requests/s): {f['ratio_to_floor_rps']}")
+    for failure in f["failures"][:10]:
+        print(f"  error: {failure}")
+    c = f["audit_chain"]
+    print(
+        f"audit chain head: held {100 * c['head_held_share']:.1f}% of samples, a session waiting in "
+        f"{100 * c['samples_with_a_waiter_share']:.1f}% (max {c['max_waiting_sessions']}), "
+        f"{c['audit_events']} events ({c['audit_events_per_s']}/s), "
+        f"{c['wait_ms_per_audit_event']} ms waited an event"
+    )
+    g = f["goal"]
+    verdict = "met" if g["met"] else "NOT met"
+    print(f"goal ≥ {g['rps']:.0f} req/s, p95 < {g['p95_ms']:.0f} ms, no error: {verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
