@@ -40,7 +40,7 @@ Everything started is stopped, and the database dropped (unless ``--home``), on 
 """
 
 # Synthetic accounts and draws on a throwaway database, and our own tools run by their paths.
-# ruff: noqa: S105, S311, S603
+# ruff: noqa: S105, S311, S603, S607
 
 from __future__ import annotations
 
