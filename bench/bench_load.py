@@ -73,6 +73,9 @@ GOAL_RPS = 200.0
 GOAL_P95_MS = 150.0
 FLOOR_PATH = "/static/youfu/youfu.css"
 SAMPLE_S = 0.02
+# locust's own bound on a run: the mix runs --duration seconds from the last sign-in (the
+# locustfile stops it then), and the sign-ins of a busy machine take a while before.
+SIGN_IN_ALLOWANCE_S = 300
 
 
 def loadavg() -> list[float]:
@@ -108,7 +111,10 @@ def prepare_database(args: argparse.Namespace, home: Path, env: dict[str, str]) 
     if marker.exists():
         saved = json.loads(marker.read_text())
         if saved.get("persons") == args.persons and saved.get("loaded"):
-            say(f"reusing {saved['dbname']} ({args.persons:,} people) from {marker}")
+            say(f"reusing {saved['dbname']} ({args.persons:,} people) from {marker}; migrating")
+            env["YOUFU_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{saved['dbname']}"
+            # The checkout may have moved on since the load: its new migrations, if any.
+            subprocess.run([str(BIN / "youfu"), "migrate", "--noinput", "-v0"], env=env, check=True)
             return str(saved["dbname"])
         say(f"{marker} holds another set-up: dropping {saved['dbname']} and loading again")
         pg(f'DROP DATABASE IF EXISTS "{saved["dbname"]}"')
@@ -267,9 +273,12 @@ class ChainSampler(threading.Thread):
     """Every SAMPLE_S: is the head row locked (a SKIP LOCKED probe finds no row), and how many
     sessions of the database wait for it, or for any lock; the load average once a second."""
 
-    def __init__(self, dbname: str) -> None:
+    def __init__(self, dbname: str, meter: CpuMeter | None = None, marker: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.dbname = dbname
+        self.meter = meter
+        self.marker = marker
+        self.cpu_at_reset: dict[str, dict[int, float]] | None = None
         self.stop = threading.Event()
         self.samples = 0
         self.held = 0
@@ -303,6 +312,8 @@ class ChainSampler(threading.Thread):
                 self.waiting.append(int(stats[0]))
                 self.lock_waits += int(stats[1])
                 self.active.append(int(stats[2]))
+                if self.meter and self.marker and self.cpu_at_reset is None and self.marker.exists():
+                    self.cpu_at_reset = self.meter.snapshot()
                 now = time.monotonic()
                 if now - last_load >= 1:
                     self.loads.append(os.getloadavg()[0])
@@ -324,8 +335,90 @@ class ChainSampler(threading.Thread):
             "audit_events": events,
             "audit_events_per_s": round(events / seconds, 1) if seconds else 0,
             "wait_ms_per_audit_event": round(1000 * wait_s / events, 2) if events else 0,
+            # The head held, integrated over the run, shared among the events appended: how long
+            # one append keeps the head, and so how many appends a second it lets through.
+            "hold_ms_per_audit_event": round(1000 * self.held / n * seconds / events, 2) if events else 0,
+            "audit_events_per_s_the_head_allows": round(events / (self.held / n * seconds), 1)
+            if self.held
+            else None,
             "load_avg_1min_mean": round(sum(self.loads) / len(self.loads), 2) if self.loads else None,
         }
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int) -> float:
+    """User and system CPU seconds of a process (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn's workers and by this database's server processes between
+    two snapshots: what a request costs whatever else the shared machine runs. The database's
+    share only when connections are kept (--conn-max-age): otherwise each request's server
+    process ends with it and its time cannot be read."""
+
+    def __init__(self, gunicorn_pid: int, dbname: str) -> None:
+        self.gunicorn_pid = gunicorn_pid
+        self.dbname = dbname
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        import psycopg
+
+        with psycopg.connect(f"{PG} dbname={self.dbname}", autocommit=True) as c:
+            rows = c.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return {
+            "web": {pid: cpu_of(pid) for pid in children_of(self.gunicorn_pid)},
+            "db": {pid: cpu_of(int(pid)) for (pid,) in rows},
+        }
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        return {
+            part: round(sum(max(0.0, t - before[part].get(pid, 0.0)) for pid, t in after[part].items()), 2)
+            for part in after
+        }
+
+
+def commit_latency(dbname: str, n: int = 100) -> float:
+    """The median time of a one-row UPDATE and its COMMIT (the WAL flushed), in ms: the head row
+    is held from an event's append to its transaction's commit, so at least this long."""
+    import psycopg
+
+    times = []
+    with psycopg.connect(f"{PG} dbname={dbname}") as c:
+        # A table of its own (a temporary one would write no WAL), dropped after.
+        c.execute("CREATE TABLE IF NOT EXISTS bench_load_commit (n int)")
+        c.execute("INSERT INTO bench_load_commit VALUES (0)")
+        c.commit()
+        for _ in range(n):
+            started = time.perf_counter()
+            c.execute("UPDATE bench_load_commit SET n = n + 1")
+            c.commit()
+            times.append(time.perf_counter() - started)
+        c.execute("DROP TABLE bench_load_commit")
+        c.commit()
+    times.sort()
+    return round(1000 * times[n // 2], 2)
 
 
 def audit_seq(dbname: str) -> int:
@@ -347,7 +440,8 @@ def run_locust(
     csv_prefix: Path,
     env: dict[str, str],
     spawn_rate: float,
-) -> subprocess.CompletedProcess[bytes]:
+) -> float:
+    """Runs locust to its end; the CPU seconds it spent."""
     cmd = [
         str(BIN / "locust"),
         "-f",
@@ -359,7 +453,7 @@ def run_locust(
         "--spawn-rate",
         str(spawn_rate),
         "--run-time",
-        f"{seconds}s",
+        f"{seconds + (SIGN_IN_ALLOWANCE_S if user_class == 'Clerk' else 0)}s",
         "--host",
         url,
         "--csv",
@@ -370,7 +464,17 @@ def run_locust(
         "--loglevel",
         "WARNING",
     ]
-    return subprocess.run(cmd, env=env, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {**env, "YOUFU_LOAD_DURATION": str(seconds)}
+    with (csv_prefix.parent / f"{csv_prefix.name}.log").open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _pid, _status, usage = os.wait4(proc.pid, 0)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        proc.returncode = 0  # reaped by wait4; the figures say what went wrong
+    return round(usage.ru_utime + usage.ru_stime, 2)
 
 
 def read_stats(csv_prefix: Path) -> dict[str, dict[str, Any]]:
@@ -423,6 +527,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=1, help="threads a worker (gthread)")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="keep the server's database connections this many seconds (bench/load/load_settings.py); "
+        "0, youfu's own setting: a new connection a request",
+    )
     parser.add_argument("--floor-duration", type=int, default=30, help="seconds of the floor; 0: none")
     parser.add_argument("--port", type=int, default=18000 + os.getpid() % 1000)
     parser.add_argument("--home", type=Path, help="keep the loaded database here for the next run")
@@ -501,9 +612,21 @@ def main() -> int:
             "--forwarded-allow-ips",
             "127.0.0.1",
         ]
-        gunicorn = procs.start("gunicorn", gunicorn_cmd, env, run / "gunicorn.log")
+        server_env = dict(env)
+        if args.conn_max_age:
+            server_env.update(
+                DJANGO_SETTINGS_MODULE="load_settings",
+                YOUFU_LOAD_CONN_MAX_AGE=str(args.conn_max_age),
+                PYTHONPATH=f"{ROOT}{os.pathsep}{LOCUSTFILE.parent}",
+            )
+        gunicorn = procs.start("gunicorn", gunicorn_cmd, server_env, run / "gunicorn.log")
         wait_ready(url, gunicorn, run / "gunicorn.log")
-        say(f"gunicorn on {url}: {args.workers} {args.worker_class} workers × {args.threads} threads")
+        say(
+            f"gunicorn on {url}: {args.workers} {args.worker_class} workers × {args.threads} threads, "
+            f"database connections kept {args.conn_max_age} s"
+        )
+        commit_ms = commit_latency(dbname)
+        say(f"a one-row commit takes {commit_ms} ms (median of 100; what the chain's head waits for)")
 
         locust_env = {
             **env,
@@ -511,15 +634,19 @@ def main() -> int:
             "YOUFU_LOAD_QUERIES": str(queries_file),
             "YOUFU_LOAD_THINK": str(args.think),
             "YOUFU_LOAD_MIX": args.mix,
+            "YOUFU_LOAD_RESET_FILE": str(run / "reset"),
+            "YOUFU_LOAD_DURATION": str(args.duration),
         }
         before = audit_seq(dbname)
-        sampler = ChainSampler(dbname)
+        meter = CpuMeter(gunicorn.pid, dbname)
+        sampler = ChainSampler(dbname, meter, run / "reset")
         load_before = loadavg()
         say(f"the mix: {args.users} clerks for {args.duration} s")
         sampler.start()
         started = time.monotonic()
-        result = run_locust(args, "Clerk", args.duration, url, run / "mix", locust_env, args.spawn_rate)
+        locust_cpu = run_locust(args, "Clerk", args.duration, url, run / "mix", locust_env, args.spawn_rate)
         elapsed = time.monotonic() - started
+        cpu_at_end = meter.snapshot()
         sampler.stop.set()
         sampler.join()
         load_after = loadavg()
@@ -527,10 +654,11 @@ def main() -> int:
         mix = read_stats(run / "mix")
         failures = read_failures(run / "mix")
         if "overall" not in mix:
-            raise RuntimeError(f"locust gave no figures:\n{result.stdout.decode()[-3000:]}")
+            raise RuntimeError(f"locust gave no figures:\n{(run / 'mix.log').read_text()[-3000:]}")
         # From the last sign-in to the end (the locustfile reset the figures then).
         measured_s = mix["overall"]["requests"] / mix["overall"]["rps"] if mix["overall"]["rps"] else 0.0
         chain = sampler.figures(events, elapsed)
+        cpu = cpu_figures(sampler.cpu_at_reset, cpu_at_end, locust_cpu, mix["overall"]["requests"], args)
 
         floor: dict[str, Any] = {}
         floor_load: list[float] = []
@@ -549,7 +677,13 @@ def main() -> int:
             "measured_s": round(measured_s, 1),
             "think_s": args.think,
             "mix_weights": args.mix,
-            "gunicorn": {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads},
+            "gunicorn": {
+                "workers": args.workers,
+                "worker_class": args.worker_class,
+                "threads": args.threads,
+                "conn_max_age_s": args.conn_max_age,
+            },
+            "commit_ms_median": commit_ms,
             "cores": cores,
             "clerks": roles,
             "load_avg_before": load_before,
@@ -559,6 +693,7 @@ def main() -> int:
             "floor": floor,
             "floor_load_avg_after": floor_load,
             "ratio_to_floor_rps": round(overall["rps"] / floor["rps"], 3) if floor.get("rps") else None,
+            "cpu": cpu,
             "audit_chain": chain,
             "goal": {
                 "rps": GOAL_RPS,
@@ -573,7 +708,8 @@ def main() -> int:
         out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
         say(f"figures written to {out}")
         if keep:
-            shutil.copy(run / "access.log", home / "access.log")
+            for name in ("access.log", "gunicorn.log", "huey.log"):
+                shutil.copy(run / name, home / name)
         return 0
     except KeyboardInterrupt:
         say("interrupted: stopping")
@@ -592,6 +728,34 @@ def main() -> int:
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
         shutil.rmtree(run, ignore_errors=True)
+
+
+def cpu_figures(
+    at_reset: dict[str, dict[int, float]] | None,
+    at_end: dict[str, dict[int, float]],
+    locust_s: float,
+    requests: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """CPU milliseconds a request of the mix costs the server, the database and locust, and the
+    requests a second that many dedicated cores would serve at that cost (an upper bound: no
+    waiting for the disk or for locks)."""
+    if at_reset is None or not requests:
+        return {}
+    spent = CpuMeter.spent(at_reset, at_end)
+    per = {
+        "web_ms": round(1000 * spent["web"] / requests, 1),
+        # Only kept connections can be read; locust's whole run, sign-ins too, over the measured requests.
+        "db_ms": round(1000 * spent["db"] / requests, 1) if args.conn_max_age else None,
+        "locust_ms": round(1000 * locust_s / requests, 1),
+    }
+    total = sum(v for v in per.values() if v)
+    cores = os.cpu_count() or 1
+    return {
+        "per_request": per,
+        "total_ms": round(total, 1),
+        "rps_on_dedicated_cores": round(cores * 1000 / total, 1) if total else None,
+    }
 
 
 def git_state() -> str:
@@ -638,8 +802,17 @@ def print_figures(f: dict[str, Any]) -> None:
         f"audit chain head: held {100 * c['head_held_share']:.1f}% of samples, a session waiting in "
         f"{100 * c['samples_with_a_waiter_share']:.1f}% (max {c['max_waiting_sessions']}), "
         f"{c['audit_events']} events ({c['audit_events_per_s']}/s), "
-        f"{c['wait_ms_per_audit_event']} ms waited an event"
+        f"{c['wait_ms_per_audit_event']} ms waited an event; held "
+        f"{c['hold_ms_per_audit_event']} ms an event, so at most "
+        f"{c['audit_events_per_s_the_head_allows']} events/s; a commit {f['commit_ms_median']} ms"
     )
+    if f["cpu"]:
+        p = f["cpu"]["per_request"]
+        db = "not read" if p["db_ms"] is None else p["db_ms"]
+        print(
+            f"CPU a request: web {p['web_ms']} ms, database {db} ms, locust {p['locust_ms']} ms: at most "
+            f"{f['cpu']['rps_on_dedicated_cores']} requests/s on {f['cores']} dedicated cores"
+        )
     g = f["goal"]
     verdict = "met" if g["met"] else "NOT met"
     print(f"goal ≥ {g['rps']:.0f} req/s, p95 < {g['p95_ms']:.0f} ms, no error: {verdict}")

@@ -6,6 +6,8 @@ Run by ``bench_load.py``, which writes the two files it reads (their paths in th
   YOUFU_LOAD_QUERIES   JSON {region code: [search text, ...]}: names and pinyin of people in
                        that region's scope, drawn from the loaded registry
   YOUFU_LOAD_THINK     mean think time between a clerk's actions, seconds (uniform 0..2×; default 0)
+  YOUFU_LOAD_DURATION  seconds the mix runs once every clerk is signed in (then locust stops)
+  YOUFU_LOAD_RESET_FILE  written when the figures are reset (every clerk signed in)
   YOUFU_LOAD_MIX       the weights of the actions, e.g. "search=45,person=35,petition=12,dashboard=8"
 
 Each ``Clerk`` signs in through the real login form (its CSRF token included) and then loops over a
@@ -31,6 +33,7 @@ import random
 from typing import Any
 from urllib.parse import quote
 
+import gevent
 from clerk import (  # bench/load/, which locust puts on the path
     FLOOR_PATH,
     REPEAT_CANDIDATES,
@@ -52,6 +55,7 @@ def _load(name: str, default: Any) -> Any:
 
 ACCOUNTS: list[dict[str, str]] = _load("YOUFU_LOAD_ACCOUNTS", [])
 QUERIES: dict[str, list[str]] = _load("YOUFU_LOAD_QUERIES", {})
+DURATION = float(os.environ.get("YOUFU_LOAD_DURATION", "0") or 0)
 THINK = float(os.environ.get("YOUFU_LOAD_THINK", "0") or 0)
 # The weights of a clerk's actions, per 100: YOUFU_LOAD_MIX="search=45,person=35,petition=12,dashboard=8".
 MIX = {"search": 45, "person": 35, "petition": 12, "dashboard": 8}
@@ -96,6 +100,11 @@ class Clerk(FastHttpUser):
         # each) are the morning's, not the day's work.
         if next(_signed_in) == self.environment.runner.target_user_count:
             self.environment.stats.reset_all()
+            if os.environ.get("YOUFU_LOAD_RESET_FILE"):  # bench_load.py reads the CPU spent from here
+                with open(os.environ["YOUFU_LOAD_RESET_FILE"], "w") as f:
+                    f.write("reset\n")
+            if DURATION:  # the mix's time runs from here
+                gevent.spawn_later(DURATION, self.environment.runner.quit)
 
     def search(self) -> None:
         q = random.choice(self.queries)
