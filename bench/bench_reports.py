@@ -16,7 +16,8 @@ Load (timed, not part of the goal):
   payments   twelve monthly batches of the year, and those of the year before
              (``--previous-months``, 12: the dashboard sets each month beside the same month
              of the year before), every one closed as after the bank's
-             returns (its returned figures counted from its lines, as the import does): each month's items for everyone with a qualification in force (one item
+             returns (its returned figures counted from its lines, and its people's paid months
+             marked, as the import does): each month's items for everyone with a qualification in force (one item
              per person and benefit; every benefit raised from August, entered in October and
              paid back as two months of arrears; the death lump sums; the relief grants and
              medical claims approved the month before as one-off items), then each month's
@@ -348,6 +349,13 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
                 [lines, items],
             )
             returned(batch)
+            # Their people's paid months, as the import keeps them (benefits migration 0011).
+            execute(
+                f"INSERT INTO benefits_paidmonths (beneficiary_id, year, months)"
+                f" SELECT beneficiary_id, {year}, {1 << (m - 1)} FROM benefits_batchline"
+                f" WHERE batch_id = {batch} AND status = 'paid'"
+                f" ON CONFLICT (beneficiary_id, year) DO UPDATE SET months = benefits_paidmonths.months | excluded.months"
+            )
         print(
             f"    {period:%Y-%m}: {items:,} items ({items_s:.1f} s), {lines:,} lines "
             f"({time.perf_counter() - started - items_s:.1f} s)",

@@ -441,9 +441,14 @@ class BatchLine(models.Model):
                 fields=["beneficiary", "status", "benefits", "batch", "amount_fen", "arrears_fen"],
                 name="line_person",
             ),
-            # A batch's lines by status, with the person and the amount: the dashboard's paid
-            # months read a batch's paid lines from it alone, in the person's order.
-            models.Index(fields=["batch", "status", "beneficiary", "amount_fen"], name="line_batch"),
+            # A batch's lines by status and benefits, with the person, the amount and the
+            # arrears: a county's summary sums a year's lines batch by batch from it alone
+            # (``line_person`` holds every year's, and read through it a year costs as much as
+            # the whole history); the dashboard's months of a township its paid lines.
+            models.Index(
+                fields=["batch", "status", "benefits", "beneficiary", "amount_fen", "arrears_fen"],
+                name="line_sums",
+            ),
             # The lines paying more than one benefit (or from before lines kept their
             # benefits): the only ones whose items the reports read to split a paid amount
             # by benefit. Written once with the line, never updated.
@@ -476,6 +481,42 @@ class BatchLine(models.Model):
     @property
     def kinds(self) -> str:
         return memo_kinds(self.benefits)
+
+
+class PaidMonths(models.Model):
+    """The months of a year in which a person had a paid bank line (in a batch of that period,
+    of any county), as bits (January 1, February 2, … December 2048): the reports' "people paid"
+    of a period without reading its lines person by person. Written by the bank returns' import,
+    in its transaction, as it marks lines paid — the only way a line becomes paid, and a paid
+    line is never changed again — so the bits only ever grow (migration 0011 made them from the
+    lines then)."""
+
+    # Indexed by ``paid_months_once``, which begins with it.
+    beneficiary = models.ForeignKey(
+        "registry.Beneficiary",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    year = models.PositiveSmallIntegerField()
+    months = models.PositiveIntegerField()
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="beneficiary__region__code")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["beneficiary", "year"], name="paid_months_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id}:{self.year}:{self.months:012b}"
+
+
+def month_bit(month: int) -> int:
+    """A month's bit in ``PaidMonths.months`` (1–12)."""
+    return 1 << (month - 1)
 
 
 class BatchItem(models.Model):

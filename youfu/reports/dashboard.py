@@ -32,7 +32,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from youfu.accounts.models import User
-from youfu.benefits.models import LineStatus
+from youfu.benefits.models import PaidMonths
 from youfu.benefits.money import money
 from youfu.core.workdays import WorkCalendar
 from youfu.outreach.visits.models import VisitTarget
@@ -46,10 +46,10 @@ from youfu.reports import selectors
 from youfu.reports.appraisal import TOWNSHIP_DIGITS
 
 # The queries one dashboard of a county takes, whatever the number of its townships or people
-# (pinned by the tests): 14 figures, the periods of the two years' batches, the people outside the
-# scope (``selectors.scoped_lines``: a township's dashboard looks its people up instead, one query
+# (pinned by the tests): 14 figures, the two years' batches, the people outside the scope
+# (``selectors.few_outside``: a township's dashboard looks its people up instead, one query
 # fewer), and 2 for the working-day calendar that places "due soon".
-DASHBOARD_QUERIES = 18
+DASHBOARD_QUERIES = 17
 URGENCIES = ("overdue", "soon", "later", "none")
 
 
@@ -143,19 +143,18 @@ def _townships(user: User, region: Region, year: int) -> list[TownshipFigures]:
         r["t"]: int(r["n"])
         for r in in_force.values(t=_township_of(in_force)).annotate(n=Count("beneficiary_id", distinct=True))
     }
-    # With a paid line in a batch of the year: each person's paid lines counted together, then
-    # the people in scope counted by their township.
-    per_person = (
-        selectors.lines_of(selectors.period_batches(first, end))
-        .filter(status=LineStatus.PAID)
+    # With a paid line in a batch of the year: their paid months of the year (``PaidMonths``,
+    # a row a person), the people in scope counted by their township.
+    paid_in_year = (
+        PaidMonths.objects.filter(year=year, months__gt=0)  # scope: in_scope() joins the people in scope
         .values("beneficiary_id")
-        .annotate(n=Count("*"))
+        .order_by()
     )
     township = f"SUBSTR(p.place, 1, {TOWNSHIP_DIGITS})"
     paid = {
         str(t): int(n)
         for t, n in selectors.in_scope(
-            user, region, per_person, f"{township}, COUNT(*)", [], group_by=township
+            user, region, paid_in_year, f"{township}, COUNT(*)", [], group_by=township
         )
     }
     petitions_qs = _within(Petition.objects.visible_to(user), region)

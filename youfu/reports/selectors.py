@@ -58,9 +58,11 @@ from youfu.benefits.models import (
     BatchLine,
     BatchState,
     LineStatus,
+    PaidMonths,
     PaymentBenefit,
     Recovery,
     RecoveryStatus,
+    month_bit,
 )
 from youfu.benefits.money import ym
 from youfu.core.roles import Capability, require
@@ -323,20 +325,23 @@ def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def lines_of(batches: Mapping[int, date]) -> models.QuerySet[Any]:
+def lines_of(batches: Mapping[int, date], *, person_led: bool = True) -> models.QuerySet[Any]:
     """The lines of ``batches`` (their ids and periods, as ``period_batches`` gives them), not yet
-    scoped: ``scoped_lines`` keeps those of the people in scope.
+    scoped: ``LineScope.lines`` keeps those of the people in scope.
 
     A period's batches are mostly consecutive ids, so they are tested as ranges of ids (two
     comparisons a line, where ``IN`` looked each line's batch up: a quarter of the time). On
     SQLite the batch is tested as ``batch_id + 0``, which no index serves, so that SQLite (no
     statistics) reads the lines in the person's order from ``line_person`` instead of taking the
     batch's own indexes and visiting each wide row; PostgreSQL estimates the plain test well and
-    would misjudge the other. The months of the batches bound the lines' own ``month`` too, which
-    on PostgreSQL leaves out every other month's partition before anything is read."""
-    lines: models.QuerySet[Any] = BatchLine.objects.order_by()  # scope: scoped_lines() keeps them in scope
+    would misjudge the other. With ``person_led`` False (a county's lines, read whole), the batch
+    is tested as it is, and SQLite reads them batch by batch from ``line_sums``: ``line_person``
+    holds every year's lines, and read through it one year costs what the whole history costs.
+    On PostgreSQL the months of the batches bound the lines' own ``month`` too, which leaves out
+    every other month's partition before anything is read."""
+    lines: models.QuerySet[Any] = BatchLine.objects.order_by()  # scope: LineScope keeps them in scope
     # The batch's id as a number (a foreign key takes no range), ``+ 0`` on SQLite.
-    key: Any = F("batch_id") + 0 if connection.vendor == "sqlite" else F("batch_id")
+    key: Any = F("batch_id") + 0 if connection.vendor == "sqlite" and person_led else F("batch_id")
     lines = lines.alias(batch_key=ExpressionWrapper(key, output_field=models.BigIntegerField()))
     runs = _runs(batches)
     if not runs:
@@ -344,8 +349,13 @@ def lines_of(batches: Mapping[int, date]) -> models.QuerySet[Any]:
     within = Q()
     for first, last in runs:
         within |= Q(batch_key__range=(first, last))
+    lines = lines.filter(within)
+    if connection.vendor != "postgresql":
+        # No partitions to leave out, and ``month`` is in neither index: the bound would make
+        # SQLite visit every line's wide row (at two years of a million people, 13–23 s).
+        return lines
     periods = [ym(period) for period in batches.values()]
-    return lines.filter(within, month__range=(min(periods), max(periods)))
+    return lines.filter(month__range=(min(periods), max(periods)))
 
 
 def _people_in_scope(user: User, region: Region) -> tuple[str, list[Any]] | None:
@@ -359,28 +369,9 @@ def _people_in_scope(user: User, region: Region) -> tuple[str, list[Any]] | None
     return sql, list(params)
 
 
-# Above this many people outside the scope, ``scoped_lines`` looks the people in scope up instead
+# Above this many people outside the scope, ``LineScope`` looks the people in scope up instead
 # of leaving those outside out (a set of ids this small is one hash or one small tree).
 FEW_OUTSIDE = 10_000
-
-
-def scoped_lines(lines: models.QuerySet[BatchLine], user: User, region: Region) -> models.QuerySet[BatchLine]:
-    """``lines`` kept to those of the people visible to ``user`` inside ``region`` — a line's
-    scope is its person's (``BatchLine.scope``), and the people are read through ``visible_to`` —
-    without joining the person to every line (ten a person a year):
-
-    - a township or a village: the lines of the people in scope (``IN``), found person by person;
-    - a county: the lines as they come, less those of the people outside the scope (``NOT IN``,
-      the same conditions negated: in a county's own database, nobody), unless those are many
-      (a database of several counties), when the people in scope are looked up as for a township.
-    """
-    people = _in(Beneficiary.objects.all(), user, region)
-    if people.query.is_empty():  # nobody in scope (a liaison)
-        return lines.none()
-    outside = few_outside(user, region)
-    if outside is not None:
-        return lines.exclude(beneficiary_id__in=outside)
-    return lines.filter(beneficiary_id__in=people.values("pk"))
 
 
 def few_outside(user: User, region: Region) -> models.QuerySet[Any] | None:
@@ -498,29 +489,80 @@ def _paid_by_benefit(
     return dict(sorted(by_benefit.items()))
 
 
+class LineScope:
+    """Which people's lines and paid months a report keeps (one query, for a county): none (a
+    liaison), all less the few outside the scope (a county's, read whole, batch by batch), or
+    those of the people in scope (a township's, or a county's with many outside, person by
+    person). The people are read through ``visible_to``, like every read of a report."""
+
+    def __init__(self, user: User, region: Region) -> None:
+        people = _in(Beneficiary.objects.all(), user, region)
+        self.nobody = people.query.is_empty()
+        self.outside = None if self.nobody else few_outside(user, region)
+        self.inside = people.values("pk")
+
+    def lines(self, batches: Mapping[int, date]) -> models.QuerySet[Any]:
+        if self.nobody:
+            return BatchLine.objects.none()
+        if self.outside is not None:
+            return lines_of(batches, person_led=False).exclude(beneficiary_id__in=self.outside)
+        return lines_of(batches).filter(beneficiary_id__in=self.inside)
+
+    def people(self, qs: models.QuerySet[M]) -> models.QuerySet[M]:
+        """``qs`` (rows with a ``beneficiary_id``) kept to the people in scope."""
+        if self.nobody:
+            return qs.none()
+        if self.outside is not None:
+            return qs.exclude(beneficiary_id__in=self.outside)
+        return qs.filter(beneficiary_id__in=self.inside)
+
+
+def paid_months(batches: Mapping[int, date]) -> models.QuerySet[PaidMonths]:
+    """The people's paid months with a paid line in a batch of ``batches`` (``PaidMonths``: the
+    bank returns' import keeps them as it marks lines paid), not yet scoped; a person may be in
+    several rows (one a year)."""
+    masks: dict[int, int] = {}
+    for period in batches.values():
+        masks[period.year] = masks.get(period.year, 0) | month_bit(period.month)
+    if not masks:
+        return PaidMonths.objects.none()  # scope: LineScope.people() keeps them in scope
+    hit = Case(
+        *(When(year=year, then=F("months").bitand(mask)) for year, mask in masks.items()),
+        default=Value(0),
+        output_field=models.IntegerField(),
+    )
+    return (
+        PaidMonths.objects.filter(year__in=list(masks))  # scope: LineScope.people() keeps them in scope
+        .alias(hit=hit)
+        .filter(hit__gt=0)
+        .order_by()
+    )
+
+
 def payment_figures(user: User, region: Region, start: date, end: date) -> PaymentFigures:
     periods = period_batches(start, end)
     batches = list(periods)
-    paid = Q(status=LineStatus.PAID)
-    # Each person's lines summed by status and benefits (``line_person``, a person's together),
-    # then counted: people paid once however many months, the amounts per benefit.
-    per_person = (
-        scoped_lines(lines_of(periods), user, region)
-        .values("beneficiary_id", "status", "benefits")
-        .annotate(n=Count("*"), fen=Sum("amount_fen"), arrears_fen_sum=Sum("arrears_fen"))
-    )
-    bits = BENEFIT_BIT
-    row = per_person.aggregate(
-        persons_paid=Count("beneficiary_id", distinct=True, filter=paid),
-        arrears_paid=Sum("arrears_fen_sum", filter=paid),
-        lines_failed=Sum("n", filter=Q(status__in=[LineStatus.FAILED, LineStatus.HELD])),
-        **{f"bit_{bit}": Sum("fen", filter=paid & Q(benefits=bit)) for bit in bits.values()},
-    )
-    single = {str(benefit): _n(row[f"bit_{bit}"]) for benefit, bit in bits.items() if row[f"bit_{bit}"]}
+    scope = LineScope(user, region)
+    # The lines summed by status and benefits: a county's batch by batch (``line_sums``), a
+    # township's person by person (``line_person``), from the index alone either way.
+    sums = {
+        (r["status"], r["benefits"]): r
+        for r in scope.lines(periods)
+        .values("status", "benefits")
+        .annotate(n=Count("*"), fen=Sum("amount_fen"), arrears=Sum("arrears_fen"))
+    }
+    paid = [r for (status, _b), r in sums.items() if status == LineStatus.PAID]
+    not_paid = (LineStatus.FAILED, LineStatus.HELD)
+    by_bit = {benefits: _n(r["fen"]) for (status, benefits), r in sums.items() if status == LineStatus.PAID}
+    single = {str(benefit): by_bit[bit] for benefit, bit in BENEFIT_BIT.items() if by_bit.get(bit)}
     by_benefit = _paid_by_benefit(user, region, batches, single, end)
     by_kind = dict.fromkeys(KINDS, 0)
     for benefit, fen in by_benefit.items():
         by_kind[KIND_OF_BENEFIT[benefit]] += fen
+    # People paid once however many months: from their paid months, not from the lines.
+    persons = scope.people(paid_months(periods))
+    several_years = len({period.year for period in periods.values()}) > 1
+    persons_paid = persons.aggregate(n=Count("beneficiary_id", distinct=several_years))["n"]
     first, after = _moments(start, end)
     in_batches = Q(batch__period__range=(start, end)) & ~Q(batch__state=BatchState.DISCARDED)
     # A claim superseded by a later batch of the range is counted once, as that batch's claim.
@@ -535,12 +577,12 @@ def payment_figures(user: User, region: Region, start: date, end: date) -> Payme
         paid_total_fen=sum(by_benefit.values()),
         by_kind_fen=by_kind,
         by_benefit_fen=by_benefit,
-        persons_paid=_n(row["persons_paid"]),
-        arrears_total_fen=_n(row["arrears_paid"]),
+        persons_paid=_n(persons_paid),
+        arrears_total_fen=sum(_n(r["arrears"]) for r in paid),
         recoveries_raised_fen=_n(recoveries["raised"]),
         recoveries_settled_fen=_n(recoveries["recovered"]),
         recoveries_waived_fen=_n(recoveries["waived"]),
-        failed_lines=_n(row["lines_failed"]),
+        failed_lines=sum(_n(r["n"]) for (status, _b), r in sums.items() if status in not_paid),
     )
 
 

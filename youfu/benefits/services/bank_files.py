@@ -21,7 +21,9 @@ from youfu.benefits.models import (
     BatchLine,
     BatchState,
     LineStatus,
+    PaidMonths,
     memo_kinds,
+    month_bit,
 )
 from youfu.benefits.money import (
     money,
@@ -615,6 +617,22 @@ def do_import_bank_returns(
                 [LineStatus.FAILED.value, batch.pk],
             )
             cursor.execute("DROP TABLE IF EXISTS benefits_tmp_failed")
+            # The month of the lines paid now, added to their people's paid months (the
+            # reports' people paid): one upsert, in this transaction.
+            cursor.execute(
+                f"INSERT INTO {PaidMonths._meta.db_table} (beneficiary_id, year, months) "  # noqa: S608
+                f"SELECT beneficiary_id, %s, %s FROM {table} "
+                f"WHERE batch_id = %s AND status = %s AND bank_name IN ({names}) "
+                "ON CONFLICT (beneficiary_id, year) DO UPDATE SET "
+                f"months = {PaidMonths._meta.db_table}.months | excluded.months",
+                [
+                    batch.period.year,
+                    month_bit(batch.period.month),
+                    batch.pk,
+                    LineStatus.PAID.value,
+                    *bank_names_answered,
+                ],
+            )
             cursor.execute(
                 f"SELECT status, COUNT(*), COALESCE(SUM(amount_fen), 0) FROM {table} "  # noqa: S608
                 "WHERE batch_id = %s AND status IN (%s, %s) GROUP BY status",

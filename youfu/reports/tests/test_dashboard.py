@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from youfu.benefits.models import Batch, BatchItem, BatchLine, BatchState, LineStatus
+from youfu.benefits.models import Batch, BatchItem, BatchLine, BatchState, LineStatus, PaidMonths
 from youfu.core.workdays import WorkCalendar
 from youfu.outreach.needs.models import Finding
 from youfu.outreach.visits.models import VisitTarget
@@ -289,6 +289,20 @@ def test_each_batch_s_returned_figures_are_its_paid_lines(county: County) -> Non
             len(paid),
             sum(line.amount_fen for line in paid),
         ), batch.period
+
+
+def test_the_people_s_paid_months_are_their_paid_lines(county: County) -> None:
+    """What the people paid are counted from: the bank returns' import marks them as it marks
+    lines paid, so they are the paid lines' months, person by person (the oracles count the
+    lines themselves)."""
+    batches = {b.pk: b.period for b in Batch.objects.all()}  # scope: test
+    lines: dict[tuple[int, int], int] = defaultdict(int)
+    for line in BatchLine.objects.filter(status=LineStatus.PAID):  # scope: test
+        period = batches[line.batch_id]
+        lines[(line.beneficiary_id, period.year)] |= 1 << (period.month - 1)
+    marked = {(m.beneficiary_id, m.year): m.months for m in PaidMonths.objects.all()}  # scope: test
+    assert len(marked) >= 4
+    assert marked == dict(lines)
 
 
 def test_a_year_before_any_data_is_all_zeros(client: Client, county: County) -> None:
