@@ -151,6 +151,7 @@ class EventType(enum.IntEnum):
     # Reading beneficiaries' sensitive data is recorded like a write.
     PERSONAL_DATA_REVEALED = 950  # an unmasked ID number or bank account shown
     PERSONAL_DATA_EXPORTED = 951  # a file of personal data downloaded
+    PERSONAL_DATA_VIEWED = 952  # one person's, petition's or claim's page opened (once a while)
     # Backups copy every record (youfu/backup/services.py): written, failed, restored, pruned.
     BACKUP_WRITTEN = 960
     BACKUP_FAILED = 961  # the nightly backup could not be written (the reason, no data)
@@ -291,6 +292,7 @@ EVENT_LABELS = {
     EventType.AUDIT_VERIFIED: _("audit log verified"),
     EventType.PERSONAL_DATA_REVEALED: _("personal data revealed"),
     EventType.PERSONAL_DATA_EXPORTED: _("personal data exported"),
+    EventType.PERSONAL_DATA_VIEWED: _("personal data viewed"),
     EventType.BACKUP_WRITTEN: _("backup written"),
     EventType.BACKUP_FAILED: _("backup failed"),
     EventType.BACKUP_RESTORED: _("database restored from a backup"),

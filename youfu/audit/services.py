@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
@@ -100,3 +102,25 @@ def record_export(actor: User, what: str, rows: int, **details: Any) -> AuditEve
     return record_event(
         EventType.PERSONAL_DATA_EXPORTED, actor=actor, extra={"what": what, "rows": rows, **details}
     )
+
+
+def record_view(actor: User, obj: models.Model, *, region: Region | str | None) -> AuditEvent | None:
+    """One user opened one record of a person (PERSONAL_DATA_VIEWED): the record's type and id,
+    never its contents. A page reloaded, or its parts fetched one by one, is the same reading:
+    a second view of the same record by the same user within ``YOUFU_AUDIT_VIEW_WINDOW_SECONDS``
+    (600) writes nothing more. Written on the primary like every audit record, also from a view
+    that reads the replica."""
+    object_type = obj._meta.label_lower
+    window = int(getattr(settings, "YOUFU_AUDIT_VIEW_WINDOW_SECONDS", 600))
+    if window > 0:
+        since = timezone.now() - timedelta(seconds=window)
+        seen = AuditEvent.objects.filter(
+            object_type=object_type,
+            object_id=str(obj.pk),
+            event_type=int(EventType.PERSONAL_DATA_VIEWED),
+            actor_id=actor.pk,
+            created_at__gte=since,
+        )
+        if seen.exists():
+            return None
+    return record_event(EventType.PERSONAL_DATA_VIEWED, actor=actor, region=region, obj=obj)

@@ -12,6 +12,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import User
+from youfu.audit.services import record_view
 from youfu.core.authed import acting_user
 from youfu.core.bounds import (
     Choice,
@@ -270,7 +271,9 @@ def cancel_reception_day(
 
 @router.get("/{petition_id}", response=PetitionOut)
 def get_petition_detail(request: HttpRequest, petition_id: int) -> dict[str, Any]:
-    return petition_out(_petition(request, petition_id))
+    petition = _petition(request, petition_id)
+    record_view(acting_user(request), petition, region=petition.region_id)
+    return petition_out(petition)
 
 
 @router.get("/{petition_id}/events", response=list[EventOut])

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from youfu.accounts.models import User
-from youfu.audit.services import SYSTEM_ACTOR
+from youfu.audit.services import SYSTEM_ACTOR, record_view
 from youfu.core.authed import acting_user
 from youfu.core.errors import YoufuError
 from youfu.core.roles import Capability
@@ -326,6 +326,8 @@ def _make_form(name: str, p: Petition, data: Any = None) -> forms.Form:
 def detail_view(request: HttpRequest, petition_id: int) -> HttpResponse:
     user = acting_user(request)
     petition = get_petition(user, petition_id)
+    if request.method == "GET":
+        record_view(user, petition, region=petition.region_id)
     names = available_actions(petition, user)
     bound: dict[str, forms.Form] = {}
     if request.method == "POST":

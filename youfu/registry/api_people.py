@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from youfu.accounts.models import User
+from youfu.audit.services import record_view
 from youfu.core.authed import acting_user
 from youfu.core.bounds import (
     MAX_QUALIFICATIONS,
@@ -322,7 +323,9 @@ def create_beneficiary(request: HttpRequest, payload: BeneficiaryIn) -> Status[B
 @router.get("/{beneficiary_id}", response=BeneficiaryOut)
 def get_beneficiary(request: HttpRequest, beneficiary_id: int) -> Beneficiary:
     user = _reader(request)
-    return _detail(user, beneficiary_id)
+    person = _detail(user, beneficiary_id)
+    record_view(user, person, region=person.region_id)
+    return person
 
 
 @router.patch("/{beneficiary_id}", response=BeneficiaryOut)

@@ -15,6 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from youfu.audit.services import record_view
 from youfu.core.authed import acting_user
 from youfu.core.errors import Conflict, InvalidInput
 from youfu.core.replica import reads_from_replica
@@ -187,6 +188,7 @@ def _detail_context(request: HttpRequest, person: Beneficiary) -> dict[str, Any]
 @require_GET
 def beneficiary_detail_view(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
     person = _person(request, beneficiary_id)
+    record_view(acting_user(request), person, region=person.region_id)
     return render(request, "registry/detail.html", _detail_context(request, person))
 
 

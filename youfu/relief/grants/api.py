@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from youfu.accounts.models import User
+from youfu.audit.services import record_view
 from youfu.benefits.money import to_fen
 from youfu.core.authed import acting_user
 from youfu.core.bounds import Choice, Id, RegionCode, Year
@@ -47,8 +48,10 @@ def _reader(request: HttpRequest) -> User:
     return user
 
 
-def _detail(user: User, grant_id: int) -> dict[str, Any]:
+def _detail(user: User, grant_id: int, *, viewed: bool = False) -> dict[str, Any]:
     grant = selectors.get_grant(user, grant_id)
+    if viewed:
+        record_view(user, grant, region=grant.region_id)
     return {
         **grant_out(grant),
         "actions": [str(a) for a in t.actions_for(grant, user)],
@@ -123,7 +126,7 @@ class _Presented:
 
 @router.get("/{int:relief_id}", response=GrantDetailOut)
 def get_grant(request: HttpRequest, relief_id: int) -> dict[str, Any]:
-    return _detail(_reader(request), relief_id)
+    return _detail(_reader(request), relief_id, viewed=True)
 
 
 # --- the chain -------------------------------------------------------------------------------

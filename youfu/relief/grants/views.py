@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from youfu.accounts.models import User
+from youfu.audit.services import record_view
 from youfu.benefits.money import yuan
 from youfu.core.authed import acting_user
 from youfu.core.csvio import xlsx_response
@@ -186,6 +187,8 @@ DONE_MESSAGES = {
 def detail_view(request: HttpRequest, relief_id: int) -> HttpResponse:
     user = acting_user(request)
     grant = selectors.get_grant(user, relief_id)
+    if request.method == "GET":
+        record_view(user, grant, region=grant.region_id)
     posted = request.POST.get("action", "") if request.method == "POST" else ""
     if posted and posted not in ACTION_LABELS:
         raise Http404

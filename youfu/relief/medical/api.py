@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from youfu.accounts.models import User
+from youfu.audit.services import record_view
 from youfu.benefits.money import money
 from youfu.core.authed import acting_user
 from youfu.core.bounds import BoundedDate, Choice, Id, Money, Note, RegionCode, ShortText, Year
@@ -336,7 +337,9 @@ def preview(request: HttpRequest, payload: ClaimIn) -> dict[str, Any]:
 @router.get("/claims/{claim_id}", response=ClaimOut)
 def get_claim(request: HttpRequest, claim_id: Id) -> dict[str, Any]:
     user = _reader(request)
-    return claim_out(_claim(user, claim_id), user)
+    claim = _claim(user, claim_id)
+    record_view(user, claim, region=claim.beneficiary.region_id)
+    return claim_out(claim, user)
 
 
 @router.post("/claims/{claim_id}/approve", response=ClaimOut)

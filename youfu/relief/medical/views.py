@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from youfu.accounts.models import User
+from youfu.audit.services import record_view
 from youfu.benefits.money import yuan
 from youfu.core.authed import acting_user
 from youfu.core.csvio import xlsx_response
@@ -219,6 +220,8 @@ def claim_preview_view(request: HttpRequest) -> HttpResponse:
 def claim_detail_view(request: HttpRequest, claim_id: int) -> HttpResponse:
     user = acting_user(request)
     claim: MedicalClaim = get_visible_or_404(selectors.claims_for(user), user, pk=claim_id)
+    if request.method == "GET":
+        record_view(user, claim, region=claim.beneficiary.region_id)
     refuse_form = RefuseForm()
     if request.method == "POST":
         action = request.POST.get("action", "")
