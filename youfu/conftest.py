@@ -25,6 +25,12 @@ def _files_in_a_temporary_folder(settings: LazySettings, tmp_path_factory: pytes
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("files")
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchors_of_the_test(settings: LazySettings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # The nightly check appends the chain's head to this file; each test's chain is its own.
+    settings.YOUFU_AUDIT_ANCHOR_FILE = str(tmp_path_factory.mktemp("anchors") / "audit-anchors.jsonl")
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()

@@ -16,6 +16,10 @@ YOUFU_REPORT_JOB_STALE_SECONDS  a running report job with no step for this long 
                       and is failed (default 900; 0: never)
 YOUFU_REPORT_JOB_KEEP_DAYS      days a report job's file is kept before it is removed (default 30;
                       0: kept for ever); the monthly archive is always kept
+YOUFU_AUDIT_ANCHOR_FILE         where the nightly audit check appends the chain's head (default
+                      $YOUFU_HOME/audit-anchors.jsonl); keep a copy off the machine
+YOUFU_AUDIT_VIEW_WINDOW_SECONDS a user's second opening of the same person's, petition's or claim's
+                      page within this time is not recorded again (default 600; 0: every opening)
 """
 
 from __future__ import annotations
@@ -275,6 +279,14 @@ YOUFU_REPORT_JOB_STALE_SECONDS = int(os.environ.get("YOUFU_REPORT_JOB_STALE_SECO
 # so and offers to generate it again); 0 keeps the files for ever. The monthly archive is not a
 # job's file and is always kept.
 YOUFU_REPORT_JOB_KEEP_DAYS = int(os.environ.get("YOUFU_REPORT_JOB_KEEP_DAYS", "30"))
+# Opening one person's record (the person, a petition, a relief grant, a medical claim) is
+# recorded in the audit log like a write (PERSONAL_DATA_VIEWED, youfu/audit/services.py); the
+# same user reopening the same record within this many seconds is the same reading. 0 records
+# every opening.
+# Copies of the audit chain's head outside the database, appended every night after the chain
+# verifies (youfu/audit/anchors.py); `youfu verify-audit` holds the chain to every one.
+YOUFU_AUDIT_ANCHOR_FILE = os.environ.get("YOUFU_AUDIT_ANCHOR_FILE") or str(YOUFU_HOME / "audit-anchors.jsonl")
+YOUFU_AUDIT_VIEW_WINDOW_SECONDS = int(os.environ.get("YOUFU_AUDIT_VIEW_WINDOW_SECONDS", "600"))
 
 # Nightly backups on the queue (youfu/backup/tasks.py): the folder they go to, and how many of
 # them are kept there (the oldest beyond are removed). 0 turns the nightly backup off.

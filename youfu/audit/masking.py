@@ -278,6 +278,8 @@ FIELD_LABELS = {
     "broken_seq": pgettext_lazy("audit field", "first broken event"),
     "checked": pgettext_lazy("audit field", "events checked"),
     "ok": pgettext_lazy("audit field", "intact"),
+    "anchors": pgettext_lazy("audit field", "anchors held"),
+    "anchor_file_unreadable": pgettext_lazy("audit field", "anchor file unreadable"),
     "added": pgettext_lazy("audit field", "added"),
     "banks": pgettext_lazy("audit field", "banks"),
     "effective_dates": pgettext_lazy("audit field", "effective dates"),

@@ -6,8 +6,10 @@ from django.core.mail import mail_admins
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from youfu.audit.anchors import AnchorError, read_anchors, write_anchor
 from youfu.audit.context import audit_context
 from youfu.audit.events import EventType
+from youfu.audit.models import AuditChainHead
 from youfu.audit.services import record_event
 from youfu.audit.verify import verify_chain
 
@@ -20,15 +22,35 @@ logger = logging.getLogger(__name__)
 @db_periodic_task(crontab(hour="20", minute="0"))
 @lock_task("youfu-nightly-verify-audit")
 def nightly_verify_audit() -> bool:
-    """Walk the whole chain every night, so tampering is noticed within a day."""
-    result = verify_chain()
+    """Walk the whole chain every night, so tampering is noticed within a day; hold it to the
+    anchors of the nights before, and, if it holds, anchor tonight's head (``youfu.audit.anchors``)."""
+    problem = ""
+    try:
+        anchors = read_anchors()
+    except AnchorError as exc:
+        anchors, problem = [], str(exc)
+    result = verify_chain(anchors=anchors)
+    ok = result.ok and not problem
     with audit_context(ip=None, channel="task"):
         record_event(
             EventType.AUDIT_VERIFIED,
             actor=None,
-            extra={"ok": result.ok, "checked": result.checked, "broken_seq": result.broken_seq},
+            extra={
+                "ok": ok,
+                "checked": result.checked,
+                "broken_seq": result.broken_seq,
+                "anchors": result.anchors,
+                "anchor_file_unreadable": bool(problem),
+            },
         )
     if not result.ok:
         logger.error("audit chain broken at #%s: %s", result.broken_seq, result.reason)
         mail_admins("youfu: audit log broken", f"{result.reason} (seq {result.broken_seq})")
-    return result.ok
+    elif problem:
+        # An anchor file that cannot be read is not written to either: the operator looks first.
+        logger.error("audit anchors unreadable: %s", problem)
+        mail_admins("youfu: audit anchors unreadable", problem)
+    else:
+        head = AuditChainHead.objects.get(pk=1)  # with tonight's verdict on it
+        write_anchor(head.seq, head.hash)
+    return ok

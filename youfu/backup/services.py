@@ -10,6 +10,7 @@ says so; a restore is audited as the restored log's next event (``BACKUP_RESTORE
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import io
 import json
@@ -31,6 +32,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from youfu.audit.anchors import set_aside
 from youfu.audit.events import EventType
 from youfu.audit.services import SYSTEM_ACTOR, record_event
 from youfu.audit.verify import verify_chain
@@ -315,6 +317,7 @@ class RestoreResult:
     files: int
     audit_events: int
     missing_files: list[str]
+    anchors_set_aside: str = ""  # the anchor file of the chain this restore replaced, moved here
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -328,6 +331,7 @@ class RestoreResult:
             "files": self.files,
             "audit_events_verified": self.audit_events,
             "missing_files": self.missing_files,
+            "anchors_set_aside": self.anchors_set_aside,
         }
 
 
@@ -414,6 +418,11 @@ def do_restore(path: Path) -> RestoreResult:
         except BaseException:
             load.remove(written)
             raise
+    # The anchors of the chain this database had before (youfu/audit/anchors.py) may lie beyond the
+    # backup's end: they are kept apart, and anchoring starts again from the restored chain.
+    aside = set_aside()
+    if aside is not None:
+        result = dataclasses.replace(result, anchors_set_aside=str(aside))
     return result
 
 

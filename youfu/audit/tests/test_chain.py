@@ -50,7 +50,8 @@ def logged(world: World) -> list[AuditEvent]:
 class TestChain:
     def test_an_untouched_log_verifies(self, logged: list[AuditEvent]) -> None:
         assert verify_chain().ok
-        assert verify_audit() == (0, "ok: True\nchecked: 5\n")
+        head = AuditEvent.objects.get(seq=5).hash
+        assert verify_audit() == (0, f"ok: True\nchecked: 5\nhead: 5:{head}\nanchors: 0\n")
 
     def test_events_chain_to_their_predecessor(self, logged: list[AuditEvent]) -> None:
         assert [e.seq for e in logged] == [1, 2, 3, 4, 5]
