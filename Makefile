@@ -86,6 +86,12 @@ faults: $(BIN)/.installed
 		$(BIN)/pytest -m faults -q
 	cat var/fuzz/faults.jsonl
 
+## load: the load bench, small and bounded (20,000 people, 50 clerks, 30 s; bench/README.md, "Load"):
+## PostgreSQL and Redis on loopback, gunicorn and locust (.venv/bin/pip install -e '.[load]'). Not in make test.
+.PHONY: load
+load: $(BIN)/.installed
+	$(BIN)/python bench/bench_load.py --persons 20000 --users 50 --duration 30 --floor-duration 15
+
 ## catalogs: refresh and compile the zh-Hans and en translation catalogs
 catalogs: $(BIN)/.installed
 	scripts/update-catalogs.sh

@@ -523,6 +523,12 @@ def main() -> int:
         default="search=45,person=35,petition=12,dashboard=8",
         help="weights of the clerks' actions (search, person, petition, dashboard)",
     )
+    parser.add_argument(
+        "--via",
+        choices=("pages", "api"),
+        default="pages",
+        help="search and open people through the pages (default) or /api/v1 (the issue's baseline)",
+    )
     parser.add_argument("--think", type=float, default=0.0, help="mean think time between actions, s")
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
@@ -634,6 +640,7 @@ def main() -> int:
             "YOUFU_LOAD_QUERIES": str(queries_file),
             "YOUFU_LOAD_THINK": str(args.think),
             "YOUFU_LOAD_MIX": args.mix,
+            "YOUFU_LOAD_VIA": args.via,
             "YOUFU_LOAD_RESET_FILE": str(run / "reset"),
             "YOUFU_LOAD_DURATION": str(args.duration),
         }
@@ -677,6 +684,7 @@ def main() -> int:
             "measured_s": round(measured_s, 1),
             "think_s": args.think,
             "mix_weights": args.mix,
+            "via": args.via,
             "gunicorn": {
                 "workers": args.workers,
                 "worker_class": args.worker_class,
@@ -755,6 +763,7 @@ def cpu_figures(
         "per_request": per,
         "total_ms": round(total, 1),
         "rps_on_dedicated_cores": round(cores * 1000 / total, 1) if total else None,
+        "rps_on_dedicated_cores_counts_the_database": per["db_ms"] is not None,
     }
 
 
@@ -776,11 +785,20 @@ def print_figures(f: dict[str, Any]) -> None:
     print(f"commit {f['commit']}")
     print(
         f"{f['persons']:,} people, {f['users']} clerks, {f['measured_s']:.0f} s measured, gunicorn "
-        f"{f['gunicorn']['workers']} {f['gunicorn']['worker_class']} workers, mix {f['mix_weights']}; "
-        f"load average {f['load_avg_before']} before, {f['load_avg_after']} after"
+        f"{f['gunicorn']['workers']} {f['gunicorn']['worker_class']} workers, mix {f['mix_weights']} "
+        f"via {f['via']}; load average {f['load_avg_before']} before, {f['load_avg_after']} after"
     )
     print(f"{'kind':<20} {'requests':>9} {'errors':>7} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
-    order = ["search", "person page", "petition form", "petition register", "petition page", "dashboard"]
+    order = [
+        "search",
+        "search (API)",
+        "person page",
+        "person (API)",
+        "petition form",
+        "petition register",
+        "petition page",
+        "dashboard",
+    ]
     for name in [*order, *(k for k in f["mix"] if k not in order and k != "overall"), "overall"]:
         k = f["mix"].get(name)
         if k:
@@ -812,6 +830,7 @@ def print_figures(f: dict[str, Any]) -> None:
         print(
             f"CPU a request: web {p['web_ms']} ms, database {db} ms, locust {p['locust_ms']} ms: at most "
             f"{f['cpu']['rps_on_dedicated_cores']} requests/s on {f['cores']} dedicated cores"
+            + ("" if p["db_ms"] is not None else " (less the database's share: --conn-max-age to read it)")
         )
     g = f["goal"]
     verdict = "met" if g["met"] else "NOT met"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 from datetime import date
+from typing import Any
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PERSON_LINK = re.compile(r'href="/registry/(\d+)/"')
@@ -31,6 +32,11 @@ def csrf_token(html: str) -> str:
 def person_ids(html: str) -> list[int]:
     """The people a search's results page links to."""
     return [int(m) for m in PERSON_LINK.findall(html)]
+
+
+def api_person_ids(body: dict[str, Any]) -> list[int]:
+    """The people of an API search's page (``{"count", "results": [{"id", ...}]}``)."""
+    return [int(p["id"]) for p in body.get("results", [])]
 
 
 def registered_petition(status: int, location: str) -> int | None:

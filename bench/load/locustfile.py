@@ -8,6 +8,7 @@ Run by ``bench_load.py``, which writes the two files it reads (their paths in th
   YOUFU_LOAD_THINK     mean think time between a clerk's actions, seconds (uniform 0..2×; default 0)
   YOUFU_LOAD_DURATION  seconds the mix runs once every clerk is signed in (then locust stops)
   YOUFU_LOAD_RESET_FILE  written when the figures are reset (every clerk signed in)
+  YOUFU_LOAD_VIA       "pages" (default) or "api": the search and the person's record through /api/v1
   YOUFU_LOAD_MIX       the weights of the actions, e.g. "search=45,person=35,petition=12,dashboard=8"
 
 Each ``Clerk`` signs in through the real login form (its CSRF token included) and then loops over a
@@ -37,6 +38,7 @@ import gevent
 from clerk import (  # bench/load/, which locust puts on the path
     FLOOR_PATH,
     REPEAT_CANDIDATES,
+    api_person_ids,
     csrf_token,
     person_ids,
     petition_payload,
@@ -55,6 +57,9 @@ def _load(name: str, default: Any) -> Any:
 
 ACCOUNTS: list[dict[str, str]] = _load("YOUFU_LOAD_ACCOUNTS", [])
 QUERIES: dict[str, list[str]] = _load("YOUFU_LOAD_QUERIES", {})
+# "pages": the search and the person as the browser asks for them (the whole page); "api": as
+# /api/v1 gives them (the baseline measured those), with the same session.
+VIA = os.environ.get("YOUFU_LOAD_VIA", "pages")
 DURATION = float(os.environ.get("YOUFU_LOAD_DURATION", "0") or 0)
 THINK = float(os.environ.get("YOUFU_LOAD_THINK", "0") or 0)
 # The weights of a clerk's actions, per 100: YOUFU_LOAD_MIX="search=45,person=35,petition=12,dashboard=8".
@@ -107,12 +112,16 @@ class Clerk(FastHttpUser):
                 gevent.spawn_later(DURATION, self.environment.runner.quit)
 
     def search(self) -> None:
-        q = random.choice(self.queries)
-        with self.client.get(f"/registry/?q={quote(q)}", name="search", catch_response=True) as r:
+        q = quote(random.choice(self.queries))
+        if VIA == "api":
+            url, name = f"/api/v1/beneficiaries?q={q}&page_size=50", "search (API)"
+        else:
+            url, name = f"/registry/?q={q}", "search"
+        with self.client.get(url, name=name, catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}")
                 return
-            found = person_ids(r.text or "")
+            found = api_person_ids(r.json()) if VIA == "api" else person_ids(r.text or "")
             if found:
                 self.people = found
 
@@ -121,7 +130,12 @@ class Clerk(FastHttpUser):
             self.search()
             return
         pk = random.choice(self.people)
-        with self.client.get(f"/registry/{pk}/", name="person page", catch_response=True) as r:
+        url, name = (
+            (f"/api/v1/beneficiaries/{pk}", "person (API)")
+            if VIA == "api"
+            else (f"/registry/{pk}/", "person page")
+        )
+        with self.client.get(url, name=name, catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"{r.status_code}")
 
