@@ -54,6 +54,12 @@ def test_one_turn_of_each_action(clerk: ModuleType, world: World, who: str) -> N
     visible = set(Beneficiary.objects.visible_to(user).values_list("pk", flat=True))
     assert mine.pk in ids and set(ids) <= visible
     assert client.get(f"/registry/{ids[0]}/").status_code == 200
+    # --via api: the same through /api/v1, with the same session.
+    listed = client.get("/api/v1/beneficiaries", {"q": "王建", "page_size": 50})
+    assert listed.status_code == 200
+    api_ids = clerk.api_person_ids(listed.json())
+    assert mine.pk in api_ids and set(api_ids) <= visible
+    assert client.get(f"/api/v1/beneficiaries/{api_ids[0]}").status_code == 200
 
     form = client.get("/petitions/new/")
     assert form.status_code == 200
