@@ -421,6 +421,83 @@ def commit_latency(dbname: str, n: int = 100) -> float:
     return round(1000 * times[n // 2], 2)
 
 
+def chain_ceiling(writers: int, seconds: float) -> dict[str, Any]:
+    """What the head lets through with nothing else to do: ``writers`` threads (each its own
+    database connection, as many as gunicorn's workers) appending a PERSONAL_DATA_VIEWED event each
+    in its own transaction, as the person page does, for ``seconds``; then the same threads
+    committing a one-row insert each into a table of their own, which nothing serialises. The
+    first over the second is the head's cost; if the mix appends near the first, the head binds."""
+    from django.db import connection, connections
+
+    from youfu.accounts.models import User
+    from youfu.audit.events import EventType
+    from youfu.audit.services import record_event
+    from youfu.registry.models import Beneficiary
+
+    clerk = User.objects.get(username="load01")
+    people = list(
+        Beneficiary.objects.order_by("pk").values_list("pk", flat=True)[:1000]
+    )  # scope: a bench's own draw
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_load_append (n bigint, at timestamptz DEFAULT now())"
+        )
+    connections.close_all()
+
+    def run(kind: str) -> float:
+        done = [0] * writers
+        stop = time.monotonic() + seconds
+
+        def writer(i: int) -> None:
+            n = 0
+            try:
+                while time.monotonic() < stop:
+                    if kind == "chain":
+                        person = Beneficiary(pk=people[(i * 7919 + n) % len(people)])
+                        record_event(EventType.PERSONAL_DATA_VIEWED, actor=clerk, obj=person)
+                    else:
+                        with connection.cursor() as cursor:
+                            cursor.execute("INSERT INTO bench_load_append (n) VALUES (%s)", [n])
+                    n += 1
+            finally:
+                done[i] = n
+                connection.close()
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(done) / (time.monotonic() - started)
+
+    chain = run("chain")
+    plain = run("plain")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_load_append")
+    connections.close_all()
+    return {
+        "writers": writers,
+        "seconds": seconds,
+        "chain_appends_per_s": round(chain, 1),
+        "plain_commits_per_s": round(plain, 1),
+        "chain_share_of_plain": round(chain / plain, 3) if plain else None,
+    }
+
+
+def verify_audit(env: dict[str, str]) -> dict[str, Any]:
+    """``youfu verify-audit`` after the load: the chain still exact."""
+    done = subprocess.run(
+        [str(BIN / "youfu"), "verify-audit", "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    try:
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        result = {"ok": False, "output": (done.stdout + done.stderr)[-500:]}
+    result["exit"] = done.returncode
+    return result
+
+
 def audit_seq(dbname: str) -> int:
     import psycopg
 
@@ -541,6 +618,9 @@ def main() -> int:
         "0, youfu's own setting: a new connection a request",
     )
     parser.add_argument("--floor-duration", type=int, default=30, help="seconds of the floor; 0: none")
+    parser.add_argument(
+        "--chain-seconds", type=float, default=10, help="seconds of each leg of the chain's ceiling; 0: none"
+    )
     parser.add_argument("--port", type=int, default=18000 + os.getpid() % 1000)
     parser.add_argument("--home", type=Path, help="keep the loaded database here for the next run")
     parser.add_argument("--prepare-only", action="store_true", help="load and create the clerks, then stop")
@@ -675,6 +755,14 @@ def main() -> int:
             floor_load = loadavg()
             floor = read_stats(run / "floor").get("overall", {})
 
+        procs.stop_all()  # the ceiling and the check want the machine and the chain to themselves
+        ceiling: dict[str, Any] = {}
+        if args.chain_seconds > 0:
+            say(f"the chain's ceiling: {args.workers} writers, {args.chain_seconds:.0f} s a leg")
+            ceiling = chain_ceiling(args.workers, args.chain_seconds)
+        verified = verify_audit(env)
+        say(f"verify-audit: {verified}")
+
         overall = mix["overall"]
         figures = {
             "commit": git_state(),
@@ -703,6 +791,8 @@ def main() -> int:
             "ratio_to_floor_rps": round(overall["rps"] / floor["rps"], 3) if floor.get("rps") else None,
             "cpu": cpu,
             "audit_chain": chain,
+            "audit_chain_ceiling": ceiling,
+            "verify_audit": verified,
             "goal": {
                 "rps": GOAL_RPS,
                 "p95_ms": GOAL_P95_MS,
@@ -832,6 +922,17 @@ def print_figures(f: dict[str, Any]) -> None:
             f"{f['cpu']['rps_on_dedicated_cores']} requests/s on {f['cores']} dedicated cores"
             + ("" if p["db_ms"] is not None else " (less the database's share: --conn-max-age to read it)")
         )
+    if f["audit_chain_ceiling"]:
+        c = f["audit_chain_ceiling"]
+        print(
+            f"the chain alone, {c['writers']} writers: {c['chain_appends_per_s']} appends/s, against "
+            f"{c['plain_commits_per_s']} one-row commits/s that nothing serialises "
+            f"({c['chain_share_of_plain']})"
+        )
+    print(
+        f"verify-audit after the load: {'ok' if f['verify_audit'].get('ok') else 'BROKEN'}, "
+        f"{f['verify_audit'].get('checked')} events"
+    )
     g = f["goal"]
     verdict = "met" if g["met"] else "NOT met"
     print(f"goal ≥ {g['rps']:.0f} req/s, p95 < {g['p95_ms']:.0f} ms, no error: {verdict}")
