@@ -337,8 +337,8 @@ def lines_of(batches: Mapping[int, date], *, person_led: bool = True) -> models.
     would misjudge the other. With ``person_led`` False (a county's lines, read whole), the batch
     is tested as it is, and SQLite reads them batch by batch from ``line_sums``: ``line_person``
     holds every year's lines, and read through it one year costs what the whole history costs.
-    On PostgreSQL the months of the batches bound the lines' own ``month`` too, which leaves out
-    every other month's partition before anything is read."""
+    Person by person on PostgreSQL, the months of the batches bound the lines' own ``month`` too,
+    which leaves out every other month's partition before anything is read."""
     lines: models.QuerySet[Any] = BatchLine.objects.order_by()  # scope: LineScope keeps them in scope
     # The batch's id as a number (a foreign key takes no range), ``+ 0`` on SQLite.
     key: Any = F("batch_id") + 0 if connection.vendor == "sqlite" and person_led else F("batch_id")
@@ -350,9 +350,11 @@ def lines_of(batches: Mapping[int, date], *, person_led: bool = True) -> models.
     for first, last in runs:
         within |= Q(batch_key__range=(first, last))
     lines = lines.filter(within)
-    if connection.vendor != "postgresql":
-        # No partitions to leave out, and ``month`` is in neither index: the bound would make
-        # SQLite visit every line's wide row (at two years of a million people, 13–23 s).
+    if connection.vendor != "postgresql" or not person_led:
+        # ``month`` is in neither index: on SQLite (no partitions to leave out) the bound made
+        # it visit every line's wide row (at two years of a million people, 13–23 s), and on
+        # PostgreSQL it keeps ``line_sums`` from being read alone (a partition of other months
+        # answers the batch's range with one descent of its index).
         return lines
     periods = [ym(period) for period in batches.values()]
     return lines.filter(month__range=(min(periods), max(periods)))
@@ -491,9 +493,10 @@ def _paid_by_benefit(
 
 class LineScope:
     """Which people's lines and paid months a report keeps (one query, for a county): none (a
-    liaison), all less the few outside the scope (a county's, read whole, batch by batch), or
-    those of the people in scope (a township's, or a county's with many outside, person by
-    person). The people are read through ``visible_to``, like every read of a report."""
+    liaison), all less those of the few people outside the scope (a county's: its lines read
+    whole, batch by batch, and those people's subtracted, found person by person), or those of
+    the people in scope (a township's, or a county's with many outside, person by person). The
+    people are read through ``visible_to``, like every read of a report."""
 
     def __init__(self, user: User, region: Region) -> None:
         people = _in(Beneficiary.objects.all(), user, region)
@@ -501,12 +504,33 @@ class LineScope:
         self.outside = None if self.nobody else few_outside(user, region)
         self.inside = people.values("pk")
 
-    def lines(self, batches: Mapping[int, date]) -> models.QuerySet[Any]:
+    def sums(self, batches: Mapping[int, date]) -> dict[tuple[str, int], tuple[int, int, int]]:
+        """The lines of ``batches`` kept, per status and benefits: their number, amount and
+        arrears. One query: for a county, the whole lines' sums and, beside them (``UNION
+        ALL``), those of the people outside negated — not a test of every line against the
+        people outside, which on PostgreSQL would also keep the scan from running in parallel."""
         if self.nobody:
-            return BatchLine.objects.none()
-        if self.outside is not None:
-            return lines_of(batches, person_led=False).exclude(beneficiary_id__in=self.outside)
-        return lines_of(batches).filter(beneficiary_id__in=self.inside)
+            return {}
+
+        def summed(lines: models.QuerySet[Any], sign: int) -> models.QuerySet[Any]:
+            return lines.values("status", "benefits").annotate(
+                n=Count("*") * sign, fen=Sum("amount_fen") * sign, arrears=Sum("arrears_fen") * sign
+            )
+
+        if self.outside is None:
+            rows = summed(lines_of(batches).filter(beneficiary_id__in=self.inside), 1)
+        else:
+            outside = lines_of(batches).filter(beneficiary_id__in=self.outside)
+            rows = summed(lines_of(batches, person_led=False), 1).union(summed(outside, -1), all=True)
+        found: dict[tuple[str, int], tuple[int, int, int]] = {}
+        for r in rows:
+            n, fen, arrears = found.get((r["status"], r["benefits"]), (0, 0, 0))
+            found[(r["status"], r["benefits"])] = (
+                n + _n(r["n"]),
+                fen + _n(r["fen"]),
+                arrears + _n(r["arrears"]),
+            )
+        return found
 
     def people(self, qs: models.QuerySet[M]) -> models.QuerySet[M]:
         """``qs`` (rows with a ``beneficiary_id``) kept to the people in scope."""
@@ -545,15 +569,12 @@ def payment_figures(user: User, region: Region, start: date, end: date) -> Payme
     scope = LineScope(user, region)
     # The lines summed by status and benefits: a county's batch by batch (``line_sums``), a
     # township's person by person (``line_person``), from the index alone either way.
-    sums = {
-        (r["status"], r["benefits"]): r
-        for r in scope.lines(periods)
-        .values("status", "benefits")
-        .annotate(n=Count("*"), fen=Sum("amount_fen"), arrears=Sum("arrears_fen"))
-    }
-    paid = [r for (status, _b), r in sums.items() if status == LineStatus.PAID]
+    sums = scope.sums(periods)
+    paid = [v for (status, _b), v in sums.items() if status == LineStatus.PAID]
     not_paid = (LineStatus.FAILED, LineStatus.HELD)
-    by_bit = {benefits: _n(r["fen"]) for (status, benefits), r in sums.items() if status == LineStatus.PAID}
+    by_bit = {
+        benefits: fen for (status, benefits), (_n_, fen, _a) in sums.items() if status == LineStatus.PAID
+    }
     single = {str(benefit): by_bit[bit] for benefit, bit in BENEFIT_BIT.items() if by_bit.get(bit)}
     by_benefit = _paid_by_benefit(user, region, batches, single, end)
     by_kind = dict.fromkeys(KINDS, 0)
@@ -578,11 +599,11 @@ def payment_figures(user: User, region: Region, start: date, end: date) -> Payme
         by_kind_fen=by_kind,
         by_benefit_fen=by_benefit,
         persons_paid=_n(persons_paid),
-        arrears_total_fen=sum(_n(r["arrears"]) for r in paid),
+        arrears_total_fen=sum(arrears for _n_, _fen, arrears in paid),
         recoveries_raised_fen=_n(recoveries["raised"]),
         recoveries_settled_fen=_n(recoveries["recovered"]),
         recoveries_waived_fen=_n(recoveries["waived"]),
-        failed_lines=sum(_n(r["n"]) for (status, _b), r in sums.items() if status in not_paid),
+        failed_lines=sum(n for (status, _b), (n, _f, _a) in sums.items() if status in not_paid),
     )
 
 
