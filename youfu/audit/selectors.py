@@ -61,3 +61,18 @@ def events_about(obj: Model, event_types: Iterable[int]) -> QuerySet[AuditEvent]
         .order_by("seq")
     )
     return qs
+
+
+def events_between(event_types: Iterable[int], after: datetime, until: datetime) -> QuerySet[AuditEvent]:
+    """The recorded events of some types in a time window, oldest first: what changed between
+    two of a service's own steps (the payees changed between two payment batches, which the
+    leader approving the second one reviews). Not a window on the audit log as such, which
+    only auditors search: its caller shows only what its page's user may see."""
+    qs: QuerySet[AuditEvent] = (
+        AuditEvent.objects.filter(
+            event_type__in=list(event_types), created_at__gt=after, created_at__lte=until
+        )
+        .select_related("actor")
+        .order_by("seq")
+    )
+    return qs

@@ -398,6 +398,25 @@ class ItemOut(Schema):
     arrears: bool
 
 
+class PayeeChangeOut(Schema):
+    seq: int = Field(description="the line of this batch that pays the person")
+    beneficiary_id: int
+    name: str
+    township: str
+    change: str = Field(description="account | death_payee | lump_sum_payee")
+    before: str = Field(description="masked, as the audit log keeps it")
+    after: str
+    by: str
+    at: datetime
+
+
+class PayeeChangesOut(Schema):
+    since_batch: int | None = Field(description="the batch before, computed with the earlier accounts")
+    since_period: str | None
+    count: int
+    changes: list[PayeeChangeOut] = Field(description="the first 50, in line order")
+
+
 class LineOut(Schema):
     seq: int
     beneficiary_id: int
@@ -677,6 +696,34 @@ def get_batch(request: HttpRequest, batch_id: int) -> Batch:
     township clerk sees their own township's)."""
     user = _reader(request)
     return _batch(user, batch_id)
+
+
+@router.get("/batches/{batch_id}/payee-changes", response=PayeeChangesOut)
+def get_payee_changes(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """The people this batch pays whose bank account or payee was changed after the batch before
+    it was computed: what the leader reviews before approving (each change was one clerk's act).
+    Only the lines the user may see."""
+    user = _reader(request)
+    found = selectors.payee_changes(_batch(user, batch_id), user)
+    return {
+        "since_batch": found.since.pk if found.since else None,
+        "since_period": found.since.period_label if found.since else None,
+        "count": found.count,
+        "changes": [
+            {
+                "seq": c.line.seq,
+                "beneficiary_id": c.line.beneficiary_id,
+                "name": c.line.beneficiary.name,
+                "township": c.line.township.name,
+                "change": c.what,
+                "before": c.before,
+                "after": c.after,
+                "by": c.by,
+                "at": c.at,
+            }
+            for c in found.rows
+        ],
+    }
 
 
 @router.get("/batches/{batch_id}/lines", response=list[LineOut])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import User
 from youfu.audit.events import EventType
-from youfu.audit.selectors import events_about
+from youfu.audit.selectors import events_about, events_between
 from youfu.benefits import engine
 from youfu.benefits.models import (
     CHINESE_BASIS,
@@ -823,3 +823,111 @@ def default_explanation_range(person: Beneficiary) -> tuple[date, date]:
     )
     last = latest.period if latest else timezone.localdate().replace(day=1)
     return add_months(last, -11), last
+
+
+# --- payees changed since the last batch (for the leader who approves) ------------------------
+
+PAYEE_CHANGES_SHOWN = 50
+PAYEE_EVENTS = (
+    EventType.BENEFICIARY_CHANGED,  # a bank account or bank changed on the person
+    EventType.LIFE_EVENT_RECORDED,  # a death recorded with the payee of what was still owed
+    EventType.LUMP_SUM_PAYEE_NAMED,  # the payee of a death's lump sum named
+)
+
+
+PAYEE_CHANGE_LABELS = {
+    "account": _("bank account changed"),
+    "death_payee": _("payee named at death"),
+    "lump_sum_payee": _("lump-sum payee named"),
+}
+
+
+@dataclass(frozen=True)
+class PayeeChange:
+    line: BatchLine
+    what: str  # "account" | "death_payee" | "lump_sum_payee"
+    before: str  # masked, as the audit log keeps it
+    after: str
+    by: str
+    at: datetime
+
+    @property
+    def label(self) -> str:
+        return str(PAYEE_CHANGE_LABELS[self.what])
+
+
+@dataclass(frozen=True)
+class PayeeChanges:
+    since: Batch | None  # the batch before, whose lines carried the earlier accounts
+    count: int
+    rows: list[PayeeChange] = field(default_factory=list)
+
+
+def _previous_batch(batch: Batch) -> Batch | None:
+    return (
+        Batch.objects.filter(period__lt=batch.period)
+        .exclude(state=BatchState.DISCARDED)
+        .order_by("-period", "-pk")
+        .first()
+    )
+
+
+def _payee_change(event: Any, lump_sum_people: dict[int, int]) -> tuple[int, str, str, str] | None:
+    """(person, what, before, after) of one recorded event, or None if it changed no payee."""
+    new, old = event.new or {}, event.old or {}
+    if event.event_type == EventType.BENEFICIARY_CHANGED:
+        if "bank_account" not in new and "bank_name" not in new:
+            return None
+        before = " ".join(str(old.get(k) or "") for k in ("bank_name", "bank_account") if k in new).strip()
+        after = " ".join(str(new.get(k) or "") for k in ("bank_name", "bank_account") if k in new).strip()
+        return int(event.object_id), "account", before, after
+    if event.event_type == EventType.LIFE_EVENT_RECORDED:
+        if not new.get("payee") or "beneficiary" not in new:
+            return None
+        return int(new["beneficiary"]), "death_payee", "", str(new["payee"])
+    if event.event_type == EventType.LUMP_SUM_PAYEE_NAMED:
+        person = lump_sum_people.get(int(event.object_id))
+        if person is None:
+            return None
+        after = " ".join(str(new.get(k) or "") for k in ("payee", "bank_account"))
+        return person, "lump_sum_payee", "", after
+    return None
+
+
+def payee_changes(batch: Batch, user: User, *, limit: int = PAYEE_CHANGES_SHOWN) -> PayeeChanges:
+    """The people this batch pays whose bank account or payee was changed since the batch before
+    it was computed — what the leader who approves reviews, since each such change is one
+    clerk's act (maker-checker: the approval is the second pair of eyes). Read from the audit
+    records the registry's and the lump sums' services write, between the previous batch's
+    creation (its lines carried the accounts as they were) and this one's; only the lines the
+    user may see. Cheap at any size: the changes are few, each looked up in this batch's lines."""
+    previous = _previous_batch(batch)
+    if previous is None:
+        return PayeeChanges(None, 0)
+    found: dict[int, list[tuple[str, str, str, str, datetime]]] = {}
+    events = list(events_between(PAYEE_EVENTS, previous.created_at, batch.created_at))
+    named = [int(e.object_id) for e in events if e.event_type == EventType.LUMP_SUM_PAYEE_NAMED]
+    lump_sum_people = dict(
+        PendingLumpSum.objects.filter(pk__in=named).values_list("pk", "beneficiary_id") if named else []
+    )
+    for event in events:
+        change = _payee_change(event, lump_sum_people)
+        if change is None:
+            continue
+        person, what, before, after = change
+        by = str(event.actor) if event.actor else event.actor_name
+        found.setdefault(person, []).append((what, before, after, by, event.created_at))
+    if not found:
+        return PayeeChanges(previous, 0)
+    lines = {
+        line.beneficiary_id: line
+        for line in lines_for(batch, user).filter(beneficiary_id__in=list(found)).order_by()
+    }
+    rows = [
+        PayeeChange(lines[person], what, before, after, by, at)
+        for person, changes in found.items()
+        if person in lines
+        for what, before, after, by, at in changes
+    ]
+    rows.sort(key=lambda r: (r.line.seq, r.at))
+    return PayeeChanges(previous, len(rows), rows[:limit])

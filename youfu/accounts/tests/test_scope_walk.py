@@ -785,6 +785,7 @@ ACCESS: dict[str, Access] = {
     "api/v1/benefit-settings": acl(get="acdltv", put="a"),
     "api/v1/batches": acl(get=STAFF, post="c"),
     "api/v1/batches/<batch_id>": acl(get="cltv"),
+    "api/v1/batches/<batch_id>/payee-changes": acl(get="cltv"),
     "api/v1/batches/<batch_id>/lines": acl(get="cltv"),
     "api/v1/batches/<batch_id>/lines/<seq>/items": acl(get="cltv"),
     "api/v1/batches/<batch_id>/approve": acl(post="l"),

@@ -1,0 +1,131 @@
+"""The leader who approves a batch sees whose bank account or payee changed since the batch
+before (each such change is one clerk's act; the approval is the second pair of eyes): on the
+batch's page and at GET /api/v1/batches/{id}/payee-changes, only the lines the user may see."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from youfu.benefits.models import Batch
+from youfu.benefits.selectors import payee_changes
+from youfu.benefits.services import do_create_batch
+from youfu.benefits.tests.helpers import at, paid_from_november, pay_month, person
+from youfu.registry.services import do_update_beneficiary
+from youfu.testing import World, bearer, log_in
+
+ACCOUNT = "6228480012345678901"
+NEW_ACCOUNT = "6228480098765432109"
+
+
+def _section(html: str) -> str:
+    start = html.index('data-testid="payee-changes"')
+    return html[start : html.index("</section>", start)]
+
+
+def _december(world: World) -> Batch:
+    with time_machine.travel(at(2026, 12, 5), tick=False):
+        batch = do_create_batch(date(2026, 12, 1), acting_user=world.county_clerk)
+    return batch
+
+
+@pytest.fixture
+def county(world: World) -> World:
+    with paid_from_november(world):
+        world.moved = person(world, name="柳湾改户", bank_name="农业银行", bank_account=ACCOUNT)  # type: ignore[attr-defined]
+        world.same = person(world, name="柳湾照旧", bank_name="农业银行", bank_account="6228480011112222333")  # type: ignore[attr-defined]
+        world.elsewhere = person(  # type: ignore[attr-defined]
+            world, name="外乡改户", region=world.village_b, bank_name="农业银行", bank_account=ACCOUNT
+        )
+    pay_month(world, "2026-11")
+    with time_machine.travel(at(2026, 11, 20), tick=False):
+        for who in (world.moved, world.elsewhere):  # type: ignore[attr-defined]
+            do_update_beneficiary(who, acting_user=world.county_clerk, bank_account=NEW_ACCOUNT)
+        do_update_beneficiary(world.same, acting_user=world.county_clerk, phone="13900001111")  # type: ignore[attr-defined]
+    return world
+
+
+@pytest.mark.django_db
+def test_the_leader_sees_the_accounts_changed_since_the_batch_before(county: World) -> None:
+    batch = _december(county)
+    found = payee_changes(batch, county.leader)
+    assert found.since is not None and found.since.period == date(2026, 11, 1)
+    assert sorted((c.line.beneficiary.name, c.what) for c in found.rows) == [
+        ("外乡改户", "account"),
+        ("柳湾改户", "account"),
+    ]
+    change = next(c for c in found.rows if c.line.beneficiary.name == "柳湾改户")
+    assert change.before.endswith("8901") and change.after.endswith("2109")
+    assert ACCOUNT not in change.before and NEW_ACCOUNT not in change.after  # masked
+    assert change.by == str(county.county_clerk)
+
+    client = Client()
+    log_in(client, county.leader)
+    section = _section(client.get(reverse("benefits:batch", args=[batch.pk])).content.decode())
+    assert "柳湾改户" in section and "外乡改户" in section and "柳湾照旧" not in section
+    assert "8901" in section and "2109" in section
+
+    body = Client().get(f"/api/v1/batches/{batch.pk}/payee-changes", **bearer(county.leader)).json()
+    assert (body["since_period"], body["count"]) == ("2026-11", 2)
+    assert {c["name"] for c in body["changes"]} == {"柳湾改户", "外乡改户"}
+
+
+@pytest.mark.django_db
+def test_a_township_clerk_sees_only_their_township(county: World) -> None:
+    batch = _december(county)
+    assert [c.line.beneficiary.name for c in payee_changes(batch, county.township_clerk).rows] == ["柳湾改户"]
+    body = Client().get(f"/api/v1/batches/{batch.pk}/payee-changes", **bearer(county.township_clerk)).json()
+    assert [c["name"] for c in body["changes"]] == ["柳湾改户"]
+
+
+@pytest.mark.django_db
+def test_a_change_after_this_batch_was_computed_is_the_next_ones(county: World) -> None:
+    batch = _december(county)
+    with time_machine.travel(at(2026, 12, 6), tick=False):
+        do_update_beneficiary(
+            county.same, acting_user=county.county_clerk, bank_account="6228480000000000001"
+        )  # type: ignore[attr-defined]
+    assert "柳湾照旧" not in {c.line.beneficiary.name for c in payee_changes(batch, county.leader).rows}
+
+
+@pytest.mark.django_db
+def test_the_first_batch_has_nothing_before_it(world: World) -> None:
+    with paid_from_november(world):
+        person(world, name="柳湾首付", bank_name="农业银行", bank_account=ACCOUNT)
+        batch = do_create_batch(date(2026, 11, 1), acting_user=world.county_clerk)
+    found = payee_changes(batch, world.leader)
+    assert (found.since, found.count) == (None, 0)
+    client = Client()
+    log_in(client, world.leader)
+    assert (
+        'data-testid="payee-changes"'
+        not in client.get(reverse("benefits:batch", args=[batch.pk])).content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_no_change_says_so(world: World) -> None:
+    with paid_from_november(world):
+        person(world, name="柳湾照旧", bank_name="农业银行", bank_account=ACCOUNT)
+    pay_month(world, "2026-11")
+    batch = _december(world)
+    assert payee_changes(batch, world.leader).count == 0
+    client = Client()
+    log_in(client, world.leader)
+    html = client.get(reverse("benefits:batch", args=[batch.pk])).content.decode()
+    assert "<table>" not in _section(html) and "2026-11" in _section(html)
+
+
+@pytest.mark.django_db
+def test_another_townships_batch_lines_stay_hidden_from_an_outsider(county: World) -> None:
+    batch = _december(county)
+    body = (
+        Client()
+        .get(f"/api/v1/batches/{batch.pk}/payee-changes", **bearer(county.other_township_clerk))
+        .json()
+    )
+    assert [c["name"] for c in body["changes"]] == ["外乡改户"]
