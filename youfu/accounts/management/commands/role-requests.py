@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from youfu.accounts.management.commands._role_requests import described
+from youfu.accounts.models import RoleRequestState, User
+from youfu.accounts.selectors import role_requests_for
+from youfu.core.commands import YoufuCommand
+
+
+class Command(YoufuCommand):
+    help = (
+        "The role requests of your region still waiting for a leader (for the admin who asked and "
+        "the leader who decides): number, account, role, region, who asked and when."
+    )
+    changes_state = True  # names its reader with --as: the list is the reader's region's
+
+    def run(self, actor: User, **options: Any) -> dict[str, Any]:
+        waiting = role_requests_for(actor).filter(state=RoleRequestState.PENDING).order_by("pk")
+        return {"ok": True, "waiting": [described(r) for r in waiting]}
+
+    def describe(self, result: dict[str, Any]) -> str:
+        """One block a request, oldest first: ``id: N`` then its fields, as the other commands print."""
+        rows = result["waiting"]
+        blocks = ["\n".join(f"{k}: {'' if v is None else v}" for k, v in row.items()) for row in rows]
+        return "\n\n".join(blocks) if blocks else "waiting: 0"
