@@ -625,7 +625,7 @@ def main() -> int:
     parser.add_argument("--home", type=Path, help="keep the loaded database here for the next run")
     parser.add_argument("--prepare-only", action="store_true", help="load and create the clerks, then stop")
     parser.add_argument(
-        "--out", type=Path, help="the JSON figures (default: bench-load-result.json in the run)"
+        "--out", type=Path, help="the JSON figures (default: bench-load-result.json in --home, else in var/)"
     )
     args = parser.parse_args()
     need_tools()
@@ -649,11 +649,14 @@ def main() -> int:
     env.pop("YOUFU_DATABASE_REPLICA_URL", None)
     procs = Processes()
     dbname: str | None = None
+    sampler: ChainSampler | None = None
 
     def interrupted(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
+    # Also SIGINT: a shell that starts the bench in the background has it ignored.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     try:
         say(f"home {home}; uptime load {loadavg()}")
         dbname = prepare_database(args, home, env)
@@ -802,7 +805,8 @@ def main() -> int:
             },
         }
         print_figures(figures)
-        out = args.out or (home if keep else Path.cwd()) / "bench-load-result.json"
+        out = args.out or (home if keep else ROOT / "var") / "bench-load-result.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
         say(f"figures written to {out}")
         if keep:
@@ -813,6 +817,9 @@ def main() -> int:
         say("interrupted: stopping")
         return 130
     finally:
+        if sampler is not None:
+            sampler.stop.set()
+            sampler.join(timeout=5)
         procs.stop_all()
         try:
             flush_queue(queue)
