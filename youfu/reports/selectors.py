@@ -512,16 +512,21 @@ class LineScope:
         if self.nobody:
             return {}
 
-        def summed(lines: models.QuerySet[Any], sign: int) -> models.QuerySet[Any]:
-            return lines.values("status", "benefits").annotate(
+        def summed(lines: models.QuerySet[Any], lead: str, sign: int) -> models.QuerySet[Any]:
+            # Grouped by the index's own first column too (the batch, or the person), so that
+            # the groups come in the index's order: grouped by status and benefits alone,
+            # SQLite sorted every line first (at a year of a million people, 9.9 s against 2.7 s).
+            return lines.values(lead, "status", "benefits").annotate(
                 n=Count("*") * sign, fen=Sum("amount_fen") * sign, arrears=Sum("arrears_fen") * sign
             )
 
+        person = "beneficiary_id"
         if self.outside is None:
-            rows = summed(lines_of(batches).filter(beneficiary_id__in=self.inside), 1)
+            rows = summed(lines_of(batches).filter(beneficiary_id__in=self.inside), person, 1)
         else:
-            outside = lines_of(batches).filter(beneficiary_id__in=self.outside)
-            rows = summed(lines_of(batches, person_led=False), 1).union(summed(outside, -1), all=True)
+            whole = summed(lines_of(batches, person_led=False), "batch_id", 1)
+            outside = summed(lines_of(batches).filter(beneficiary_id__in=self.outside), person, -1)
+            rows = whole.union(outside, all=True)
         found: dict[tuple[str, int], tuple[int, int, int]] = {}
         for r in rows:
             n, fen, arrears = found.get((r["status"], r["benefits"]), (0, 0, 0))
