@@ -4,6 +4,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from youfu.core.bounds import MAX_AMOUNT, validate_date_in_range
@@ -12,6 +15,35 @@ from youfu.core.bounds import MAX_AMOUNT, validate_date_in_range
 # "choose", an optional one says what leaving it empty means.
 CHOOSE = _("— choose —")
 NONE_CHOSEN = _("— none —")
+
+
+class ManyOptionsSelect(forms.Select):
+    """A select of many options (a county's few hundred villages, grouped by township), written
+    out in Python. Django renders each option through a template of its own: for a county clerk's
+    search form that was about 8 ms of every search page (the load bench, bench/README.md); 300
+    villages take 13 ms through the templates and 1.5 ms here. Same
+    markup as ``forms.Select`` for one chosen value: options, optgroups, ``selected``, the attrs."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        values = value if isinstance(value, list | tuple) else [value]
+        chosen = {"" if v is None else str(v) for v in values}  # None is the empty choice, as Django has it
+
+        def option(v: Any, label: Any) -> str:
+            selected = " selected" if str(v) in chosen else ""
+            return f'<option value="{escape(v)}"{selected}>{escape(label)}</option>'
+
+        parts = []
+        for group, inner in self.choices:
+            if isinstance(inner, list | tuple):
+                grouped = "".join(option(v, lb) for v, lb in inner)
+                parts.append(f'<optgroup label="{escape(group)}">{grouped}</optgroup>')
+            else:
+                parts.append(option(group, inner))
+        final = self.build_attrs(self.attrs, attrs)
+        # Every value, label and attribute above is escaped.
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(final)}>{"".join(parts)}</select>')  # noqa: S308
 
 
 class DateInput(forms.DateInput):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 
 from youfu.accounts.models import User
 from youfu.core.errors import InvalidInput
-from youfu.core.forms import CHOOSE
+from youfu.core.forms import CHOOSE, ManyOptionsSelect
 from youfu.core.idnumber import InvalidIdNumber, parse_id_number
 from youfu.core.messages import Message
 from youfu.core.text import compact, normalize_text
@@ -155,8 +155,8 @@ class SearchForm(forms.Form):
             attrs={"type": "search", "placeholder": _("name, pinyin, initials, ID number or its end, phone")}
         ),
     )
-    township = forms.ChoiceField(label=_("Township"), required=False)
-    village = forms.ChoiceField(label=_("Village"), required=False)
+    township = forms.ChoiceField(label=_("Township"), required=False, widget=ManyOptionsSelect)
+    village = forms.ChoiceField(label=_("Village"), required=False, widget=ManyOptionsSelect)
     category = forms.ChoiceField(label=_("Category"), required=False, choices=CATEGORY_CHOICES)
     level = forms.ChoiceField(label=_("Disability level"), required=False, choices=LEVEL_CHOICES)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
