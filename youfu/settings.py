@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "youfu.accounts.middleware.IdleSessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "youfu.api.middleware.ApiBodyLimitMiddleware",
     "youfu.api.middleware.ApiEnvelopeMiddleware",
@@ -180,13 +181,15 @@ YOUFU_LOCKOUT_MINUTES = 15
 YOUFU_TOKEN_LIFETIME_DAYS = int(os.environ.get("YOUFU_TOKEN_LIFETIME_DAYS", "30"))
 OTP_TOTP_ISSUER = "youfu"
 
-# Idle timeout: the session cookie lives 30 minutes and every request renews it.
+# Idle timeout: the session cookie lives 30 minutes; using it renews it (at most once a minute).
 # The largest request the API reads: the largest upload (a 64 MB registry file) and its
 # multipart framing. JSON and form bodies stay within DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
 YOUFU_MAX_REQUEST_BYTES = 65 * 1024 * 1024
 
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed as it is used, at most once a minute (IdleSessionRenewalMiddleware), not written on
+# every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -80,3 +81,32 @@ class PasswordChangeRequiredMiddleware:
         ):
             return redirect("accounts:password_choose")
         return self.get_response(request)
+
+
+# A signed-in session's idle timeout (SESSION_COOKIE_AGE) is renewed at most this often.
+RENEW_EVERY_SECONDS = 60
+RENEWED = "_youfu_renewed"
+
+
+class IdleSessionRenewalMiddleware:
+    """Renews a session's idle timeout as it is used, at most once a minute: the session is
+    marked changed when its last renewal is a minute old or more, and Django's session
+    middleware then saves it and sends the cookie again, both good for SESSION_COOKIE_AGE more.
+    In place of SESSION_SAVE_EVERY_REQUEST, which wrote the session row and committed on every
+    request, a page's reads included (the load bench, bench/README.md). A session still times
+    out SESSION_COOKIE_AGE after its last renewal: at most a minute before the last request.
+    Sits right after SessionMiddleware, so that its mark is seen on the way out; a request
+    without a session (a visitor, a bearer token) is left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or session.is_empty():
+            return response
+        now = int(time.time())
+        if now - int(session.get(RENEWED, 0)) >= RENEW_EVERY_SECONDS:
+            session[RENEWED] = now
+        return response

@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from youfu.accounts.models import ApiToken, User
@@ -143,7 +145,31 @@ class TestTokens:
 
 def test_sessions_time_out_after_thirty_idle_minutes() -> None:
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    sessions = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+    assert settings.MIDDLEWARE[sessions + 1] == "youfu.accounts.middleware.IdleSessionRenewalMiddleware"
+
+
+def _session_writes(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return sum(
+        1
+        for q in queries.captured_queries
+        if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+    )
+
+
+@pytest.mark.django_db
+def test_a_session_is_renewed_once_a_minute_not_on_every_request(world: World, client: Client) -> None:
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.post("/accounts/login/", {"username": "clerk", "password": PASSWORD})
+        clock.shift(timedelta(seconds=61))
+        assert _session_writes(client, "/") == 1  # renewed
+        clock.shift(timedelta(seconds=30))
+        assert _session_writes(client, "/") == 0  # read, not written again
+        assert _session_writes(client, "/registry/") == 0
+        clock.shift(timedelta(seconds=31))
+        assert _session_writes(client, "/") == 1
 
 
 @pytest.mark.django_db
