@@ -383,7 +383,7 @@ class BatchLine(models.Model):
     batch = models.ForeignKey(
         Batch, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
     )
-    # Indexed by ``line_person`` below, which begins with it.
+    # Indexed by ``line_person`` below, after the month: read a person's lines with their months.
     beneficiary = models.ForeignKey(
         "registry.Beneficiary",
         on_delete=models.PROTECT,
@@ -432,19 +432,21 @@ class BatchLine(models.Model):
             ),
             # The few lines carrying one-off payments: the batch page's one-off section.
             models.Index(fields=["batch", "seq"], condition=Q(one_off_fen__gt=0), name="line_one_off"),
-            # A person's lines with what the reports count of each: the summary and the
-            # dashboard read a year's lines person by person from this index alone, without
-            # the wide rows (names, encrypted numbers). It replaces the foreign key's own index
-            # on the person, its first column; the status is in it, so marking a batch's lines
-            # paid rewrites their entries.
+            # A month's lines person by person, with what the reports count of each: a
+            # township's summary reads its people's lines of a year's months from this index
+            # alone, without the wide rows (names, encrypted numbers), and a person's page reads
+            # their lines month by month. Led by the month, not the person, so that a batch's
+            # lines go in at the index's end (a month after the last) instead of beside each
+            # person's earlier lines all over it: one led by the person made every batch touch
+            # every page of an index as large as the months paid, and so cost more each month
+            # (migration 0012). Every read by the person names the months (``month__in``).
             models.Index(
-                fields=["beneficiary", "status", "benefits", "batch", "amount_fen", "arrears_fen"],
+                fields=["month", "beneficiary", "status", "benefits", "batch", "amount_fen", "arrears_fen"],
                 name="line_person",
             ),
             # A batch's lines by status and benefits, with the person, the amount and the
-            # arrears: a county's summary sums a year's lines batch by batch from it alone
-            # (``line_person`` holds every year's, and read through it a year costs as much as
-            # the whole history); the dashboard's months of a township its paid lines.
+            # arrears: a county's summary sums a year's lines batch by batch from it alone;
+            # the dashboard's months of a township its paid lines.
             models.Index(
                 fields=["batch", "status", "benefits", "beneficiary", "amount_fen", "arrears_fen"],
                 name="line_sums",

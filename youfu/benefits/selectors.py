@@ -626,9 +626,9 @@ def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explan
     low, high = ym(effective_first), ym(last)
     one_off_low = min(low, ym(first))
     statuses = dict(
-        BatchLine.objects.filter(beneficiary=person, batch__county_id=county).values_list(
-            "batch_id", "status"
-        )
+        BatchLine.objects.filter(
+            month__in=line_months(county), beneficiary=person, batch__county_id=county
+        ).values_list("batch_id", "status")
     )
     open_batches = set(
         Batch.objects.filter(pk__in=list(statuses), state__in=[s.value for s in OPEN_STATES]).values_list(
@@ -667,11 +667,21 @@ def explain_entitlements(person: Beneficiary, first: date, last: date) -> Explan
     return explanation
 
 
+def line_months(county: str | None = None) -> list[int]:
+    """The months (yyyymm) that have bank lines: the periods of the batches (of ``county``).
+    A person's lines are read with them: ``line_person`` is led by the month (a batch's lines
+    go in at its end), so a read by the person alone would not find them through it."""
+    batches = Batch.objects.all()  # scope: periods only; the lines read with them are scoped
+    if county is not None:
+        batches = batches.filter(county_id=county)
+    return sorted({ym(period) for period in batches.order_by().values_list("period", flat=True).distinct()})
+
+
 def payment_history(person: Beneficiary, user: User) -> QuerySet[BatchLine]:
     """The person's bank lines, newest first (the person page's payment history)."""
     qs: QuerySet[BatchLine] = (
         BatchLine.objects.visible_to(user)
-        .filter(beneficiary=person)
+        .filter(month__in=line_months(), beneficiary=person)
         .exclude(batch__state=BatchState.DISCARDED)
         .select_related("batch")
         .order_by("-batch__period", "-pk")

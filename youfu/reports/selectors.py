@@ -295,9 +295,10 @@ def categories_in_force(user: User, region: Region, end: date) -> dict[str, int]
 # its amount is its items' amounts, and ``benefits`` holds the bit of each benefit among them. So
 # what the bank paid, per benefit, is the amount of the paid lines paying a single benefit, plus,
 # for the few paying more than one (and lines from before lines kept their benefits), their items'.
-# The lines are read from the index ``line_person`` alone (person, status, benefits, batch,
-# amount, arrears: benefits migration 0009), grouped person by person as they come, and the scope
-# is applied to those groups: once a person, not once a line or an item. At a million people and
+# A county's lines are summed batch by batch from the index ``line_sums`` alone; a township's
+# are read from ``line_person`` alone (month, person, status, benefits, batch, amount, arrears:
+# benefits migrations 0009 and 0012), month by month and person by person, and the scope is
+# applied to the people: once a person a month, not once an item. At a million people and
 # ten million lines a year this is what keeps the summary and the dashboard within seconds
 # (``bench/bench_reports.py``).
 
@@ -332,13 +333,12 @@ def lines_of(batches: Mapping[int, date], *, person_led: bool = True) -> models.
     A period's batches are mostly consecutive ids, so they are tested as ranges of ids (two
     comparisons a line, where ``IN`` looked each line's batch up: a quarter of the time). On
     SQLite the batch is tested as ``batch_id + 0``, which no index serves, so that SQLite (no
-    statistics) reads the lines in the person's order from ``line_person`` instead of taking the
-    batch's own indexes and visiting each wide row; PostgreSQL estimates the plain test well and
-    would misjudge the other. With ``person_led`` False (a county's lines, read whole), the batch
-    is tested as it is, and SQLite reads them batch by batch from ``line_sums``: ``line_person``
-    holds every year's lines, and read through it one year costs what the whole history costs.
-    Person by person on PostgreSQL, the months of the batches bound the lines' own ``month`` too,
-    which leaves out every other month's partition before anything is read."""
+    statistics) reads the lines month by month and person by person from ``line_person`` (the
+    batches' months are named for it) instead of taking the batch's own indexes and visiting
+    each wide row; PostgreSQL estimates the plain test well and would misjudge the other, and
+    its months leave out every other month's partition before anything is read. With
+    ``person_led`` False (a county's lines, read whole), the batch is tested as it is and the
+    lines are read batch by batch from ``line_sums``."""
     lines: models.QuerySet[Any] = BatchLine.objects.order_by()  # scope: LineScope keeps them in scope
     # The batch's id as a number (a foreign key takes no range), ``+ 0`` on SQLite.
     key: Any = F("batch_id") + 0 if connection.vendor == "sqlite" and person_led else F("batch_id")
@@ -350,14 +350,14 @@ def lines_of(batches: Mapping[int, date], *, person_led: bool = True) -> models.
     for first, last in runs:
         within |= Q(batch_key__range=(first, last))
     lines = lines.filter(within)
-    if connection.vendor != "postgresql" or not person_led:
-        # ``month`` is in neither index: on SQLite (no partitions to leave out) the bound made
-        # it visit every line's wide row (at two years of a million people, 13–23 s), and on
-        # PostgreSQL it keeps ``line_sums`` from being read alone (a partition of other months
-        # answers the batch's range with one descent of its index).
+    if not person_led:
+        # ``month`` is not in ``line_sums``: on PostgreSQL the bound would keep the index from
+        # being read alone (a partition of other months answers the batch's range with one
+        # descent of its index), and SQLite has no partitions to leave out.
         return lines
-    periods = [ym(period) for period in batches.values()]
-    return lines.filter(month__range=(min(periods), max(periods)))
+    # ``line_person`` is led by the month: each of the batches' months, then the person (on
+    # PostgreSQL the months also leave out every other month's partition).
+    return lines.filter(month__in=sorted({ym(period) for period in batches.values()}))
 
 
 def _people_in_scope(user: User, region: Region) -> tuple[str, list[Any]] | None:
@@ -513,19 +513,20 @@ class LineScope:
             return {}
 
         def summed(lines: models.QuerySet[Any], lead: str, sign: int) -> models.QuerySet[Any]:
-            # Grouped by the index's own first column too (the batch, or the person), so that
-            # the groups come in the index's order: grouped by status and benefits alone,
-            # SQLite sorted every line first (at a year of a million people, 9.9 s against 2.7 s).
+            # Grouped by the index's own first column too (the batch, or the month), so that
+            # a county's groups come in ``line_sums``' order: grouped by status and benefits
+            # alone, SQLite sorted every line first (at a year of a million people, 9.9 s
+            # against 2.7 s). Read person by person (``line_person``: month, then person) the
+            # lines are sorted for the groups either way; by the month they are few.
             return lines.values(lead, "status", "benefits").annotate(
                 n=Count("*") * sign, fen=Sum("amount_fen") * sign, arrears=Sum("arrears_fen") * sign
             )
 
-        person = "beneficiary_id"
         if self.outside is None:
-            rows = summed(lines_of(batches).filter(beneficiary_id__in=self.inside), person, 1)
+            rows = summed(lines_of(batches).filter(beneficiary_id__in=self.inside), "month", 1)
         else:
             whole = summed(lines_of(batches, person_led=False), "batch_id", 1)
-            outside = summed(lines_of(batches).filter(beneficiary_id__in=self.outside), person, -1)
+            outside = summed(lines_of(batches).filter(beneficiary_id__in=self.outside), "month", -1)
             rows = whole.union(outside, all=True)
         found: dict[tuple[str, int], tuple[int, int, int]] = {}
         for r in rows:

@@ -9,7 +9,9 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from youfu.benefits import views
 from youfu.benefits.services import do_update_benefit_settings
@@ -101,3 +103,42 @@ def test_another_township_finds_no_payments_section(world: World, client: Client
     assert client.get(f"/benefits/beneficiaries/{jia.pk}/section/").status_code == 404
     log_in(client, world.auditor)
     assert client.get(f"/benefits/beneficiaries/{jia.pk}/section/").status_code == 403
+
+
+# --- a person's lines are read through ``line_person``, led by the month -------------------------
+
+
+def _plans(queries: list[dict[str, str]]) -> list[str]:
+    """The SQLite plan of each query on the bank lines that names a person."""
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if 'FROM "benefits_batchline"' not in sql or '"beneficiary_id" =' not in sql:
+                continue
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plans.append(" | ".join(str(row[-1]) for row in cursor.fetchall()))
+    return plans
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plans (PostgreSQL prunes the partitions)")
+def test_a_persons_lines_are_read_month_by_month_through_line_person(
+    world: World, client: Client, jia: Beneficiary
+) -> None:
+    """``line_person`` is led by the month, so that a batch's lines go in at its end however long
+    the county has paid; no index is led by the person any more, so a read of one person's lines
+    by the person alone would scan every line of every batch. The person's payments section (the
+    transfers, and the entitlements explained with what was paid of each) finds them by the
+    months (``line_months``) or by each batch, and the person: never by a scan."""
+    log_in(client, world.township_clerk)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/benefits/beneficiaries/{jia.pk}/section/").status_code == 200
+        assert client.get(f"/benefits/beneficiaries/{jia.pk}/?from=2026-10&to=2026-12").status_code == 200
+    plans = _plans(captured.captured_queries)
+    assert len(plans) >= 2, plans  # the transfers, and the lines' statuses for the explanation
+    for plan in plans:
+        # Found by the month and the person, or by each batch and the person: never scanned.
+        assert "SCAN benefits_batchline" not in plan, plan
+        found = r"SEARCH benefits_batchline USING (COVERING )?INDEX \w+ "
+        found += r"\((month|batch_id)=\? AND beneficiary_id=\?\)"
+        assert re.search(found, plan), plan
