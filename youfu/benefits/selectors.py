@@ -836,7 +836,7 @@ def default_explanation_range(person: Beneficiary) -> tuple[date, date]:
 PAYEE_CHANGES_SHOWN = 50
 PAYEE_EVENTS = (
     EventType.BENEFICIARY_CHANGED,  # a bank account or bank changed on the person
-    EventType.LIFE_EVENT_RECORDED,  # a death recorded with the payee of what was still owed
+    EventType.LIFE_EVENT_RECORDED,  # an account changed; a death recorded with its payee
     EventType.LUMP_SUM_PAYEE_NAMED,  # the payee of a death's lump sum named
 )
 
@@ -888,7 +888,13 @@ def _payee_change(event: Any, lump_sum_people: dict[int, int]) -> tuple[int, str
         after = " ".join(str(new.get(k) or "") for k in ("bank_name", "bank_account") if k in new).strip()
         return int(event.object_id), "account", before, after
     if event.event_type == EventType.LIFE_EVENT_RECORDED:
-        if not new.get("payee") or "beneficiary" not in new:
+        if "beneficiary" not in new:
+            return None
+        if new.get("kind") == LifeEventKind.BANK_CHANGE:
+            # The person page's and the API's way to change an account: the old and new ones,
+            # masked (the bank's name is kept only as "(given)").
+            return int(new["beneficiary"]), "account", str(new.get("old") or ""), str(new.get("new") or "")
+        if not new.get("payee"):
             return None
         return int(new["beneficiary"]), "death_payee", "", str(new["payee"])
     if event.event_type == EventType.LUMP_SUM_PAYEE_NAMED:
