@@ -417,6 +417,57 @@ class PayeeChangesOut(Schema):
     changes: list[PayeeChangeOut] = Field(description="the first 50, in line order")
 
 
+class EntitlementChangeOut(Schema):
+    change: str = Field(
+        description="registered | imported | qualification_added | qualification_imported | "
+        "qualification_changed | level | suspended | suspension_lifted | ended | died | left_county | "
+        "residence"
+    )
+    label: str = Field(description="the change in words, in the request's language")
+    category: str = Field(
+        description="the qualification's category (empty: the person's, not one qualification's)"
+    )
+    category_label: str
+    approved_on_before: date | None
+    approved_on_after: date | None
+    ended_on_before: date | None
+    ended_on_after: date | None
+    before: str = Field(description="a disability level, years of service or a residence, as recorded")
+    after: str
+    effective_on: date | None = Field(
+        description="a new level, a suspension, its lifting, a death: from when"
+    )
+    back_dated: bool = Field(description="it pays from before the previous batch's period")
+    months_back: int = Field(description="how many months before the previous batch's period it pays from")
+    details: str = Field(description="the change other than its dates, in words")
+    by: str
+    at: datetime
+
+
+class EntitlementPersonOut(Schema):
+    seq: int = Field(description="the line of this batch that pays the person")
+    beneficiary_id: int
+    name: str
+    township: str
+    payee_name: str = Field(description="whom the line pays: the person, or after a death the payee")
+    to_payee: bool
+    id_number: str = Field(description="the line's, masked: the person's, or the payee's")
+    amount: str = Field(description="what this batch pays the person")
+    arrears: str = Field(description="of the amount: for earlier months")
+    back_dated: bool
+    changes: list[EntitlementChangeOut]
+
+
+class EntitlementChangesOut(Schema):
+    since_batch: int | None = Field(description="the batch before, computed without these changes")
+    since_period: str | None
+    count: int = Field(description="the people this batch pays whose entitlement changed")
+    back_dated: int = Field(description="of them, those with a back-dated change")
+    people: list[EntitlementPersonOut] = Field(
+        description="the first 50: the back-dated first, then in line order"
+    )
+
+
 class LineOut(Schema):
     seq: int
     beneficiary_id: int
@@ -722,6 +773,60 @@ def get_payee_changes(request: HttpRequest, batch_id: int) -> dict[str, Any]:
                 "at": c.at,
             }
             for c in found.rows
+        ],
+    }
+
+
+@router.get("/batches/{batch_id}/entitlement-changes", response=EntitlementChangesOut)
+def get_entitlement_changes(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    """The people this batch pays whose entitlement was changed after the batch before it was
+    computed — a qualification added (back-dated approvals flagged, with how far back), changed
+    or ended, a disability level, a suspension or its lifting, a death, a move out of the
+    county, the residence — with who did it and when, and what this batch pays them: what the
+    leader reviews before approving (each change was one clerk's act). Only the lines the user
+    may see."""
+    user = _reader(request)
+    found = selectors.entitlement_changes(_batch(user, batch_id), user)
+    return {
+        "since_batch": found.since.pk if found.since else None,
+        "since_period": found.since.period_label if found.since else None,
+        "count": found.count,
+        "back_dated": found.back_dated,
+        "people": [
+            {
+                "seq": row.line.seq,
+                "beneficiary_id": row.line.beneficiary_id,
+                "name": row.line.beneficiary.name,
+                "township": row.line.township.name,
+                "payee_name": row.line.payee_name,
+                "to_payee": row.line.to_payee,
+                "id_number": row.line.payee_id_number_masked,
+                "amount": money(row.line.amount_fen),
+                "arrears": money(row.line.arrears_fen),
+                "back_dated": row.back_dated,
+                "changes": [
+                    {
+                        "change": c.what,
+                        "label": c.label,
+                        "category": c.category,
+                        "category_label": c.category_label,
+                        "approved_on_before": c.approved_before,
+                        "approved_on_after": c.approved_after,
+                        "ended_on_before": c.ended_before,
+                        "ended_on_after": c.ended_after,
+                        "before": c.before,
+                        "after": c.after,
+                        "effective_on": c.effective_on,
+                        "back_dated": c.back_dated,
+                        "months_back": c.months_back,
+                        "details": c.details,
+                        "by": c.by,
+                        "at": c.at,
+                    }
+                    for c in row.changes
+                ],
+            }
+            for row in found.rows
         ],
     }
 

@@ -3,13 +3,17 @@ explained month by month, and the reconciliation report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import User
@@ -45,6 +49,8 @@ from youfu.core.scope import region_prefix
 from youfu.registry.categories import PRIORITY_CATEGORIES, Category
 from youfu.registry.models import (
     Beneficiary,
+    LifeEvent,
+    LifeEventKind,
     PersonStatus,
     Qualification,
     QualificationStatus,
@@ -840,7 +846,7 @@ def default_explanation_range(person: Beneficiary) -> tuple[date, date]:
 PAYEE_CHANGES_SHOWN = 50
 PAYEE_EVENTS = (
     EventType.BENEFICIARY_CHANGED,  # a bank account or bank changed on the person
-    EventType.LIFE_EVENT_RECORDED,  # a death recorded with the payee of what was still owed
+    EventType.LIFE_EVENT_RECORDED,  # an account changed; a death recorded with its payee
     EventType.LUMP_SUM_PAYEE_NAMED,  # the payee of a death's lump sum named
 )
 
@@ -875,7 +881,7 @@ class PayeeChanges:
 
 def _previous_batch(batch: Batch) -> Batch | None:
     return (
-        Batch.objects.filter(period__lt=batch.period)
+        Batch.objects.filter(county_id=batch.county_id, period__lt=batch.period)
         .exclude(state=BatchState.DISCARDED)
         .order_by("-period", "-pk")
         .first()
@@ -892,7 +898,13 @@ def _payee_change(event: Any, lump_sum_people: dict[int, int]) -> tuple[int, str
         after = " ".join(str(new.get(k) or "") for k in ("bank_name", "bank_account") if k in new).strip()
         return int(event.object_id), "account", before, after
     if event.event_type == EventType.LIFE_EVENT_RECORDED:
-        if not new.get("payee") or "beneficiary" not in new:
+        if "beneficiary" not in new:
+            return None
+        if new.get("kind") == LifeEventKind.BANK_CHANGE:
+            # The person page's and the API's way to change an account: the old and new ones,
+            # masked (the bank's name is kept only as "(given)").
+            return int(new["beneficiary"]), "account", str(new.get("old") or ""), str(new.get("new") or "")
+        if not new.get("payee"):
             return None
         return int(new["beneficiary"]), "death_payee", "", str(new["payee"])
     if event.event_type == EventType.LUMP_SUM_PAYEE_NAMED:
@@ -941,3 +953,504 @@ def payee_changes(batch: Batch, user: User, *, limit: int = PAYEE_CHANGES_SHOWN)
     ]
     rows.sort(key=lambda r: (r.line.seq, r.at))
     return PayeeChanges(previous, len(rows), rows[:limit])
+
+
+# --- entitlements changed since the last batch (for the leader who approves) ------------------
+
+ENTITLEMENT_CHANGES_SHOWN = 50
+ENTITLEMENT_EVENTS = (
+    EventType.BENEFICIARY_CREATED,  # a person registered with qualifications
+    EventType.BENEFICIARY_CHANGED,  # the residence: the urban or the rural rate
+    EventType.QUALIFICATION_ADDED,
+    EventType.QUALIFICATION_CHANGED,
+    EventType.LIFE_EVENT_RECORDED,  # a death, a level, a suspension and its lifting, an end, a move away
+    EventType.REGISTRY_IMPORTED,  # new people and new qualifications, as ranges of ids
+)
+# Not read: ANNUAL_REVIEW_SUSPENDED (132), whose suspension is also recorded as a life event
+# (110); standards and top-ups (2xx), which a leader approves before they are in force.
+
+# The life events that change what is owed. A bank account or a phone does not (an account is
+# a payee's change), nor a move within the county; a move out of it is read apart.
+_MONEY_LIFE_EVENTS = {
+    LifeEventKind.DEATH.value: "died",
+    LifeEventKind.LEVEL_CHANGE.value: "level",
+    LifeEventKind.SUSPENSION.value: "suspended",
+    LifeEventKind.SUSPENSION_END.value: "suspension_lifted",
+    LifeEventKind.CANCELLATION.value: "ended",
+}
+# The fields of a qualification that change what it pays (its notes or service dates do not).
+_MONEY_FIELDS = (
+    "category",
+    "approved_on",
+    "ended_on",
+    "status",
+    "disability_cause",
+    "disability_level",
+    "service_years",
+)
+
+ENTITLEMENT_CHANGE_LABELS = {
+    "registered": _("person registered with it"),
+    "imported": _("person registered by an import"),
+    "qualification_added": _("qualification added"),
+    "qualification_imported": _("qualification added by an import"),
+    "qualification_changed": _("qualification changed"),
+    "level": _("disability level changed"),
+    "suspended": _("suspended"),
+    "suspension_lifted": _("suspension lifted"),
+    "ended": _("qualification ended"),
+    "died": _("death recorded"),
+    "left_county": _("moved out of the county: every qualification ended"),
+    "residence": _("residence changed"),
+}
+
+
+@dataclass(frozen=True)
+class EntitlementChange:
+    """One recorded change to what a person is owed. ``months_back`` > 0: back-dated — the day
+    it pays from (an approval, a new level, the lifting of a suspension) lies that many months
+    before the previous batch's period, whose months were settled without it."""
+
+    what: str  # a key of ENTITLEMENT_CHANGE_LABELS
+    by: str
+    at: datetime
+    category: str = ""
+    approved_before: date | None = None
+    approved_after: date | None = None
+    ended_before: date | None = None
+    ended_after: date | None = None
+    measure: str = ""  # what ``before`` and ``after`` are: "level" | "years" | "residence"
+    before: str = ""
+    after: str = ""
+    effective_on: date | None = None  # a new level, a suspension, its lifting, a death: from when
+    since: date | None = None  # a lifted suspension: from when it ran
+    months_back: int = 0
+    note: str = ""  # an import's file
+    # The life event recorded (its qualification names the category), looked up for the rows shown.
+    life_event: int | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return str(ENTITLEMENT_CHANGE_LABELS[self.what])
+
+    @property
+    def category_label(self) -> str:
+        return str(Category(self.category).label) if self.category in Category.values else self.category
+
+    @property
+    def back_dated(self) -> bool:
+        return self.months_back > 0
+
+    def _value(self, value: str) -> str:
+        if not value:
+            return "—"
+        if self.measure == "residence" and value in Residence.values:
+            return str(Residence(value).label)
+        if self.measure == "level":
+            return gettext("level %(level)s") % {"level": value}
+        if self.measure == "years":
+            return gettext("%(years)s years of service") % {"years": value}
+        return value
+
+    @property
+    def details(self) -> str:
+        """The change other than its dates of approval and end, in words."""
+        return "; ".join(self.detail_parts)
+
+    @property
+    def detail_parts(self) -> list[str]:
+        parts: list[str] = []
+        if self.measure and (self.before or self.after):
+            parts.append(
+                f"{self._value(self.before)} → {self._value(self.after)}"
+                if self.before
+                else self._value(self.after)
+            )
+        if self.what == "suspension_lifted" and self.since and self.effective_on:
+            parts.append(
+                gettext("suspended from %(since)s, owed again from %(date)s")
+                % {"since": self.since.isoformat(), "date": self.effective_on.isoformat()}
+            )
+        elif self.what == "died" and self.effective_on:
+            parts.append(gettext("died on %(date)s") % {"date": self.effective_on.isoformat()})
+        elif self.what in ("level", "suspended") and self.effective_on:
+            parts.append(gettext("from %(date)s") % {"date": self.effective_on.isoformat()})
+        if self.note:
+            parts.append(self.note)
+        return parts
+
+
+@dataclass(frozen=True)
+class EntitlementRow:
+    """A line of this batch, and the changes to what its person is owed."""
+
+    line: BatchLine
+    changes: list[EntitlementChange]
+
+    @property
+    def back_dated(self) -> bool:
+        return any(c.back_dated for c in self.changes)
+
+    @property
+    def months_back(self) -> int:
+        return max((c.months_back for c in self.changes), default=0)
+
+
+@dataclass(frozen=True)
+class EntitlementChanges:
+    since: Batch | None  # the batch before, computed without these changes
+    count: int  # the people this batch pays (of those the user may see) with a change
+    back_dated: int  # of them, those with a back-dated change (the rows list them first)
+    rows: list[EntitlementRow] = field(default_factory=list)
+
+
+def _day(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _months_back(start: date | None, period: date) -> int:
+    """How many months ``start`` lies before ``period`` (0: not before it)."""
+    if start is None or start >= period:
+        return 0
+    return (period.year * 12 + period.month) - (start.year * 12 + start.month)
+
+
+def _any(conditions: list[Q]) -> Q | None:
+    return reduce(operator.or_, conditions) if conditions else None
+
+
+@dataclass
+class _Window:
+    """What the audit records between two batches say, before any line is read: the changes
+    of the people they name, and the ranges of ids an import names (its people's approvals are
+    in the registry, not the record: read for the lines shown only)."""
+
+    period: date  # the previous batch's: a change paying from before it is back-dated
+    until: datetime  # this batch's creation: a qualification made later is the next batch's
+    people: dict[int, list[EntitlementChange]] = field(default_factory=dict)
+    back_dated: set[int] = field(default_factory=set)
+    # A qualification's change whose record does not name its person, by qualification id.
+    of_qualification: dict[int, list[EntitlementChange]] = field(default_factory=dict)
+    back_dated_qualifications: set[int] = field(default_factory=set)
+    # People registered with qualifications (by id, or an import's ranges) and qualifications an
+    # import added (ranges): each lists the qualifications, as the registry holds them.
+    registered: dict[int, EntitlementChange] = field(default_factory=dict)
+    imported_people: list[tuple[int, int, EntitlementChange]] = field(default_factory=list)
+    imported_qualifications: list[tuple[int, int, EntitlementChange]] = field(default_factory=list)
+    # Qualifications with a record of their own: not listed again under their person's registration.
+    named: set[int] = field(default_factory=set)
+
+    def _add(self, person: int, change: EntitlementChange) -> None:
+        self.people.setdefault(person, []).append(change)
+        if change.back_dated:
+            self.back_dated.add(person)
+
+    def _add_to(self, person: Any, qualification: int, change: EntitlementChange) -> None:
+        """A qualification's change: to its person if the record names them, else to be found."""
+        if person is not None:
+            self._add(int(person), change)
+            return
+        self.of_qualification.setdefault(qualification, []).append(change)
+        if change.back_dated:
+            self.back_dated_qualifications.add(qualification)
+
+    def read(self, event: Any) -> None:
+        new, old = event.new or {}, event.old or {}
+        by = str(event.actor) if event.actor else event.actor_name
+        at = event.created_at
+        if event.event_type == EventType.BENEFICIARY_CREATED:
+            if new.get("qualifications"):
+                self.registered[int(event.object_id)] = EntitlementChange("registered", by, at)
+        elif event.event_type == EventType.BENEFICIARY_CHANGED:
+            if "residence" in new:
+                self._add(
+                    int(event.object_id),
+                    EntitlementChange(
+                        "residence",
+                        by,
+                        at,
+                        measure="residence",
+                        before=str(old.get("residence") or ""),
+                        after=str(new["residence"] or ""),
+                    ),
+                )
+        elif event.event_type == EventType.QUALIFICATION_ADDED:
+            approved = _day(new.get("approved_on"))
+            self.named.add(int(event.object_id))
+            self._add_to(
+                new.get("beneficiary"),
+                int(event.object_id),
+                EntitlementChange(
+                    "qualification_added",
+                    by,
+                    at,
+                    category=str(new.get("category") or ""),
+                    approved_after=approved,
+                    measure="level" if new.get("disability_level") else "",
+                    after=str(new.get("disability_level") or ""),
+                    months_back=_months_back(approved, self.period),
+                ),
+            )
+        elif event.event_type == EventType.QUALIFICATION_CHANGED:
+            self._qualification_changed(int(event.object_id), old, new, by, at)
+        elif event.event_type == EventType.LIFE_EVENT_RECORDED:
+            self._life_event(int(event.object_id), new, by, at)
+        elif event.event_type == EventType.REGISTRY_IMPORTED:
+            extra = event.extra or {}
+            file = str(extra.get("file") or "")
+            for lo, hi in extra.get("beneficiary_ids") or []:
+                self.imported_people.append(
+                    (int(lo), int(hi), EntitlementChange("imported", by, at, note=file))
+                )
+            for lo, hi in extra.get("qualification_ids") or []:
+                self.imported_qualifications.append(
+                    (int(lo), int(hi), EntitlementChange("qualification_imported", by, at, note=file))
+                )
+
+    def _qualification_changed(
+        self, qualification: int, old: dict[str, Any], new: dict[str, Any], by: str, at: datetime
+    ) -> None:
+        if not any(k in new or k in old for k in _MONEY_FIELDS):
+            return  # its notes, its service dates: nothing owed changes
+        approved_before, approved_after = _day(old.get("approved_on")), _day(new.get("approved_on"))
+        # Only an approval moved earlier reaches back into months already settled.
+        earlier = approved_after is not None and (approved_before is None or approved_after < approved_before)
+        measure = "level" if "disability_level" in new else "years" if "service_years" in new else ""
+        key = {"level": "disability_level", "years": "service_years"}.get(measure, "")
+        change = EntitlementChange(
+            "qualification_changed",
+            by,
+            at,
+            category=str(new.get("category") or old.get("category") or ""),
+            approved_before=approved_before,
+            approved_after=approved_after,
+            ended_before=_day(old.get("ended_on")),
+            ended_after=_day(new.get("ended_on")),
+            measure=measure,
+            before=str(old.get(key) or "") if key else "",
+            after=str(new.get(key) or "") if key else "",
+            months_back=_months_back(approved_after, self.period) if earlier else 0,
+        )
+        self.named.add(qualification)
+        self._add_to(new.get("beneficiary", old.get("beneficiary")), qualification, change)
+
+    def _life_event(self, life_event: int, new: dict[str, Any], by: str, at: datetime) -> None:
+        person, kind = new.get("beneficiary"), str(new.get("kind") or "")
+        effective = _day(new.get("effective_on"))
+        if person is None:
+            return
+        if kind == LifeEventKind.MOVE:
+            if new.get("left_county"):
+                self._add(int(person), EntitlementChange("left_county", by, at, ended_after=effective))
+            return
+        what = _MONEY_LIFE_EVENTS.get(kind)
+        if what is None:
+            return
+        change = EntitlementChange(
+            what, by, at, effective_on=effective, life_event=None if what == "died" else life_event
+        )
+        if what == "level":
+            change = replace(
+                change,
+                measure="level",
+                before=str(new.get("old_level") or ""),
+                after=str(new.get("new_level") or ""),
+                months_back=_months_back(effective, self.period),
+            )
+        elif what == "ended":
+            change = replace(change, ended_after=effective)
+        elif what == "suspension_lifted":
+            # The months from the lifting on are owed again; the suspended ones stay unpaid.
+            change = replace(
+                change,
+                since=_day(new.get("suspended_from")),
+                months_back=_months_back(effective, self.period),
+            )
+        self._add(int(person), change)
+
+    # --- the SQL the lines are read with ----------------------------------------------------
+
+    def _created(self) -> Q | None:
+        """The qualifications registered with their person or added by an import, in the window."""
+        return _any(
+            [
+                *([Q(beneficiary_id__in=sorted(self.registered))] if self.registered else []),
+                *[
+                    Q(beneficiary_id__gte=lo, beneficiary_id__lte=hi)
+                    for lo, hi, _change in self.imported_people
+                ],
+                *[Q(pk__range=(lo, hi)) for lo, hi, _change in self.imported_qualifications],
+            ]
+        )
+
+    def who(self) -> Q | None:
+        """The lines of the people changed: those named, and those an import's ranges hold."""
+        by_qualification = _any(
+            [
+                *[Q(pk__range=(lo, hi)) for lo, hi, _change in self.imported_qualifications],
+                *([Q(pk__in=sorted(self.of_qualification))] if self.of_qualification else []),
+            ]
+        )
+        return _any(
+            [
+                *(
+                    [Q(beneficiary_id__in=sorted({*self.people, *self.registered}))]
+                    if self.people or self.registered
+                    else []
+                ),
+                *[
+                    Q(beneficiary_id__gte=lo, beneficiary_id__lte=hi)
+                    for lo, hi, _change in self.imported_people
+                ],
+                *(
+                    [
+                        Q(
+                            beneficiary_id__in=Qualification.objects.filter(by_qualification).values(
+                                "beneficiary_id"
+                            )
+                        )
+                    ]
+                    if by_qualification is not None
+                    else []
+                ),
+            ]
+        )
+
+    def back_dated_lines(self) -> Q | None:
+        """Which of those lines have a back-dated change, as the rows will show it."""
+        conditions = []
+        if self.back_dated:
+            conditions.append(Q(beneficiary_id__in=sorted(self.back_dated)))
+        if self.back_dated_qualifications:
+            conditions.append(
+                Q(
+                    beneficiary_id__in=Qualification.objects.filter(
+                        pk__in=sorted(self.back_dated_qualifications)
+                    ).values("beneficiary_id")
+                )
+            )
+        created = self._created()
+        if created is not None:
+            early = (
+                Qualification.objects.filter(created)
+                .filter(beneficiary_id=OuterRef("beneficiary_id"), approved_on__lt=self.period)
+                .filter(created_at__lte=self.until)
+                .exclude(pk__in=sorted(self.named))
+            )
+            conditions.append(Q(Exists(early)))
+        return _any(conditions)
+
+    # --- the rows shown ---------------------------------------------------------------------
+
+    def _created_change(self, q: Qualification) -> EntitlementChange | None:
+        """The registration or import that made ``q``, as a change, or None."""
+        if q.pk in self.named or q.created_at > self.until:
+            return None
+        template = next((c for lo, hi, c in self.imported_qualifications if lo <= q.pk <= hi), None)
+        template = template or self.registered.get(q.beneficiary_id)
+        template = template or next(
+            (c for lo, hi, c in self.imported_people if lo <= q.beneficiary_id <= hi), None
+        )
+        if template is None:
+            return None
+        return replace(
+            template,
+            category=q.category,
+            approved_after=q.approved_on,
+            ended_after=q.ended_on,
+            measure="level" if q.disability_level else "",
+            after=str(q.disability_level or ""),
+            months_back=_months_back(q.approved_on, self.period),
+        )
+
+    def rows(self, lines: Sequence[BatchLine], user: User) -> list[EntitlementRow]:
+        persons = [line.beneficiary_id for line in lines]
+        life_events = [c.life_event for p in persons for c in self.people.get(p, []) if c.life_event]
+        # Only registrations, imports, life events and unnamed qualifications need the registry.
+        needed = (
+            life_events
+            or self.registered
+            or self.imported_people
+            or self.imported_qualifications
+            or self.of_qualification
+        )
+        qualifications = (
+            list(Qualification.objects.visible_to(user).filter(beneficiary_id__in=persons).order_by("pk"))
+            if needed
+            else []
+        )
+        by_pk = {q.pk: q for q in qualifications}
+        category_of = (
+            {
+                pk: by_pk[q].category
+                for pk, q in LifeEvent.objects.visible_to(user)
+                .filter(pk__in=life_events)
+                .values_list("pk", "qualification_id")
+                if q in by_pk
+            }
+            if life_events
+            else {}
+        )
+        changes: dict[int, list[EntitlementChange]] = {p: [] for p in persons}
+        for person in persons:
+            for change in self.people.get(person, []):
+                if change.life_event is not None and not change.category:
+                    change = replace(change, category=category_of.get(change.life_event, ""))
+                changes[person].append(change)
+        for q in qualifications:
+            for change in self.of_qualification.get(q.pk, []):
+                changes[q.beneficiary_id].append(replace(change, category=change.category or q.category))
+            created = self._created_change(q)
+            if created is not None:
+                changes[q.beneficiary_id].append(created)
+        return [
+            EntitlementRow(line, sorted(changes[line.beneficiary_id], key=lambda c: c.at)) for line in lines
+        ]
+
+
+def entitlement_changes(
+    batch: Batch, user: User, *, limit: int = ENTITLEMENT_CHANGES_SHOWN
+) -> EntitlementChanges:
+    """The people this batch pays whose entitlement was changed since the batch before it was
+    computed — a qualification added (a back-dated approval paid as arrears), changed or ended,
+    a disability level, a suspension or its lifting, a death, a move out of the county, the
+    residence — what the leader who approves reviews, since each such change is one clerk's
+    act. Read from the registry's audit records between the previous batch's creation and this
+    one's; only the lines the user may see, the back-dated first, then in line order.
+
+    Cheap however many an import added: one query for the records, one for the first lines
+    (a count only when there are more), one for their qualifications and one for their life
+    events' — never one per row."""
+    previous = _previous_batch(batch)
+    if previous is None:
+        return EntitlementChanges(None, 0, 0)
+    window = _Window(previous.period, batch.created_at)
+    county = batch.county_id[:6]
+    for event in events_between(ENTITLEMENT_EVENTS, previous.created_at, batch.created_at):
+        # A person's record carries the person's region: another county's are not this batch's.
+        # An import's may carry its importer's (a city's, a province's): its ranges are kept.
+        if event.event_type == EventType.REGISTRY_IMPORTED or (event.region_id or county).startswith(county):
+            window.read(event)
+    who = window.who()
+    if who is None:
+        return EntitlementChanges(previous, 0, 0)
+    back_dated = window.back_dated_lines()
+    flag = (
+        Case(When(back_dated, then=Value(True)), default=Value(False), output_field=BooleanField())
+        if back_dated is not None
+        else Value(False, output_field=BooleanField())
+    )
+    lines = lines_for(batch, user).filter(who).annotate(back_dated=flag)
+    shown = list(lines.order_by("-back_dated", "seq")[: limit + 1])
+    if len(shown) > limit:
+        totals = lines.aggregate(n=Count("pk"), back=Count("pk", filter=Q(back_dated=True)))
+        count, back = int(totals["n"]), int(totals["back"])
+        shown = shown[:limit]
+    else:
+        count, back = len(shown), sum(1 for line in shown if line.back_dated)
+    return EntitlementChanges(previous, count, back, window.rows(shown, user))

@@ -168,6 +168,7 @@ def _batch_page(request: HttpRequest, batch: Batch, **extra: Any) -> HttpRespons
             "visible_one_off": yuan(sum(t.amount_fen for t in totals if t.benefit in ONE_OFF_BENEFITS)),
             "one_offs": selectors.one_off_summary(batch, user),
             "payee_changes": selectors.payee_changes(batch, user),
+            "entitlement_changes": selectors.entitlement_changes(batch, user),
             # total = this month's regular payments + arrears + one-off payments
             "regular_current": yuan(batch.total_fen - batch.arrears_fen - batch.one_off_fen),
             "one_off": one_off,

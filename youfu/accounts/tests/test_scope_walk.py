@@ -786,6 +786,7 @@ ACCESS: dict[str, Access] = {
     "api/v1/batches": acl(get=STAFF, post="c"),
     "api/v1/batches/<batch_id>": acl(get="cltv"),
     "api/v1/batches/<batch_id>/payee-changes": acl(get="cltv"),
+    "api/v1/batches/<batch_id>/entitlement-changes": acl(get="cltv"),
     "api/v1/batches/<batch_id>/lines": acl(get="cltv"),
     "api/v1/batches/<batch_id>/lines/<seq>/items": acl(get="cltv"),
     "api/v1/batches/<batch_id>/approve": acl(post="l"),

@@ -15,7 +15,8 @@ from youfu.benefits.models import Batch
 from youfu.benefits.selectors import payee_changes
 from youfu.benefits.services import do_create_batch
 from youfu.benefits.tests.helpers import at, paid_from_november, pay_month, person
-from youfu.registry.services import do_update_beneficiary
+from youfu.registry.models import LifeEventKind
+from youfu.registry.services import do_record_life_event, do_update_beneficiary
 from youfu.testing import World, bearer, log_in
 
 ACCOUNT = "6228480012345678901"
@@ -129,3 +130,22 @@ def test_another_townships_batch_lines_stay_hidden_from_an_outsider(county: Worl
         .json()
     )
     assert [c["name"] for c in body["changes"]] == ["外乡改户"]
+
+
+@pytest.mark.django_db
+def test_an_account_changed_as_a_life_event_is_listed(county: World) -> None:
+    """The person page and the API change an account through a bank_change life event."""
+    with time_machine.travel(at(2026, 11, 21), tick=False):
+        do_record_life_event(
+            county.same,  # type: ignore[attr-defined]
+            LifeEventKind.BANK_CHANGE,
+            date(2026, 11, 21),
+            acting_user=county.township_clerk,
+            bank_name="农业银行",
+            bank_account="6228480055556666777",
+        )
+    batch = _december(county)
+    [change] = [c for c in payee_changes(batch, county.leader).rows if c.line.beneficiary.name == "柳湾照旧"]
+    assert change.what == "account" and change.by == str(county.township_clerk)
+    assert change.before.endswith("2333") and change.after.endswith("6777")
+    assert "6228480055556666777" not in change.after  # masked
