@@ -344,14 +344,15 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
                 f" JOIN registry_beneficiary p ON p.id = s.pid",
             )
             # The parts of the lines paying more than one benefit, per benefit, from their items
-            # (what the engine writes beside the lines from the same sums).
+            # (what the engine writes beside the lines from the same sums); SQLite reads those
+            # lines first, through ``line_mixed``, not every item of the batch.
             execute(
                 "INSERT INTO benefits_linepart (batch_id, beneficiary_id, benefit, amount_fen, arrears_fen)"
                 " SELECT i.batch_id, i.beneficiary_id, i.benefit, SUM(i.amount_fen),"
                 " SUM(CASE WHEN i.arrears THEN i.amount_fen ELSE 0 END)"
-                f" FROM benefits_batchline l JOIN {ITEMS} i ON i.batch_id = l.batch_id"
-                " AND i.beneficiary_id = l.beneficiary_id"
+                f" FROM benefits_batchline l{'' if sql.pg else ' INDEXED BY line_mixed'} CROSS JOIN {ITEMS} i"
                 f" WHERE l.batch_id = {batch} AND {several_benefits_sql('l.benefits')}"
+                " AND i.batch_id = l.batch_id AND i.beneficiary_id = l.beneficiary_id"
                 " GROUP BY i.batch_id, i.beneficiary_id, i.benefit"
             )
             execute(
