@@ -856,19 +856,19 @@ def _batch(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _discard(args: argparse.Namespace) -> dict[str, Any]:
-    """Discard the open draft (its lines, items and recoveries go) and, on PostgreSQL, let
-    VACUUM make their space reusable, for the next turn."""
+    """Discard the open draft (its lines and their parts, items and recoveries go) and, on
+    PostgreSQL, let VACUUM make their space reusable, for the next turn."""
     from django.db import connection
 
     from youfu.accounts.models import User
-    from youfu.benefits.models import Batch, BatchItem, BatchLine, BatchState, Recovery
+    from youfu.benefits.models import Batch, BatchItem, BatchLine, BatchState, LinePart, Recovery
     from youfu.benefits.services import do_discard_batch
 
     clerk = User.objects.get(username="clerk")
     do_discard_batch(Batch.objects.get(state=BatchState.DRAFT), acting_user=clerk, note="bench: next turn")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            tables = ", ".join(m._meta.db_table for m in (BatchItem, BatchLine, Recovery))
+            tables = ", ".join(m._meta.db_table for m in (BatchItem, BatchLine, LinePart, Recovery))
             cursor.execute(f"VACUUM ANALYZE {tables}")
     return {}
 

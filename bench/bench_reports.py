@@ -6,9 +6,9 @@
 
 Sets Django up itself in a temporary YOUFU_HOME (a fresh SQLite file, or a throwaway
 PostgreSQL database on 127.0.0.1:5432 as user postgres, created and dropped at the end), or
-in ``--home DIR``, where the loaded database is kept and found again by the next run (delete
-the directory, and on PostgreSQL drop the database it names in ``bench-reports.json``, when
-done).
+in ``--home DIR``, where the loaded database is kept and found again by the next run, which
+first applies the migrations written since (delete the directory, and on PostgreSQL drop the
+database it names in ``bench-reports.json``, when done).
 
 Load (timed, not part of the goal):
 
@@ -21,9 +21,10 @@ Load (timed, not part of the goal):
              per person and benefit; every benefit raised from August, entered in October and
              paid back as two months of arrears; the death lump sums; the relief grants and
              medical claims approved the month before as one-off items), then each month's
-             bank lines summed from its items (paid, a few failed, held without an account),
-             and claims raised after late deaths. Set-based: one INSERT … SELECT per month
-             and table, from the registry — no Python loop over rows, and not the engine.
+             bank lines summed from its items (paid, a few failed, held without an account)
+             with the parts of those paying several benefits, and claims raised after late
+             deaths. Set-based: one INSERT … SELECT per month and table, from the registry —
+             no Python loop over rows, and not the engine.
   petitions  ``--petitions`` (100,000) matters received from November of the year before to
              the year's end, in every state with the dates each step left (accepted,
              declined, forwarded, extended, replied, reviewed, concluded, rated) and their
@@ -247,6 +248,7 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
     from django.db import transaction
 
     from youfu.benefits.engine import ITEMS, LINES, attach_partitions
+    from youfu.benefits.models import several_benefits_sql
 
     clerk = users["clerk"]
     # The months paid: the last ``--previous-months`` of the year before (which the dashboard
@@ -340,6 +342,18 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
                 f"  SUM(CASE WHEN benefit IN ('relief', 'medical') THEN amount_fen ELSE 0 END) AS one_off"
                 f"  FROM {ITEMS} WHERE batch_id = {batch} AND month <= {ym} GROUP BY beneficiary_id) s"
                 f" JOIN registry_beneficiary p ON p.id = s.pid",
+            )
+            # The parts of the lines paying more than one benefit, per benefit, from their items
+            # (what the engine writes beside the lines from the same sums); SQLite reads those
+            # lines first, through ``line_mixed``, not every item of the batch.
+            execute(
+                "INSERT INTO benefits_linepart (batch_id, beneficiary_id, benefit, amount_fen, arrears_fen)"
+                " SELECT i.batch_id, i.beneficiary_id, i.benefit, SUM(i.amount_fen),"
+                " SUM(CASE WHEN i.arrears THEN i.amount_fen ELSE 0 END)"
+                f" FROM benefits_batchline l{'' if sql.pg else ' INDEXED BY line_mixed'} CROSS JOIN {ITEMS} i"
+                f" WHERE l.batch_id = {batch} AND {several_benefits_sql('l.benefits')}"
+                " AND i.batch_id = l.batch_id AND i.beneficiary_id = l.beneficiary_id"
+                " GROUP BY i.batch_id, i.beneficiary_id, i.benefit"
             )
             execute(
                 "UPDATE benefits_batch SET persons = %s, items = %s,"
@@ -736,6 +750,7 @@ def row_counts() -> dict[str, int]:
         "registry_qualification",
         "benefits_batchitem",
         "benefits_batchline",
+        "benefits_linepart",
         "benefits_recovery",
         "petitions_petition",
         "petitions_petitionevent",
@@ -889,6 +904,12 @@ def child(args: argparse.Namespace) -> None:
             sys.stdout = real
         figures["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         print(json.dumps(figures))
+    elif args.child == "migrate":
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        print(json.dumps({"migrate_s": round(time.perf_counter() - started, 1)}))
     else:
         print(json.dumps(time_reports(args)))
 
@@ -937,7 +958,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="keep the loaded database here and reuse it next time")
     parser.add_argument("--explain", action="store_true", help="print the plans of the slowest queries")
     parser.add_argument("--load-only", action="store_true", help="load (with --home) and stop")
-    parser.add_argument("--child", choices=("load", "time"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("load", "migrate", "time"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -968,7 +989,12 @@ def main() -> None:
         flush=True,
     )
     try:
-        if not state.get("loaded"):
+        if state.get("loaded"):
+            # A database kept from an earlier run gets the migrations written since (benefits
+            # 0013 makes the line parts from its items), in a process of its own.
+            migrated = run_child("migrate", env, args)
+            print(f"migrated the kept database: {migrated['migrate_s']} s", flush=True)
+        else:
             if dbname:
                 import psycopg
 

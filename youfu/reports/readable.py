@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_noop
 
 from youfu.accounts.models import User
-from youfu.benefits.models import BatchItem, BatchLine, Recovery
+from youfu.benefits.models import BatchLine, LinePart, Recovery
 from youfu.core.errors import PermissionDenied
 from youfu.core.messages import Message
 from youfu.outreach.needs.models import Finding
@@ -33,7 +33,7 @@ from youfu.relief.medical.models import MedicalClaim
 # The summary's sections (``youfu/reports/selectors.py`` ``Summary``) and the records each counts.
 SECTION_MODELS: dict[str, tuple[type[models.Model], ...]] = {
     "registry": (Beneficiary, Qualification),
-    "payments": (BatchItem, BatchLine, Recovery),
+    "payments": (BatchLine, LinePart, Recovery),
     "relief": (ReliefGrant,),
     "medical": (MedicalClaim,),
     "housing": (HousingCase, HousingDisbursement),

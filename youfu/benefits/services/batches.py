@@ -19,6 +19,7 @@ from youfu.benefits.models import (
     BatchLine,
     BatchState,
     BatchTotal,
+    LinePart,
     Recovery,
     RecoveryStatus,
 )
@@ -227,8 +228,8 @@ def do_approve_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batc
 
 
 def do_discard_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batch:
-    """A draft is discarded whole: its lines, items and recoveries go; claims it had
-    superseded are open again. The batch row and its history stay."""
+    """A draft is discarded whole: its lines (with their parts), items and recoveries go; claims
+    it had superseded are open again. The batch row and its history stay."""
     if not (acting_user.can(WRITE) or acting_user.can(Capability.APPROVE)):
         raise PermissionDenied()
     check_batch_county(acting_user, batch)
@@ -236,6 +237,7 @@ def do_discard_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batc
         move_batch(batch, [BatchState.DRAFT], BatchState.DISCARDED)
         BatchTotal.objects.filter(batch=batch).delete()
         BatchItem.objects.filter(batch=batch).delete()
+        LinePart.objects.filter(batch=batch).delete()
         BatchLine.objects.filter(batch=batch).delete()
         Recovery.objects.filter(batch=batch).delete()
         Recovery.objects.filter(superseded_by=batch).update(status=RecoveryStatus.OPEN, superseded_by=None)

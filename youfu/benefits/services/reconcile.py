@@ -2,8 +2,9 @@
 
 Batches recompute only what changed (``changes.py``). ``do_reconcile`` recomputes every
 person, benefit and month from the payments start month, as a batch did before that, and
-compares the two item by item. It writes nothing but its audit record: the work is done in
-a transaction that is rolled back.
+compares the two item by item. It also holds the batch's line parts (``LinePart``, what the
+reports read of the lines paying several benefits) to its items. It writes nothing but its
+audit record: the work is done in a transaction that is rolled back.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ class Reconciled:
     batch: Batch | None  # the batch checked; None: the county's next batch, computed and dropped
     period: date
     check: engine.FullCheck
+    parts: engine.PartsCheck
     marks_waiting: dict[str, int]
 
     @property
     def agree(self) -> bool:
-        return self.check.agree
+        return self.check.agree and self.parts.agree
 
     @property
     def batch_total(self) -> Decimal:
@@ -76,6 +78,19 @@ class Reconciled:
                 }
                 for d in self.check.differences
             ],
+            "line_parts": {
+                "lines": self.parts.lines,
+                "differences": self.parts.count,
+                "listed": [
+                    {
+                        "beneficiary_id": d.beneficiary_id,
+                        "benefit": d.benefit or None,
+                        "parts": _part(d.parts),
+                        "expected": _part(d.expected),
+                    }
+                    for d in self.parts.differences
+                ],
+            },
             "changes_waiting": self.marks_waiting,
         }
 
@@ -87,16 +102,26 @@ def _amounts(values: tuple[int, int, int] | None) -> dict[str, str] | None:
     return {"due": money(due), "paid_before": money(paid), "amount": money(amount)}
 
 
+def _part(values: tuple[int, int] | None) -> dict[str, str] | None:
+    if values is None:
+        return None
+    amount, arrears = values
+    return {"amount": money(amount), "arrears": money(arrears)}
+
+
 class _Done(Exception):
     """Carries the result out of the transaction it rolls back."""
 
-    def __init__(self, check: engine.FullCheck, batch: Batch | None, period: date) -> None:
-        self.check, self.batch, self.period = check, batch, period
+    def __init__(
+        self, check: engine.FullCheck, parts: engine.PartsCheck, batch: Batch | None, period: date
+    ) -> None:
+        self.check, self.parts, self.batch, self.period = check, parts, batch, period
 
 
 def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled:
     """Check ``batch`` (the county's latest), or else the open batch, or else the batch the
-    county would make next, against the full recomputation from the payments start month."""
+    county would make next, against the full recomputation from the payments start month, and
+    its line parts against its items."""
     require(acting_user, Capability.READ_PERSONAL_DATA)
     county = county_of(acting_user)
     if batch is not None:
@@ -115,6 +140,7 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
             if target is None:
                 target = _next_batch(county.code, start, allowance, acting_user)
             _check_latest(target)
+            parts = engine.check_line_parts(target)
             window = engine.Window(county.code, target.payments_start, target.period, allowance)
             engine.stash_batch(target)
             # The state before the batch: its claims gone, the claims it replaced open again.
@@ -124,9 +150,11 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
             )
             before = [b for b in engine.paid_batches(county.code) if b.ym < ym(target.period)]
             check = engine.check_against_full(window, before)
-            raise _Done(check, None if made_here else target, target.period)
+            raise _Done(check, parts, None if made_here else target, target.period)
     except _Done as done:
-        result = Reconciled(county.code, done.batch, done.period, done.check, changes.pending(county.code))
+        result = Reconciled(
+            county.code, done.batch, done.period, done.check, done.parts, changes.pending(county.code)
+        )
     except engine.EngineProblems as exc:
         raise Conflict(_problems_message(exc), code="cannot_compute") from None
     record_event(
@@ -141,6 +169,7 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
             "items": result.check.batch_items,
             "total": money(result.check.batch_total_fen),
             "differences": result.check.count,
+            "line_parts_differences": result.parts.count,
         },
     )
     return result

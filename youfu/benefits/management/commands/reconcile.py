@@ -20,8 +20,9 @@ class Command(YoufuCommand):
     help = (
         "Check a batch (--batch ID: the county's latest), or else the open batch, or else the batch "
         "the county would make next, against the full recomputation of every person, benefit and "
-        "month from the payments start month. Writes nothing but its audit record. Exit 0: they "
-        "agree; 1: they differ (the differences are listed); 2: the check could not be made."
+        "month from the payments start month, and its parts of the lines paying several benefits "
+        "against its items. Writes nothing but its audit record. Exit 0: they agree; 1: they differ "
+        "(the differences are listed); 2: the check could not be made."
     )
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
@@ -45,12 +46,22 @@ class Command(YoufuCommand):
             f"{what} ({result['period']}): {result['items']['batch']} items, "
             f"{result['total']['batch']} yuan; "
             f"full recomputation: {result['items']['full']} items, {result['total']['full']} yuan",
-            "agree" if result["agree"] else f"DIFFER: {result['differences']} difference(s)",
+            "agree" if result["differences"] == 0 else f"DIFFER: {result['differences']} difference(s)",
         ]
         for d in result["listed"]:
             lines.append(
                 f"  {d['kind']} person {d['beneficiary_id']} {d['benefit']} {d['month']}: "
                 f"batch {d['batch']} full {d['full']}"
+            )
+        parts = result["line_parts"]
+        lines.append(
+            f"lines paying several benefits: {parts['lines']}, their parts "
+            + ("agree with their items" if not parts["differences"] else f"DIFFER: {parts['differences']}")
+        )
+        for d in parts["listed"]:
+            lines.append(
+                f"  person {d['beneficiary_id']} {d['benefit'] or 'the line'}: "
+                f"parts {d['parts']} items {d['expected']}"
             )
         waiting = result["changes_waiting"]
         if waiting["people"] or waiting["categories"]:
