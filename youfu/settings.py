@@ -127,12 +127,13 @@ DATABASES = {
     "default": dj_database_url.parse(os.environ.get("YOUFU_DATABASE_URL", _default_sqlite), conn_max_age=0)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
-    # BEGIN so two writers queue instead of failing with "database is locked" on upgrade.
+    # WAL lets readers go on while one writer writes (switched on by youfu/core/sqlite.py, once
+    # per file); IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing
+    # with "database is locked" on upgrade.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for tests
 

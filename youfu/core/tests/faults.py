@@ -221,8 +221,19 @@ def race(shared: Shared, target: str, n: int = 2, **args: Any) -> list[dict[str,
 def steps(shared: Shared, plan: list[dict[str, Any]]) -> list[Any]:
     """Several steps in one driver, in order: ``{"race": target, "n": 2, "args": {...}}`` as
     ``race``, or ``{"call": target, "args": {...}}``, a function run in the driver (between
-    races: export the batch the racers approved). Each step's answer."""
-    return list(run_driver(shared, "steps", {"steps": plan}))
+    races: export the batch the racers approved). Each step's answer. A call that raises ends
+    the plan; the error then shows every answer before it (what the races answered is usually
+    why the call found nothing to work on)."""
+    answers = list(run_driver(shared, "steps", {"steps": plan}))
+    if len(answers) < len(plan) or (
+        answers and isinstance(answers[-1], dict) and "step_failed" in answers[-1]
+    ):
+        failed = answers[-1].get("step_failed") if answers else ""
+        raise AssertionError(
+            f"step {len(answers)} of {len(plan)} failed:\n{failed}\n"
+            f"the answers before it: {json.dumps(answers[:-1], ensure_ascii=False, default=str)[:6000]}"
+        )
+    return answers
 
 
 # --- the driver (in its own process) -------------------------------------------------------------
@@ -439,8 +450,13 @@ def _steps(spec: dict[str, Any]) -> list[Any]:
         if "race" in step:
             answers.append(_race(step["race"], int(step.get("n", 2)), step["args"]))
         else:
-            answers.append(import_string(step["call"])(**step["args"]))
-            connections.close_all()
+            try:
+                answers.append(import_string(step["call"])(**step["args"]))
+            except Exception:
+                answers.append({"step_failed": traceback.format_exc()})
+                break
+            finally:
+                connections.close_all()
     return answers
 
 
