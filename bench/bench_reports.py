@@ -396,8 +396,9 @@ def load_payments(sql: Sql, users: dict[str, int], args: argparse.Namespace) -> 
 
 
 def returned(batch: int) -> None:
-    """The batch's paid and failed lines counted and summed, as the bank returns' import keeps
-    them (``do_import_bank_returns``: the reports' months read them)."""
+    """The batch's paid and failed lines counted and summed, and its lines summed by status and
+    benefits, as the bank returns' import keeps them (``do_import_bank_returns``: the reports read
+    them)."""
     for status, n, fen in (
         ("paid", "returned_paid", "returned_paid_fen"),
         ("failed", "returned_failed", "returned_failed_fen"),
@@ -408,6 +409,14 @@ def returned(batch: int) -> None:
             f" {fen} = (SELECT COALESCE(SUM(amount_fen), 0) FROM benefits_batchline"
             f" WHERE batch_id = {batch} AND status = '{status}') WHERE id = {batch}"
         )
+    # Its lines summed by status and benefits, as the import writes them (``LineSum``, benefits
+    # migration 0014): what a county's summary reads of the batches the bank has answered.
+    execute(f"DELETE FROM benefits_linesum WHERE batch_id = {batch}")
+    execute(
+        "INSERT INTO benefits_linesum (batch_id, status, benefits, lines, amount_fen, arrears_fen)"
+        f" SELECT {batch}, status, benefits, COUNT(*), SUM(amount_fen), SUM(arrears_fen)"
+        f" FROM benefits_batchline WHERE batch_id = {batch} GROUP BY status, benefits"
+    )
 
 
 def _batch(period: date, clerk: int, leader: int) -> int:
@@ -751,6 +760,7 @@ def row_counts() -> dict[str, int]:
         "benefits_batchitem",
         "benefits_batchline",
         "benefits_linepart",
+        "benefits_linesum",
         "benefits_recovery",
         "petitions_petition",
         "petitions_petitionevent",

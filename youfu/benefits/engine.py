@@ -55,6 +55,7 @@ from youfu.benefits.models import (
     BatchTotal,
     LinePart,
     LineStatus,
+    LineSum,
     OneOffPayment,
     PaymentBenefit,
     PendingLumpSum,
@@ -103,6 +104,7 @@ PL = PendingLumpSum._meta.db_table
 ITEMS = BatchItem._meta.db_table
 LINES = BatchLine._meta.db_table
 PARTS = LinePart._meta.db_table
+SUMS = LineSum._meta.db_table
 BATCHES = Batch._meta.db_table
 RECOVERIES = Recovery._meta.db_table
 TOTALS = BatchTotal._meta.db_table
@@ -1373,3 +1375,63 @@ def check_line_parts(batch: Batch, *, limit: int = 100) -> PartsCheck:
             for row in cursor.fetchall()
         ]
     return PartsCheck(lines, count, differences)
+
+
+# --- a batch's lines summed by status and benefits (``LineSum``) -----------------------------------
+
+_GROUPS = (
+    "SELECT l.status AS status, l.benefits AS benefits, COUNT(*) AS n, SUM(l.amount_fen) AS fen, "
+    f"SUM(l.arrears_fen) AS arrears FROM {LINES} l WHERE l.batch_id = %s GROUP BY l.status, l.benefits"
+)
+
+
+def write_line_sums(batch_id: int) -> None:
+    """``batch``'s lines summed by status and benefits, written again (``LineSum``): by the bank
+    returns' import, in its transaction, once it has marked the lines. Read from ``line_sums``
+    alone (batch, status, benefits, …, amount, arrears)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SUMS} WHERE batch_id = %s", [batch_id])
+        cursor.execute(
+            f"INSERT INTO {SUMS} (batch_id, status, benefits, lines, amount_fen, arrears_fen) "
+            f"SELECT %s, g.status, g.benefits, g.n, g.fen, g.arrears FROM ({_GROUPS}) g",
+            [batch_id, batch_id],
+        )
+
+
+@dataclass(frozen=True)
+class SumDifference:
+    status: str
+    benefits: int
+    kept: tuple[int, int, int] | None  # lines, amount, arrears as ``LineSum`` keeps them
+    lines: tuple[int, int, int] | None  # … as the lines sum them
+
+
+@dataclass(frozen=True)
+class SumsCheck:
+    kept: bool  # the batch has its sums (the bank has answered it)
+    differences: list[SumDifference]
+
+    @property
+    def agree(self) -> bool:
+        return not self.differences
+
+
+def check_line_sums(batch: Batch) -> SumsCheck:
+    """``batch``'s kept sums (``LineSum``) against its lines summed now. A batch without kept sums
+    agrees (the reports read its lines); one with them must have exactly the lines' groups.
+    Writes nothing."""
+    kept = {
+        (r.status, r.benefits): (r.lines, r.amount_fen, r.arrears_fen)
+        for r in LineSum.objects.filter(batch_id=batch.pk)  # scope: the batch's county was checked
+    }
+    if not kept:
+        return SumsCheck(False, [])
+    with connection.cursor() as cursor:
+        cursor.execute(_GROUPS, [batch.pk])
+        summed = {(str(st), int(b)): (int(n), int(f), int(a)) for st, b, n, f, a in cursor.fetchall()}
+    differences = [
+        SumDifference(status, benefits, kept.get((status, benefits)), summed.get((status, benefits)))
+        for status, benefits in sorted(kept.keys() | summed.keys())
+        if kept.get((status, benefits)) != summed.get((status, benefits))
+    ]
+    return SumsCheck(True, differences)

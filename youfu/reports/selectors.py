@@ -57,6 +57,7 @@ from youfu.benefits.models import (
     BatchState,
     LinePart,
     LineStatus,
+    LineSum,
     PaidMonths,
     PaymentBenefit,
     Recovery,
@@ -523,20 +524,36 @@ class LineScope:
                 n=Count("*") * sign, fen=Sum("amount_fen") * sign, arrears=Sum("arrears_fen") * sign
             )
 
+        found: dict[tuple[str, int], tuple[int, int, int]] = {}
+
+        def add(status: str, benefits: int, n: int, fen: int, arrears: int) -> None:
+            was = found.get((status, benefits), (0, 0, 0))
+            found[(status, benefits)] = (was[0] + n, was[1] + fen, was[2] + arrears)
+
         if self.outside is None:
             rows = summed(lines_of(batches).filter(beneficiary_id__in=self.inside), "month", 1)
         else:
-            whole = summed(lines_of(batches, person_led=False), "batch_id", 1)
-            outside = summed(lines_of(batches).filter(beneficiary_id__in=self.outside), "month", -1)
-            rows = whole.union(outside, all=True)
-        found: dict[tuple[str, int], tuple[int, int, int]] = {}
-        for r in rows:
-            n, fen, arrears = found.get((r["status"], r["benefits"]), (0, 0, 0))
-            found[(r["status"], r["benefits"])] = (
-                n + _n(r["n"]),
-                fen + _n(r["fen"]),
-                arrears + _n(r["arrears"]),
+            # The batches the bank has answered have their lines' sums kept (``LineSum``, a few
+            # rows a batch); only the others' lines are summed here (a batch still awaiting the
+            # bank, at most one a county).
+            kept = LineSum.objects.filter(
+                batch_id__in=list(batches)
+            ).values_list(  # scope: the people outside are subtracted below
+                "batch_id", "status", "benefits", "lines", "amount_fen", "arrears_fen"
             )
+            answered = set()
+            for batch_id, status, benefits, n, fen, arrears in kept:
+                answered.add(batch_id)
+                add(status, benefits, n, fen, arrears)
+            outside = summed(lines_of(batches).filter(beneficiary_id__in=self.outside), "month", -1)
+            rest = {pk: period for pk, period in batches.items() if pk not in answered}
+            rows = (
+                summed(lines_of(rest, person_led=False), "batch_id", 1).union(outside, all=True)
+                if rest
+                else outside
+            )
+        for r in rows:
+            add(r["status"], r["benefits"], _n(r["n"]), _n(r["fen"]), _n(r["arrears"]))
         return found
 
     def people(self, qs: models.QuerySet[M]) -> models.QuerySet[M]:

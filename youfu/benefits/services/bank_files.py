@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.audit.events import EventType
 from youfu.audit.services import record_event
+from youfu.benefits import engine
 from youfu.benefits.models import (
     EXPORT_STATES,
     Batch,
@@ -639,6 +640,9 @@ def do_import_bank_returns(
                 [batch.pk, LineStatus.PAID.value, LineStatus.FAILED.value],
             )
             counts = {status: (int(n), int(s)) for status, n, s in cursor.fetchall()}
+        # The batch's lines summed by status and benefits, as they now are: what a county's
+        # reports read instead of its lines (``LineSum``).
+        engine.write_line_sums(batch.pk)
         statuses = bank_statuses(batch)
         Batch.objects.filter(pk=batch.pk).update(
             returned_paid=counts.get(LineStatus.PAID, (0, 0))[0],

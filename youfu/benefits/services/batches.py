@@ -20,6 +20,7 @@ from youfu.benefits.models import (
     BatchState,
     BatchTotal,
     LinePart,
+    LineSum,
     Recovery,
     RecoveryStatus,
 )
@@ -238,6 +239,7 @@ def do_discard_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batc
         BatchTotal.objects.filter(batch=batch).delete()
         BatchItem.objects.filter(batch=batch).delete()
         LinePart.objects.filter(batch=batch).delete()
+        LineSum.objects.filter(batch=batch).delete()
         BatchLine.objects.filter(batch=batch).delete()
         Recovery.objects.filter(batch=batch).delete()
         Recovery.objects.filter(superseded_by=batch).update(status=RecoveryStatus.OPEN, superseded_by=None)

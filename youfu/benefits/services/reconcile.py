@@ -3,7 +3,8 @@
 Batches recompute only what changed (``changes.py``). ``do_reconcile`` recomputes every
 person, benefit and month from the payments start month, as a batch did before that, and
 compares the two item by item. It also holds the batch's line parts (``LinePart``, what the
-reports read of the lines paying several benefits) to its items. It writes nothing but its
+reports read of the lines paying several benefits) to its items, and its lines' kept sums
+(``LineSum``, what a county's reports read instead of its lines) to its lines. It writes nothing but its
 audit record: the work is done in a transaction that is rolled back.
 """
 
@@ -41,11 +42,12 @@ class Reconciled:
     period: date
     check: engine.FullCheck
     parts: engine.PartsCheck
+    sums: engine.SumsCheck
     marks_waiting: dict[str, int]
 
     @property
     def agree(self) -> bool:
-        return self.check.agree and self.parts.agree
+        return self.check.agree and self.parts.agree and self.sums.agree
 
     @property
     def batch_total(self) -> Decimal:
@@ -91,6 +93,19 @@ class Reconciled:
                     for d in self.parts.differences
                 ],
             },
+            "line_sums": {
+                "kept": self.sums.kept,
+                "differences": len(self.sums.differences),
+                "listed": [
+                    {
+                        "status": d.status,
+                        "benefits": d.benefits,
+                        "kept": _sum(d.kept),
+                        "lines": _sum(d.lines),
+                    }
+                    for d in self.sums.differences
+                ],
+            },
             "changes_waiting": self.marks_waiting,
         }
 
@@ -109,19 +124,31 @@ def _part(values: tuple[int, int] | None) -> dict[str, str] | None:
     return {"amount": money(amount), "arrears": money(arrears)}
 
 
+def _sum(values: tuple[int, int, int] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    lines, amount, arrears = values
+    return {"lines": lines, "amount": money(amount), "arrears": money(arrears)}
+
+
 class _Done(Exception):
     """Carries the result out of the transaction it rolls back."""
 
     def __init__(
-        self, check: engine.FullCheck, parts: engine.PartsCheck, batch: Batch | None, period: date
+        self,
+        check: engine.FullCheck,
+        parts: engine.PartsCheck,
+        sums: engine.SumsCheck,
+        batch: Batch | None,
+        period: date,
     ) -> None:
-        self.check, self.parts, self.batch, self.period = check, parts, batch, period
+        self.check, self.parts, self.sums, self.batch, self.period = check, parts, sums, batch, period
 
 
 def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled:
     """Check ``batch`` (the county's latest), or else the open batch, or else the batch the
     county would make next, against the full recomputation from the payments start month, and
-    its line parts against its items."""
+    its line parts against its items and its kept sums against its lines."""
     require(acting_user, Capability.READ_PERSONAL_DATA)
     county = county_of(acting_user)
     if batch is not None:
@@ -141,6 +168,7 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
                 target = _next_batch(county.code, start, allowance, acting_user)
             _check_latest(target)
             parts = engine.check_line_parts(target)
+            sums = engine.check_line_sums(target)
             window = engine.Window(county.code, target.payments_start, target.period, allowance)
             engine.stash_batch(target)
             # The state before the batch: its claims gone, the claims it replaced open again.
@@ -150,10 +178,16 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
             )
             before = [b for b in engine.paid_batches(county.code) if b.ym < ym(target.period)]
             check = engine.check_against_full(window, before)
-            raise _Done(check, parts, None if made_here else target, target.period)
+            raise _Done(check, parts, sums, None if made_here else target, target.period)
     except _Done as done:
         result = Reconciled(
-            county.code, done.batch, done.period, done.check, done.parts, changes.pending(county.code)
+            county.code,
+            done.batch,
+            done.period,
+            done.check,
+            done.parts,
+            done.sums,
+            changes.pending(county.code),
         )
     except engine.EngineProblems as exc:
         raise Conflict(_problems_message(exc), code="cannot_compute") from None
@@ -170,6 +204,7 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
             "total": money(result.check.batch_total_fen),
             "differences": result.check.count,
             "line_parts_differences": result.parts.count,
+            "line_sums_differences": len(result.sums.differences),
         },
     )
     return result

@@ -63,6 +63,14 @@ class Command(YoufuCommand):
                 f"  person {d['beneficiary_id']} {d['benefit'] or 'the line'}: "
                 f"parts {d['parts']} items {d['expected']}"
             )
+        sums = result["line_sums"]
+        if sums["kept"]:
+            lines.append(
+                "the lines' sums kept for the reports "
+                + ("agree with the lines" if not sums["differences"] else f"DIFFER: {sums['differences']}")
+            )
+        for d in sums["listed"]:
+            lines.append(f"  {d['status']} benefits {d['benefits']}: kept {d['kept']} lines {d['lines']}")
         waiting = result["changes_waiting"]
         if waiting["people"] or waiting["categories"]:
             lines.append(
