@@ -12,6 +12,7 @@ from youfu.audit.events import EventType
 from youfu.audit.models import AuditChainHead
 from youfu.audit.services import record_event
 from youfu.audit.verify import verify_chain
+from youfu.core.nightly import ran, register_nightly
 
 logger = logging.getLogger(__name__)
 
@@ -53,4 +54,8 @@ def nightly_verify_audit() -> bool:
     else:
         head = AuditChainHead.objects.get(pk=1)  # with tonight's verdict on it
         write_anchor(head.seq, head.hash)
+    ran("verify-audit")
     return ok
+
+
+register_nightly("verify-audit", nightly_verify_audit)

@@ -46,3 +46,19 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} ({self.source})"
+
+
+class ScheduledRun(models.Model):
+    """When a nightly task last finished, and when it was last asked for out of its time: the
+    worker's catch-up (``youfu/core/nightly.py``) runs a task whose night was missed — the queue
+    down at its hour, the worker stopped — instead of waiting for the next night."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_run_at = models.DateTimeField()
+    asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_run_at:%Y-%m-%d %H:%M}"

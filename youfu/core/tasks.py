@@ -8,7 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import periodic_task, task
+from huey.contrib.djhuey import db_periodic_task, periodic_task, task
+
+from youfu.core.nightly import catch_up
 
 
 def heartbeat_path() -> Path:
@@ -33,3 +35,11 @@ def write_heartbeat(path: str | None = None) -> str:
 @periodic_task(crontab(minute="*/5"))
 def periodic_heartbeat() -> None:
     write_heartbeat.call_local()
+
+
+# Every quarter of an hour, and so soon after the queue or the worker is back: a nightly task
+# whose night was missed is queued now (``youfu/core/nightly.py``).
+@db_periodic_task(crontab(minute="*/15"))
+def catch_up_nightly() -> list[str]:
+    """Queues the nightly tasks whose night was missed; their names."""
+    return catch_up()

@@ -10,6 +10,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from youfu.audit.context import audit_context
+from youfu.core.nightly import ran, register_nightly
 from youfu.reports.archive_services import archive_closed_month
 from youfu.reports.job_services import expire_job_files, give_up_stale_jobs, run_report_job, send_waiting_jobs
 
@@ -46,7 +47,12 @@ def give_up_stale_report_jobs() -> int:
 def expire_report_job_files() -> int:
     """Removes the files of the jobs done more than YOUFU_REPORT_JOB_KEEP_DAYS ago."""
     with audit_context(ip=None, channel="task"):
-        return expire_job_files()
+        removed = expire_job_files()
+    ran("report-files")
+    return removed
+
+
+register_nightly("report-files", expire_report_job_files)
 
 
 # Every minute, and as soon as the worker starts: a report asked while the queue was down (or

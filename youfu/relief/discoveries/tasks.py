@@ -7,6 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from youfu.audit.context import audit_context
+from youfu.core.nightly import ran, register_nightly
 from youfu.relief.discoveries.services import refresh_everywhere
 
 
@@ -16,4 +17,9 @@ from youfu.relief.discoveries.services import refresh_everywhere
 def nightly_refresh_discoveries() -> int:
     """Every night: add what the rules find, close what no longer applies; returns how many were added."""
     with audit_context(ip=None, channel="task"):
-        return refresh_everywhere().added
+        added = refresh_everywhere().added
+    ran("discoveries")
+    return added
+
+
+register_nightly("discoveries", nightly_refresh_discoveries)
