@@ -31,6 +31,19 @@ def _audit_anchors_of_the_test(settings: LazySettings, tmp_path_factory: pytest.
     settings.YOUFU_AUDIT_ANCHOR_FILE = str(tmp_path_factory.mktemp("anchors") / "audit-anchors.jsonl")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _a_queue_of_each_test_process(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test process (an xdist worker) queues into a file of its own. Sharing the one in
+    YOUFU_HOME, a worker saw the other's queued tasks (a report job of the same id in its own
+    database taken for its own) and the other's locks (a nightly backup's lock, held by the other
+    worker's test, refused as TaskLockedException)."""
+    from huey.contrib.djhuey import HUEY
+
+    if "filename" in HUEY.storage_kwargs:  # the embedded SQLite queue (no YOUFU_REDIS_URL)
+        HUEY.storage_kwargs["filename"] = str(tmp_path_factory.mktemp("queue") / "queue.sqlite3")
+        HUEY.storage = HUEY.create_storage()
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return make_world()
