@@ -32,6 +32,14 @@ def test_a_leader_sees_the_charts(world: World, pages: NewPage, base_url: str) -
         figure = page.get_by_test_id(f"chart-{chart}")
         expect(figure.locator("canvas").first).to_be_visible()
         expect(figure.locator("table.chart-table")).to_be_hidden()
+        # The chart fills its box: begun in a hidden box, ECharts drew it 100 px wide.
+        drawn = figure.locator("canvas").first.bounding_box()
+        box = figure.locator(".chart").bounding_box()
+        assert drawn and box and box["width"] > 300 and drawn["width"] >= box["width"] - 2, (
+            chart,
+            drawn,
+            box,
+        )
     expect(page.get_by_test_id("chart-townships")).to_contain_text("城关镇")
     screenshot(page, "dashboard-leader")
     page.emulate_media(media="print")

@@ -57,10 +57,17 @@
   function draw(key, option) {
     var fig = figure(key);
     if (!fig) { return; }
-    var chart = window.echarts.init(fig.querySelector(".chart"), null, { renderer: "canvas" });
-    chart.setOption(Object.assign(base(), option));
-    charts.push(chart);
+    // Shown before it is drawn: ECharts takes the size of its box when it begins, and a hidden
+    // box has none (it drew every chart 100 px wide). Should drawing fail, the table comes back.
     fig.classList.add("drawn");
+    try {
+      var chart = window.echarts.init(fig.querySelector(".chart"), null, { renderer: "canvas" });
+      chart.setOption(Object.assign(base(), option));
+      charts.push(chart);
+    } catch (error) {
+      fig.classList.remove("drawn");
+      throw error;
+    }
   }
 
   function byKey(key, values) {
