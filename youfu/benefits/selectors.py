@@ -814,7 +814,16 @@ def _paid_without_qualification(user: User, county: str, limit: int) -> list[dic
         return []
     window = engine.Window(county, start, last.period, settings_for(county).allowance_month)
     rows = engine.paid_without_payable(window, region_prefix(user) or "-", limit)
-    names = dict(Beneficiary.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "name"))
+    people = {r[1] for r in rows}
+    names = dict(Beneficiary.objects.filter(pk__in=people).values_list("pk", "name"))
+    # The claim back (追缴) each such month has, if a batch has raised it since: its standing one
+    # (a superseded claim was replaced by a later batch's). None: nothing raised yet.
+    claims = {
+        (who, benefit, month): RecoveryStatus(status)
+        for who, benefit, month, status in Recovery.objects.filter(  # scope: the people of the rows above
+            beneficiary_id__in=people, superseded_by__isnull=True
+        ).values_list("beneficiary_id", "benefit", "month", "status")
+    }
     return [
         {
             "batch_id": batch_id,
@@ -824,6 +833,7 @@ def _paid_without_qualification(user: User, county: str, limit: int) -> list[dic
             "benefit_label": str(PaymentBenefit(benefit).label),
             "month": ym_label(month),
             "amount": yuan(amount),
+            "claim": claims.get((beneficiary_id, benefit, month)),
         }
         for batch_id, beneficiary_id, benefit, month, amount in rows
     ]
