@@ -22,6 +22,7 @@ from youfu.benefits.models import (
     BatchLine,
     BatchState,
     LineStatus,
+    LineSum,
     PaidMonths,
     memo_kinds,
     month_bit,
@@ -634,15 +635,16 @@ def do_import_bank_returns(
                     *bank_names_answered,
                 ],
             )
-            cursor.execute(
-                f"SELECT status, COUNT(*), COALESCE(SUM(amount_fen), 0) FROM {table} "  # noqa: S608
-                "WHERE batch_id = %s AND status IN (%s, %s) GROUP BY status",
-                [batch.pk, LineStatus.PAID.value, LineStatus.FAILED.value],
-            )
-            counts = {status: (int(n), int(s)) for status, n, s in cursor.fetchall()}
         # The batch's lines summed by status and benefits, as they now are: what a county's
-        # reports read instead of its lines (``LineSum``).
+        # reports read instead of its lines (``LineSum``); the batch's returned figures are
+        # their sums by status (one pass over the lines for both).
         engine.write_line_sums(batch.pk)
+        counts: dict[str, tuple[int, int]] = {}
+        for status, n, fen in LineSum.objects.filter(  # scope: the batch's county was checked above
+            batch_id=batch.pk, status__in=[LineStatus.PAID, LineStatus.FAILED]
+        ).values_list("status", "lines", "amount_fen"):
+            was = counts.get(status, (0, 0))
+            counts[status] = (was[0] + n, was[1] + fen)
         statuses = bank_statuses(batch)
         Batch.objects.filter(pk=batch.pk).update(
             returned_paid=counts.get(LineStatus.PAID, (0, 0))[0],
