@@ -170,3 +170,66 @@ class RoleRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.get_role_display()}"
+
+
+class RecoveryKind(models.TextChoices):
+    SECOND_FACTOR = "second_factor", _("second factor reset")
+    PASSWORD = "password", _("password reset")
+
+
+class RecoveryState(models.TextChoices):
+    PENDING = "pending", _("waiting for a leader")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class AccountRecovery(models.Model):
+    """An admin's request to give back an account its owner lost: a new second factor
+    (``second_factor``: the devices are deleted, and the owner enrols a new one at the next
+    sign-in), or a new password for an account whose role requires a second factor
+    (``password``: the one-time password the admin typed, kept only as its hash). In force only
+    once a leader who neither asked for it nor owns the account approves it; then every session
+    and token of the account ends.
+
+    One model for both kinds, because both are the same act under GB/T 22239's separation of
+    duties — the admin who keeps the accounts must not be able to take one over alone — with the
+    same asker, decider, states and audit; only what the approval applies differs
+    (``RECOVERY_TRANSITIONS`` in ``youfu/accounts/services.py`` is the one table of who moves
+    it where). One pending request per account, whatever its kind: the leader decides on one
+    thing at a time, and an admin cannot queue a second behind a refusal."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=RecoveryKind.choices)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="recoveries")
+    # The account's region when asked: the scope of who reads and decides it.
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    # ``password`` only: the hash (``make_password``) of the one-time password the admin typed,
+    # never the clear text; emptied once the request is decided either way.
+    password_hash = models.CharField(max_length=256, blank=True)
+    # Why the admin asks (a lost phone, a forgotten password): the leader reads it. Required for
+    # a second factor; a password reset asked from the reset form may leave it empty.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=RecoveryState.choices, default=RecoveryState.PENDING
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Why it was refused or withdrawn: the admin reads it.
+    decision_reason = models.CharField(_("reason for the decision"), max_length=500, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope = RegionScoped(code_path="region__code", personal_data=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(state="pending"), name="account_recovery_one_pending"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "region"], name="account_recovery_state_region")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.get_kind_display()}"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,13 +17,22 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from youfu.accounts.models import ApiToken, Department, RoleRequest, RoleRequestState, User
+from youfu.accounts.models import (
+    AccountRecovery,
+    ApiToken,
+    Department,
+    RecoveryKind,
+    RecoveryState,
+    RoleRequest,
+    RoleRequestState,
+    User,
+)
 from youfu.audit.events import EventType
 from youfu.audit.models import AuditEvent
 from youfu.audit.services import diff, record_event
 from youfu.core.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
 from youfu.core.messages import Message
-from youfu.core.roles import ROLE_REGION_LEVEL, Capability, Role, has_capability, require
+from youfu.core.roles import ROLE_REGION_LEVEL, TWO_FACTOR_REQUIRED, Capability, Role, has_capability, require
 from youfu.regions.models import LEVEL_ORDER, Region, RegionLevel
 
 USERNAME_TAKEN = Message(gettext_noop("A user named %(username)s already exists."))
@@ -295,23 +305,51 @@ def do_set_password(user: User, password: str, *, acting_user: User) -> None:
         end_sessions_and_tokens(user, reason="password", acting_user=acting_user)
 
 
-def do_reset_password(user: User, password: str, *, acting_user: User) -> int:
+@dataclass(frozen=True)
+class PasswordReset:
+    """What ``do_reset_password`` did: reset at once (``tokens_revoked``), or, for an account
+    whose role requires a second factor, opened a request a leader decides (``recovery``)."""
+
+    tokens_revoked: int = 0
+    recovery: AccountRecovery | None = None
+
+    @property
+    def waits(self) -> bool:
+        return self.recovery is not None and self.recovery.state == RecoveryState.PENDING
+
+
+def do_reset_password(user: User, password: str, *, acting_user: User, reason: str = "") -> PasswordReset:
     """The admin sets a password for someone who lost theirs. It is good for one sign-in (the
     user then chooses their own, ``must_change_password``), every session and API token of the
-    user ends, and the record names who reset it. Returns the number of tokens revoked."""
-    require(acting_user, Capability.MANAGE_USERS)
-    if user.region_id is not None and not (
-        acting_user.region and acting_user.region.contains(user.region_id)
-    ):
-        # An admin manages the accounts of their own region only.
-        raise PermissionDenied()
+    user ends, and the record names who reset it.
+
+    For an account whose role requires a second factor (``password_reset_needs_approval``) the
+    admin's act is only the asking: the password is kept as its hash in an ``AccountRecovery``
+    and set when a leader approves, so that an admin cannot sign in first with it and enrol
+    the second factor on their own phone."""
+    _require_admin_of(user, acting_user)
+    if user.pk == acting_user.pk:
+        raise InvalidInput(SELF_RECOVERY, code="self_recovery")
     _check_password(password, user)
+    if password_reset_needs_approval(user):
+        text = _clean_asking_reason(reason, required=False)
+        with transaction.atomic():
+            recovery = _open_recovery(
+                user,
+                kind=RecoveryKind.PASSWORD,
+                reason=text,
+                acting_user=acting_user,
+                password_hash=make_password(password),
+            )
+        return PasswordReset(recovery=recovery)
     with transaction.atomic():
         user.set_password(password)
         user.must_change_password = True
         user.save(update_fields=["password", "must_change_password"])
         record_event(EventType.PASSWORD_RESET, actor=acting_user, obj=user, region=user.region_id)
-        return end_sessions_and_tokens(user, reason="password_reset", acting_user=acting_user)
+        return PasswordReset(
+            tokens_revoked=end_sessions_and_tokens(user, reason="password_reset", acting_user=acting_user)
+        )
 
 
 def require_own_password(user: User) -> None:
@@ -826,3 +864,266 @@ def _withdraw_pending(user: User, *, acting_user: User, reason: str) -> None:
             obj=user,
             extra={"request": request.pk, "role": request.role, "reason": reason},
         )
+
+
+# --- account recovery: asked by an admin, applied by a leader's approval -----------------------
+#
+# GB/T 22239's separation of duties again: an admin who could reset a second factor, or the
+# password of an account that requires one, could sign in first as a leader (or another admin)
+# and enrol their own phone. So both are asked by the admin and applied only when a leader who
+# neither asked nor owns the account approves (``AccountRecovery``). Before any leader exists
+# nobody could approve, so the request is applied at once, as the role requests' bootstrap.
+
+RECOVERY_PENDING = Message(
+    gettext_noop(
+        "A recovery of this account is already waiting for a leader: withdraw it before asking again."
+    )
+)
+SELF_RECOVERY = Message(
+    gettext_noop("This is your own account: change your password or second factor on your profile page.")
+)
+OWN_RECOVERY_REQUEST = Message(
+    gettext_noop("You asked for this recovery yourself: a leader who did not ask for it decides on it.")
+)
+OWN_RECOVERY_ACCOUNT = Message(
+    gettext_noop("This recovery is for your own account: another leader decides on it.")
+)
+NO_RECOVERY_APPROVAL_NEEDED = Message(
+    gettext_noop(
+        "The password of a %(role)s is reset at once, without a leader: its role requires no second factor."
+    )
+)
+
+
+@dataclass(frozen=True)
+class RecoveryTransition:
+    to: RecoveryState
+    capability: Capability  # who may: a leader decides, an admin withdraws
+    event: EventType
+    reason_required: bool = False
+
+
+# The one table of an account recovery's life: (state, action) → where it goes and who may.
+# The services, the pages' buttons (``recovery_actions``) and the API read it.
+RECOVERY_TRANSITIONS: dict[tuple[str, str], RecoveryTransition] = {
+    (RecoveryState.PENDING, "approve"): RecoveryTransition(
+        RecoveryState.APPROVED, Capability.APPROVE, EventType.RECOVERY_APPROVED
+    ),
+    (RecoveryState.PENDING, "refuse"): RecoveryTransition(
+        RecoveryState.REFUSED, Capability.APPROVE, EventType.RECOVERY_REFUSED, reason_required=True
+    ),
+    (RecoveryState.PENDING, "withdraw"): RecoveryTransition(
+        RecoveryState.WITHDRAWN, Capability.MANAGE_USERS, EventType.RECOVERY_WITHDRAWN
+    ),
+}
+
+
+def password_reset_needs_approval(user: User) -> bool:
+    """An account whose role requires a second factor, or waits for such a role: its password
+    is reset only by a leader's approval."""
+    if user.requires_two_factor:
+        return True
+    return RoleRequest.objects.filter(user=user, state=PENDING, role__in=TWO_FACTOR_REQUIRED).exists()
+
+
+def _require_admin_of(user: User, acting_user: User) -> None:
+    require(acting_user, Capability.MANAGE_USERS)
+    if user.region_id is not None and not (
+        acting_user.region and acting_user.region.contains(user.region_id)
+    ):
+        # An admin manages the accounts of their own region only.
+        raise PermissionDenied()
+
+
+def _require_recovery_actor(recovery: AccountRecovery, user: User, action: str) -> RecoveryTransition:
+    """Who may move ``recovery`` by ``action``: the transition's capability in the request's
+    region, and for a decision a leader who neither asked for it nor owns the account."""
+    transition = RECOVERY_TRANSITIONS.get((RecoveryState.PENDING, action))
+    assert transition is not None, action
+    require(user, transition.capability)
+    if not (user.region and user.region.contains(recovery.region_id)):
+        raise PermissionDenied()
+    if transition.capability == Capability.APPROVE:
+        if recovery.requested_by_id == user.pk:
+            raise PermissionDenied(OWN_RECOVERY_REQUEST, code="own_request")
+        if recovery.user_id == user.pk:
+            raise PermissionDenied(OWN_RECOVERY_ACCOUNT, code="own_account")
+    return transition
+
+
+def recovery_actions(recovery: AccountRecovery, user: User) -> list[str]:
+    """What ``user`` may do with ``recovery`` now, read off ``RECOVERY_TRANSITIONS``."""
+    found = []
+    for (state, action), _transition in RECOVERY_TRANSITIONS.items():
+        if state != recovery.state:
+            continue
+        try:
+            _require_recovery_actor(recovery, user, action)
+        except PermissionDenied:
+            continue
+        found.append(action)
+    return found
+
+
+def _clean_asking_reason(reason: str, *, required: bool) -> str:
+    text = (reason or "").strip()
+    if required and not text:
+        raise InvalidInput(
+            Message(gettext_noop("Give the reason for asking: the leader reads it.")),
+            code="reason_required",
+            fields={"reason": gettext_noop("required")},
+        )
+    return _clean_reason(text, required=False)
+
+
+def _open_recovery(
+    user: User, *, kind: RecoveryKind, reason: str, acting_user: User, password_hash: str = ""
+) -> AccountRecovery:
+    """The pending request and its audit record, in the caller's transaction; applied at once
+    while no leader was ever granted (nobody could approve it)."""
+    if AccountRecovery.objects.filter(user=user, state=RecoveryState.PENDING).exists():
+        raise Conflict(RECOVERY_PENDING, code="recovery_pending")
+    region_id = user.region_id or acting_user.region_id
+    try:
+        with transaction.atomic():
+            recovery = AccountRecovery.objects.create(
+                kind=kind,
+                user=user,
+                region_id=region_id,
+                password_hash=password_hash,
+                reason=reason,
+                requested_by=acting_user,
+            )
+    except IntegrityError:  # another request for the account, made at the same moment
+        raise Conflict(RECOVERY_PENDING, code="recovery_pending") from None
+    record_event(
+        EventType.RECOVERY_REQUESTED,
+        actor=acting_user,
+        region=region_id,
+        obj=user,
+        extra={"request": recovery.pk, "kind": kind.value, "reason": reason},
+    )
+    if not leader_ever_granted():
+        _decide_recovery(recovery, "approve", acting_user=None, bootstrap=True)
+    return recovery
+
+
+def do_request_second_factor_reset(user: User, *, reason: str, acting_user: User) -> AccountRecovery:
+    """An admin asks for a new second factor for someone who lost theirs (their own region
+    only, with the reason the leader reads). Nothing changes until a leader approves: then the
+    account's devices are deleted, its sessions and tokens end, and its owner enrols a new device
+    at the next sign-in."""
+    _require_admin_of(user, acting_user)
+    if user.pk == acting_user.pk:
+        raise InvalidInput(SELF_RECOVERY, code="self_recovery")
+    text = _clean_asking_reason(reason, required=True)
+    with transaction.atomic():
+        return _open_recovery(user, kind=RecoveryKind.SECOND_FACTOR, reason=text, acting_user=acting_user)
+
+
+def _decide_recovery(
+    recovery: AccountRecovery,
+    action: str,
+    *,
+    acting_user: User | None,
+    reason: str = "",
+    bootstrap: bool = False,
+) -> None:
+    """Compare-and-set: only a pending request moves, once; an approval applies it. In the
+    caller's transaction. ``acting_user=None`` only for the bootstrap's at-once approval."""
+    transition = RECOVERY_TRANSITIONS[(RecoveryState.PENDING, action)]
+    password_hash = (
+        AccountRecovery.objects.filter(pk=recovery.pk).values_list("password_hash", flat=True).first() or ""
+    )
+    now = timezone.now()
+    moved = AccountRecovery.objects.filter(pk=recovery.pk, state=RecoveryState.PENDING).update(
+        state=transition.to, decided_by=acting_user, decided_at=now, decision_reason=reason, password_hash=""
+    )
+    if not moved:
+        recovery.refresh_from_db(fields=["state"])
+        raise Conflict(
+            Message(ALREADY_DECIDED.msgid, {"state": RecoveryState(recovery.state).label}),
+            code="recovery_decided",
+        )
+    recovery.state, recovery.decided_by, recovery.decided_at = transition.to, acting_user, now
+    recovery.decision_reason, recovery.password_hash = reason, ""
+    user = recovery.user
+    extra: dict[str, Any] = {"request": recovery.pk, "kind": recovery.kind}
+    if action != "approve":
+        record_event(
+            transition.event,
+            actor=acting_user,
+            region=recovery.region_id,
+            obj=user,
+            extra={**extra, "reason": reason},
+        )
+        return
+    extra["requested_by"] = recovery.requested_by.username
+    if bootstrap:
+        extra["bootstrap"] = "no_leader_yet"
+    if recovery.kind == RecoveryKind.SECOND_FACTOR:
+        removed, _kinds = TOTPDevice.objects.filter(user=user).delete()
+        record_event(
+            EventType.RECOVERY_APPROVED,
+            actor=acting_user or recovery.requested_by,
+            region=recovery.region_id,
+            obj=user,
+            extra={**extra, "devices_removed": removed},
+        )
+        record_event(
+            EventType.TOTP_REMOVED,
+            actor=acting_user or recovery.requested_by,
+            region=recovery.region_id,
+            obj=user,
+            extra={"request": recovery.pk},
+        )
+        reason_code = "second_factor_reset"
+    else:
+        User.objects.filter(pk=user.pk).update(password=password_hash, must_change_password=True)
+        user.refresh_from_db(fields=["password", "must_change_password"])
+        record_event(
+            EventType.RECOVERY_APPROVED,
+            actor=acting_user or recovery.requested_by,
+            region=recovery.region_id,
+            obj=user,
+            extra=extra,
+        )
+        record_event(
+            EventType.PASSWORD_RESET,
+            actor=acting_user or recovery.requested_by,
+            region=recovery.region_id,
+            obj=user,
+            extra={"request": recovery.pk},
+        )
+        reason_code = "password_reset"
+    end_sessions_and_tokens(user, reason=reason_code, acting_user=acting_user or recovery.requested_by)
+
+
+def do_approve_recovery(recovery: AccountRecovery, *, acting_user: User) -> AccountRecovery:
+    """A leader who neither asked for it nor owns the account approves it: a second factor's
+    devices are deleted, or the password the admin typed is set (good for one sign-in); every
+    session and token of the account ends."""
+    _require_recovery_actor(recovery, acting_user, "approve")
+    with transaction.atomic():
+        _decide_recovery(recovery, "approve", acting_user=acting_user)
+    return recovery
+
+
+def do_refuse_recovery(recovery: AccountRecovery, *, reason: str, acting_user: User) -> AccountRecovery:
+    """A leader refuses it, saying why; the account keeps its password and second factor."""
+    _require_recovery_actor(recovery, acting_user, "refuse")
+    text = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        _decide_recovery(recovery, "refuse", acting_user=acting_user, reason=text)
+    return recovery
+
+
+def do_withdraw_recovery(
+    recovery: AccountRecovery, *, acting_user: User, reason: str = ""
+) -> AccountRecovery:
+    """An admin takes back a recovery no leader has decided yet."""
+    _require_recovery_actor(recovery, acting_user, "withdraw")
+    text = _clean_reason(reason, required=False)
+    with transaction.atomic():
+        _decide_recovery(recovery, "withdraw", acting_user=acting_user, reason=text)
+    return recovery

@@ -2,7 +2,7 @@
 
 1xx registry · 2xx benefits · 3xx relief · 4xx petitions · 5xx outreach ·
 8xx reference data and settings · 9xx security and access to personal data (96x backups, 97x
-roles granted by a leader's approval).
+roles granted by a leader's approval, 98x accounts recovered by a leader's approval).
 Numbers are stored; never renumber, only add.
 """
 
@@ -163,6 +163,13 @@ class EventType(enum.IntEnum):
     ROLE_APPROVED = 971
     ROLE_REFUSED = 972
     ROLE_REQUEST_WITHDRAWN = 973
+    # An account's lost second factor, or the password of an account that requires a second
+    # factor, is given back by a leader's approval (youfu/accounts/services.py): asked by an admin,
+    # approved or refused by a leader, or withdrawn by an admin. Never a password or its hash.
+    RECOVERY_REQUESTED = 980
+    RECOVERY_APPROVED = 981
+    RECOVERY_REFUSED = 982
+    RECOVERY_WITHDRAWN = 983
 
     @property
     def label(self) -> str:
@@ -301,4 +308,8 @@ EVENT_LABELS = {
     EventType.ROLE_APPROVED: _("role approved by a leader"),
     EventType.ROLE_REFUSED: _("role refused by a leader"),
     EventType.ROLE_REQUEST_WITHDRAWN: _("role request withdrawn"),
+    EventType.RECOVERY_REQUESTED: _("account recovery asked for, waiting for a leader"),
+    EventType.RECOVERY_APPROVED: _("account recovery approved by a leader"),
+    EventType.RECOVERY_REFUSED: _("account recovery refused by a leader"),
+    EventType.RECOVERY_WITHDRAWN: _("account recovery withdrawn"),
 }

@@ -193,7 +193,7 @@ class TestTheAdminsReset:
         browser = Client()
         log_in(browser, clerk)
         key, _ = do_issue_token(clerk, acting_user=clerk)
-        assert do_reset_password(clerk, GIVEN, acting_user=world.admin) == 1
+        assert do_reset_password(clerk, GIVEN, acting_user=world.admin).tokens_revoked == 1
         clerk.refresh_from_db()
         assert clerk.must_change_password and clerk.check_password(GIVEN)
         assert browser.get("/")["Location"].startswith("/accounts/login")
