@@ -8,22 +8,45 @@ from django.utils.translation import gettext_noop
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from youfu.accounts.models import ApiToken, Department, RoleRequest, RoleRequestState, User
-from youfu.accounts.selectors import pending_request_of, role_requests_for, tokens_of, users_for
+from youfu.accounts.models import (
+    AccountRecovery,
+    ApiToken,
+    Department,
+    RecoveryKind,
+    RecoveryState,
+    RoleRequest,
+    RoleRequestState,
+    User,
+)
+from youfu.accounts.selectors import (
+    pending_recovery_of,
+    pending_request_of,
+    recoveries_for,
+    role_requests_for,
+    tokens_of,
+    users_for,
+)
 from youfu.accounts.services import (
     LOGIN_FAILED,
+    NO_RECOVERY_APPROVAL_NEEDED,
     LoginFailed,
     check_otp_step,
     check_password_step,
     confirmed_totp_device,
+    do_approve_recovery,
     do_approve_role_request,
     do_create_user,
     do_issue_token,
     do_record_login,
+    do_refuse_recovery,
     do_refuse_role_request,
     do_request_role,
+    do_request_second_factor_reset,
+    do_reset_password,
     do_revoke_token,
+    do_withdraw_recovery,
     do_withdraw_role_request,
+    password_reset_needs_approval,
     require_own_password,
 )
 from youfu.core.authed import acting_user
@@ -69,6 +92,9 @@ class UserOut(Schema):
     pending_role_request: int | None = Field(
         None, description="the role request waiting for a leader's approval (GET /role-requests/{id})"
     )
+    pending_recovery: int | None = Field(
+        None, description="the account recovery waiting for a leader's approval (GET /recovery-requests/{id})"
+    )
 
     @staticmethod
     def resolve_locked(obj: User) -> bool:
@@ -78,6 +104,12 @@ class UserOut(Schema):
     def resolve_pending_role_request(obj: User) -> int | None:
         prefetched: list[RoleRequest] | None = getattr(obj, "pending_requests", None)
         pending = pending_request_of(obj) if prefetched is None else next(iter(prefetched), None)
+        return pending.pk if pending else None
+
+    @staticmethod
+    def resolve_pending_recovery(obj: User) -> int | None:
+        prefetched: list[AccountRecovery] | None = getattr(obj, "pending_recoveries", None)
+        pending = pending_recovery_of(obj) if prefetched is None else next(iter(prefetched), None)
         return pending.pk if pending else None
 
 
@@ -313,3 +345,146 @@ def withdraw_role_request(request: HttpRequest, request_id: Id, payload: Withdra
     admin = acting_user(request)
     do_withdraw_role_request(_role_request(admin, request_id), reason=payload.reason, acting_user=admin)
     return _role_request_out(admin, request_id)
+
+
+# --- account recovery: asked by the admin, applied by a leader's approval ----------------------
+
+
+class RecoveryIn(Schema):
+    user: Id
+    kind: Choice = Field(description="second_factor (a lost phone) or password")
+    reason: Note = Field("", description="why; the leader reads it (required for a second factor)")
+    password: Password | None = Field(
+        None,
+        description="kind=password only: the one-time password, set when a leader approves "
+        "(only its hash is kept meanwhile)",
+    )
+
+
+class RefuseRecoveryIn(Schema):
+    reason: Note
+
+
+class WithdrawRecoveryIn(Schema):
+    reason: Note = ""
+
+
+class RecoveryOut(Schema):
+    id: int
+    kind: str
+    user: int = Field(alias="user_id")
+    username: str
+    region: str = Field(alias="region_id")
+    reason: str
+    state: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str
+
+    @staticmethod
+    def resolve_username(obj: AccountRecovery) -> str:
+        return obj.user.username
+
+    @staticmethod
+    def resolve_requested_by(obj: AccountRecovery) -> str:
+        return obj.requested_by.username
+
+    @staticmethod
+    def resolve_decided_by(obj: AccountRecovery) -> str | None:
+        return obj.decided_by.username if obj.decided_by else None
+
+
+def _recovery(user: User, recovery_id: int) -> AccountRecovery:
+    found: AccountRecovery = get_visible_or_404(recoveries_for(user), user, pk=recovery_id)
+    return found
+
+
+def _recovery_out(user: User, recovery_id: int) -> RecoveryOut:
+    return RecoveryOut.from_orm(_recovery(user, recovery_id))
+
+
+RECOVERY_STATES = (*RecoveryState.values, "all")
+
+
+@router.get("/recovery-requests", response=list[RecoveryOut], tags=["accounts"])
+@paginate(PageNumberPagination)
+def list_recoveries(request: HttpRequest, state: Choice = RecoveryState.PENDING) -> QuerySet[AccountRecovery]:
+    """Account recoveries of the user's region — a lost second factor, or the password of an
+    account that requires one — for the admin who asks and the leader who decides:
+    ``state=pending`` (the default), ``approved``, ``refused``, ``withdrawn`` or ``all``."""
+    user = acting_user(request)
+    if state not in RECOVERY_STATES:
+        message = Message(gettext_noop("Unknown state %(state)s."), {"state": state})
+        raise InvalidInput(message, fields={"state": message})
+    found = recoveries_for(user)
+    return found if state == "all" else found.filter(state=state)
+
+
+@router.post("/recovery-requests", response={201: RecoveryOut}, tags=["accounts"])
+def request_recovery(request: HttpRequest, payload: RecoveryIn) -> Status[RecoveryOut]:
+    """The admin asks for an account of their region to be recovered: ``second_factor`` (its
+    devices deleted, the owner enrols a new one at the next sign-in; a reason is required) or
+    ``password`` (for an account whose role requires a second factor: the one-time
+    ``password`` is set on approval). It applies once a leader who neither asked nor owns the
+    account approves it. 409 ``recovery_pending`` while another waits for the account."""
+    admin = acting_user(request)
+    subject = get_visible_or_404(users_for(admin), admin, pk=payload.user)
+    if payload.kind == RecoveryKind.SECOND_FACTOR:
+        made = do_request_second_factor_reset(subject, reason=payload.reason, acting_user=admin)
+    elif payload.kind == RecoveryKind.PASSWORD:
+        if not payload.password:
+            raise InvalidInput(
+                Message(gettext_noop("Give the one-time password to set when a leader approves.")),
+                code="password_required",
+                fields={"password": gettext_noop("required")},
+            )
+        if not password_reset_needs_approval(subject):
+            raise InvalidInput(
+                Message(NO_RECOVERY_APPROVAL_NEEDED.msgid, {"role": subject.role}),
+                code="no_approval_needed",
+            )
+        done = do_reset_password(subject, payload.password, acting_user=admin, reason=payload.reason)
+        assert done.recovery is not None
+        made = done.recovery
+    else:
+        message = Message(
+            gettext_noop("Unknown kind %(kind)s; choose one of %(kinds)s."),
+            {"kind": payload.kind, "kinds": ", ".join(RecoveryKind.values)},
+        )
+        raise InvalidInput(message, code="unknown_kind", fields={"kind": message})
+    return Status(201, _recovery_out(admin, made.pk))
+
+
+@router.get("/recovery-requests/{account_recovery_id}", response=RecoveryOut, tags=["accounts"])
+def get_recovery(request: HttpRequest, account_recovery_id: Id) -> RecoveryOut:
+    """One account recovery of the user's region (never the password or its hash)."""
+    return _recovery_out(acting_user(request), account_recovery_id)
+
+
+@router.post("/recovery-requests/{account_recovery_id}/approve", response=RecoveryOut, tags=["accounts"])
+def approve_recovery(request: HttpRequest, account_recovery_id: Id) -> RecoveryOut:
+    """A leader who neither asked for it nor owns the account approves it: the devices are
+    deleted or the password set, and every session and token of the account ends."""
+    leader = acting_user(request)
+    do_approve_recovery(_recovery(leader, account_recovery_id), acting_user=leader)
+    return _recovery_out(leader, account_recovery_id)
+
+
+@router.post("/recovery-requests/{account_recovery_id}/refuse", response=RecoveryOut, tags=["accounts"])
+def refuse_recovery(request: HttpRequest, account_recovery_id: Id, payload: RefuseRecoveryIn) -> RecoveryOut:
+    """A leader refuses it, with the reason the admin reads; the account is left as it was."""
+    leader = acting_user(request)
+    do_refuse_recovery(_recovery(leader, account_recovery_id), reason=payload.reason, acting_user=leader)
+    return _recovery_out(leader, account_recovery_id)
+
+
+@router.post("/recovery-requests/{account_recovery_id}/withdraw", response=RecoveryOut, tags=["accounts"])
+def withdraw_recovery(
+    request: HttpRequest, account_recovery_id: Id, payload: WithdrawRecoveryIn
+) -> RecoveryOut:
+    """The admin takes back a recovery no leader has decided yet."""
+    admin = acting_user(request)
+    do_withdraw_recovery(_recovery(admin, account_recovery_id), reason=payload.reason, acting_user=admin)
+    return _recovery_out(admin, account_recovery_id)
