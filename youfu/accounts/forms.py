@@ -46,10 +46,22 @@ class PasswordChooseForm(forms.Form):
 
 
 class PasswordResetForm(forms.Form):
-    """The admin's reset of someone else's password: good for one sign-in."""
+    """The admin's reset of someone else's password: good for one sign-in. For an account whose
+    role requires a second factor it waits for a leader, who reads the reason."""
 
     password = forms.CharField(
         label=_("One-time password"), widget=forms.PasswordInput, strip=False, max_length=1024
+    )
+    reason = forms.CharField(
+        label=_("Reason (for the leader, where one decides)"), max_length=500, required=False
+    )
+
+
+class SecondFactorResetForm(forms.Form):
+    """The admin asks a leader for a new second factor for someone who lost theirs."""
+
+    reason = forms.CharField(
+        label=_("Reason for the reset"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from youfu.accounts.models import User
-from youfu.accounts.selectors import role_requests_to_decide
+from youfu.accounts.selectors import recoveries_to_decide, role_requests_to_decide
 from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 
@@ -23,5 +23,11 @@ def roles_to_approve_work(user: User) -> Iterable[WorkItem]:
             role_requests_to_decide(user).count(),
             reverse("accounts:approvals"),
             urgent=True,
-        )
+        ),
+        WorkItem(
+            _("account recoveries to approve"),
+            recoveries_to_decide(user).count(),
+            reverse("accounts:approvals"),
+            urgent=True,
+        ),
     ]

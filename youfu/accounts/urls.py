@@ -14,4 +14,5 @@ urlpatterns = [
     path("users/", views.users_view, name="users"),
     path("users/<int:user_id>/", views.user_detail_view, name="user_detail"),
     path("approvals/", views.approvals_view, name="approvals"),
+    path("approvals/recoveries/", views.recovery_decide_view, name="recovery_decide"),
 ]

@@ -22,13 +22,17 @@ from youfu.accounts.forms import (
     PasswordResetForm,
     RoleRefuseForm,
     RoleWithdrawForm,
+    SecondFactorResetForm,
     TokenForm,
     UserCreateForm,
     UserEditForm,
 )
-from youfu.accounts.models import RoleRequestState, User
+from youfu.accounts.models import RecoveryState, RoleRequestState, User
 from youfu.accounts.selectors import (
+    pending_recovery_of,
     pending_request_of,
+    recoveries_for,
+    recoveries_to_decide,
     role_requests_for,
     role_requests_to_decide,
     tokens_of,
@@ -39,20 +43,26 @@ from youfu.accounts.services import (
     check_otp_step,
     check_password_step,
     confirmed_totp_device,
+    do_approve_recovery,
     do_approve_role_request,
     do_confirm_totp,
     do_create_user,
     do_issue_token,
     do_record_login,
     do_record_logout,
+    do_refuse_recovery,
     do_refuse_role_request,
     do_remove_totp,
+    do_request_second_factor_reset,
     do_reset_password,
     do_revoke_token,
     do_set_password,
     do_unlock_user,
     do_update_user,
+    do_withdraw_recovery,
     do_withdraw_role_request,
+    password_reset_needs_approval,
+    recovery_actions,
     start_totp_enrolment,
 )
 from youfu.core.authed import acting_user
@@ -323,10 +333,25 @@ def _reset_password(request: HttpRequest, admin: User, subject: User, form: Pass
     if not form.is_valid():
         return False
     try:
-        do_reset_password(subject, form.cleaned_data["password"], acting_user=admin)
+        done = do_reset_password(
+            subject, form.cleaned_data["password"], acting_user=admin, reason=form.cleaned_data["reason"]
+        )
     except (InvalidInput, PermissionDenied) as exc:
         form_error(form, exc, default_field="password")
         return False
+    except YoufuError as exc:  # a recovery already waiting (409)
+        form.add_error(None, str(exc.message))
+        return False
+    if done.waits:
+        messages.info(
+            request,
+            _(
+                "The password reset of %(username)s waits for a leader's approval: until a leader who "
+                "neither asked for it nor owns the account approves it, the old password still holds."
+            )
+            % {"username": subject.username},
+        )
+        return True
     messages.success(
         request,
         _(
@@ -358,9 +383,43 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
         do_unlock_user(subject, acting_user=admin)
         messages.success(request, _("The account was unlocked."))
         return redirect("accounts:user_detail", user_id=subject.pk)
+    second_factor_form = SecondFactorResetForm(request.POST if action == "reset_second_factor" else None)
     if action == "reset_password":
         if _reset_password(request, admin, subject, reset_form):
             return redirect("accounts:user_detail", user_id=subject.pk)
+    elif action == "reset_second_factor":
+        if second_factor_form.is_valid():
+            try:
+                do_request_second_factor_reset(
+                    subject, reason=second_factor_form.cleaned_data["reason"], acting_user=admin
+                )
+            except (InvalidInput, PermissionDenied) as exc:
+                form_error(second_factor_form, exc, default_field="reason")
+            except YoufuError as exc:  # a recovery already waiting (409)
+                second_factor_form.add_error(None, str(exc.message))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "The second factor reset of %(username)s waits for a leader's approval; "
+                        "until then the account keeps its device."
+                    )
+                    % {"username": subject.username},
+                )
+                return redirect("accounts:user_detail", user_id=subject.pk)
+    elif action == "withdraw_recovery":
+        recovery_withdraw_form = RoleWithdrawForm(request.POST)
+        recovery = pending_recovery_of(subject)
+        if recovery is not None and recovery_withdraw_form.is_valid():
+            try:
+                do_withdraw_recovery(
+                    recovery, acting_user=admin, reason=recovery_withdraw_form.cleaned_data["reason"]
+                )
+            except YoufuError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("The account recovery was withdrawn."))
+        return redirect("accounts:user_detail", user_id=subject.pk)
     elif action == "withdraw":
         withdraw_form = RoleWithdrawForm(request.POST)
         pending = pending_request_of(subject)
@@ -402,6 +461,11 @@ def user_detail_view(request: HttpRequest, user_id: int) -> HttpResponse:
             "requests": role_requests_for(admin).filter(user=subject)[:20],
             "withdraw_form": withdraw_form,
             "reset_form": reset_form,
+            "second_factor_form": second_factor_form,
+            "has_device": confirmed_totp_device(subject) is not None,
+            "password_waits": password_reset_needs_approval(subject),
+            "recovery": pending_recovery_of(subject),
+            "recoveries": recoveries_for(admin).filter(user=subject)[:20],
         },
     )
 
@@ -459,5 +523,56 @@ def approvals_view(request: HttpRequest) -> HttpResponse:
             "rows": role_requests_to_decide(leader)[:500],
             "decided": role_requests_for(leader).exclude(state=RoleRequestState.PENDING)[:50],
             "refuse_form": RoleRefuseForm(),
+            "recoveries": [(r, recovery_actions(r, leader)) for r in recoveries_to_decide(leader)[:500]],
+            "recoveries_decided": recoveries_for(leader).exclude(state=RecoveryState.PENDING)[:50],
         },
     )
+
+
+@capability_required(Capability.APPROVE)
+@require_POST
+def recovery_decide_view(request: HttpRequest) -> HttpResponse:
+    """A leader approves or refuses an account recovery listed on *Roles to approve* (the row
+    is replaced in place with htmx; a plain form post comes back to the list)."""
+    leader = acting_user(request)
+    number = positive_int(request.POST.get("recovery"))
+    if number is None:
+        raise Http404
+    recovery = get_visible_or_404(recoveries_for(leader), leader, pk=number)
+    decision = request.POST.get("decision", "")
+    if decision not in ("approve", "refuse"):
+        raise Http404
+    error = done = ""
+    refuse_form = RoleRefuseForm(request.POST if decision == "refuse" else None)
+    names = {"username": recovery.user.username, "kind": recovery.get_kind_display()}
+    try:
+        if decision == "approve":
+            do_approve_recovery(recovery, acting_user=leader)
+            done = (
+                _("The %(kind)s of %(username)s was approved: their sessions and API tokens ended.") % names
+            )
+        elif refuse_form.is_valid():
+            do_refuse_recovery(recovery, reason=refuse_form.cleaned_data["reason"], acting_user=leader)
+            done = _("The %(kind)s of %(username)s was refused.") % names
+        else:
+            error = _("Give the reason for refusing: the admin reads it.")
+    except YoufuError as exc:
+        error = str(exc.message)
+        recovery.refresh_from_db()
+    if _is_htmx(request):
+        return render(
+            request,
+            "accounts/_recovery_row.html",
+            {
+                "r": recovery,
+                "error": error,
+                "done": done,
+                "refuse_form": RoleRefuseForm(),
+                "actions": recovery_actions(recovery, leader),
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("accounts:approvals")

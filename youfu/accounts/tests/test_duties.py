@@ -59,6 +59,8 @@ ADMIN_READS = (
         "api/v1/users/<user_id>",
         "api/v1/role-requests",
         "api/v1/role-requests/<request_id>",
+        "api/v1/recovery-requests",
+        "api/v1/recovery-requests/<account_recovery_id>",
         "regions/import/",
         "calendar/",
         # The money parameters' page and settings: the admin keeps the payments start month.

@@ -288,6 +288,14 @@ WRITES: dict[tuple[str, str], Write] = {
                 "is_active": "on",
             },
             {"action": "unlock"},
+            {"action": "reset_password", "password": "Walk-reset-2026!"},
+            # the village assistant's: township A's clerk has the walk's recovery waiting
+            {"action": "reset_second_factor", "reason": "手机丢失", "@user_id": w.village_assistant.pk},
+            {
+                "action": "withdraw_recovery",
+                "reason": "找到了",
+                "@user_id": walk_accounts.walk_recovery(w).user_id,
+            },
         ]
     ),
     # registry pages
@@ -663,7 +671,16 @@ ACCESS: dict[str, Access] = {
     "accounts/profile/": acl(get=ANYONE, post=ANYONE),
     "accounts/profile/two-factor/": acl(get=ANYONE, post=ANYONE),
     "accounts/users/": acl(get="a", post="a"),
-    "accounts/users/<int:user_id>/": acl(get="a", post={"": "a", "unlock": "a"}),
+    "accounts/users/<int:user_id>/": acl(
+        get="a",
+        post={
+            "": "a",
+            "unlock": "a",
+            "reset_password": "a",
+            "reset_second_factor": "a",
+            "withdraw_recovery": "a",
+        },
+    ),
     "regions/": acl(get=ANYONE, post=ANYONE),
     "regions/import/": acl(get="a", post="a"),
     "regions/<str:code>/": acl(get=ANYONE, post=ANYONE),

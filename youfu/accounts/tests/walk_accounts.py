@@ -1,14 +1,15 @@
-"""The route walk's samples and payloads for the accounts' role requests (see
-youfu/accounts/tests/walking.py): a role the admin asked for township A's clerk, waiting for a
-leader. Township B's clerk may neither read nor decide it."""
+"""The route walk's samples and payloads for the accounts' role requests and account recoveries
+(see youfu/accounts/tests/walking.py): a role the admin asked for township A's clerk, and a new
+second factor asked for the same clerk, both waiting for a leader. Township B's clerk may neither
+read nor decide them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from youfu.accounts.models import RoleRequest
-from youfu.accounts.services import do_request_role
+from youfu.accounts.models import AccountRecovery, RoleRequest
+from youfu.accounts.services import do_request_role, do_request_second_factor_reset
 from youfu.accounts.tests.walking import Access, Write, acl, api, nothing, page
 from youfu.core.roles import Role
 from youfu.testing import World
@@ -27,14 +28,26 @@ def walk_role_request(world: World) -> RoleRequest:
     )
 
 
+def walk_recovery(world: World) -> AccountRecovery:
+    """Township A's clerk, who lost their phone: a new second factor asked by the admin."""
+    found = AccountRecovery.objects.filter(user=world.township_clerk).order_by("pk").first()
+    if found is not None:
+        return found
+    return do_request_second_factor_reset(world.township_clerk, reason="手机丢失", acting_user=world.admin)
+
+
 SAMPLES: dict[str, Callable[[World], Any]] = {
     "request_id": lambda w: walk_role_request(w).pk,
+    "account_recovery_id": lambda w: walk_recovery(w).pk,
 }
 
 WRITES: dict[tuple[str, str], Write] = {
     ("POST", "api/v1/role-requests/<request_id>/approve"): api(nothing),
     ("POST", "api/v1/role-requests/<request_id>/refuse"): api(lambda w: {"reason": "不在编"}),
     ("POST", "api/v1/role-requests/<request_id>/withdraw"): api(lambda w: {"reason": "问错了"}),
+    ("POST", "api/v1/recovery-requests/<account_recovery_id>/approve"): api(nothing),
+    ("POST", "api/v1/recovery-requests/<account_recovery_id>/refuse"): api(lambda w: {"reason": "未见本人"}),
+    ("POST", "api/v1/recovery-requests/<account_recovery_id>/withdraw"): api(lambda w: {"reason": "找到了"}),
 }
 
 NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
@@ -43,6 +56,16 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
             {"request": walk_role_request(w).pk, "decision": "approve"},
             {"request": walk_role_request(w).pk, "decision": "refuse", "reason": "不在编"},
         ]
+    ),
+    ("POST", "accounts/approvals/recoveries/"): page(
+        lambda w: [
+            {"recovery": walk_recovery(w).pk, "decision": "approve"},
+            {"recovery": walk_recovery(w).pk, "decision": "refuse", "reason": "未见本人"},
+        ]
+    ),
+    ("POST", "api/v1/recovery-requests"): api(
+        # the village assistant, who has no recovery waiting (township A's clerk has the sample)
+        lambda w: {"user": w.village_assistant.pk, "kind": "second_factor", "reason": "手机丢失"}
     ),
     ("POST", "api/v1/role-requests"): api(
         # the village assistant, who has no request waiting (township A's clerk has the sample)
@@ -59,4 +82,10 @@ ACCESS: dict[str, Access] = {
     "api/v1/role-requests/<request_id>/approve": acl(post="l"),
     "api/v1/role-requests/<request_id>/refuse": acl(post="l"),
     "api/v1/role-requests/<request_id>/withdraw": acl(post="a"),
+    "accounts/approvals/recoveries/": acl(post="l"),
+    "api/v1/recovery-requests": acl(get="al", post="a"),
+    "api/v1/recovery-requests/<account_recovery_id>": acl(get="al"),
+    "api/v1/recovery-requests/<account_recovery_id>/approve": acl(post="l"),
+    "api/v1/recovery-requests/<account_recovery_id>/refuse": acl(post="l"),
+    "api/v1/recovery-requests/<account_recovery_id>/withdraw": acl(post="a"),
 }
