@@ -984,6 +984,8 @@ def _open_recovery(
     if AccountRecovery.objects.filter(user=user, state=RecoveryState.PENDING).exists():
         raise Conflict(RECOVERY_PENDING, code="recovery_pending")
     region_id = user.region_id or acting_user.region_id
+    if region_id is None:  # no region: no leader's scope could hold the request
+        raise PermissionDenied()
     try:
         with transaction.atomic():
             recovery = AccountRecovery.objects.create(
