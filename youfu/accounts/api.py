@@ -350,7 +350,7 @@ def withdraw_role_request(request: HttpRequest, request_id: Id, payload: Withdra
 # --- account recovery: asked by the admin, applied by a leader's approval ----------------------
 
 
-class RecoveryIn(Schema):
+class AccountRecoveryIn(Schema):
     user: Id
     kind: Choice = Field(description="second_factor (a lost phone) or password")
     reason: Note = Field("", description="why; the leader reads it (required for a second factor)")
@@ -361,15 +361,15 @@ class RecoveryIn(Schema):
     )
 
 
-class RefuseRecoveryIn(Schema):
+class RefuseAccountRecoveryIn(Schema):
     reason: Note
 
 
-class WithdrawRecoveryIn(Schema):
+class WithdrawAccountRecoveryIn(Schema):
     reason: Note = ""
 
 
-class RecoveryOut(Schema):
+class AccountRecoveryOut(Schema):
     id: int
     kind: str
     user: int = Field(alias="user_id")
@@ -401,14 +401,14 @@ def _recovery(user: User, recovery_id: int) -> AccountRecovery:
     return found
 
 
-def _recovery_out(user: User, recovery_id: int) -> RecoveryOut:
-    return RecoveryOut.from_orm(_recovery(user, recovery_id))
+def _recovery_out(user: User, recovery_id: int) -> AccountRecoveryOut:
+    return AccountRecoveryOut.from_orm(_recovery(user, recovery_id))
 
 
 RECOVERY_STATES = (*RecoveryState.values, "all")
 
 
-@router.get("/recovery-requests", response=list[RecoveryOut], tags=["accounts"])
+@router.get("/recovery-requests", response=list[AccountRecoveryOut], tags=["accounts"])
 @paginate(PageNumberPagination)
 def list_recoveries(request: HttpRequest, state: Choice = RecoveryState.PENDING) -> QuerySet[AccountRecovery]:
     """Account recoveries of the user's region — a lost second factor, or the password of an
@@ -422,8 +422,8 @@ def list_recoveries(request: HttpRequest, state: Choice = RecoveryState.PENDING)
     return found if state == "all" else found.filter(state=state)
 
 
-@router.post("/recovery-requests", response={201: RecoveryOut}, tags=["accounts"])
-def request_recovery(request: HttpRequest, payload: RecoveryIn) -> Status[RecoveryOut]:
+@router.post("/recovery-requests", response={201: AccountRecoveryOut}, tags=["accounts"])
+def request_recovery(request: HttpRequest, payload: AccountRecoveryIn) -> Status[AccountRecoveryOut]:
     """The admin asks for an account of their region to be recovered: ``second_factor`` (its
     devices deleted, the owner enrols a new one at the next sign-in; a reason is required) or
     ``password`` (for an account whose role requires a second factor: the one-time
@@ -457,14 +457,16 @@ def request_recovery(request: HttpRequest, payload: RecoveryIn) -> Status[Recove
     return Status(201, _recovery_out(admin, made.pk))
 
 
-@router.get("/recovery-requests/{account_recovery_id}", response=RecoveryOut, tags=["accounts"])
-def get_recovery(request: HttpRequest, account_recovery_id: Id) -> RecoveryOut:
+@router.get("/recovery-requests/{account_recovery_id}", response=AccountRecoveryOut, tags=["accounts"])
+def get_recovery(request: HttpRequest, account_recovery_id: Id) -> AccountRecoveryOut:
     """One account recovery of the user's region (never the password or its hash)."""
     return _recovery_out(acting_user(request), account_recovery_id)
 
 
-@router.post("/recovery-requests/{account_recovery_id}/approve", response=RecoveryOut, tags=["accounts"])
-def approve_recovery(request: HttpRequest, account_recovery_id: Id) -> RecoveryOut:
+@router.post(
+    "/recovery-requests/{account_recovery_id}/approve", response=AccountRecoveryOut, tags=["accounts"]
+)
+def approve_recovery(request: HttpRequest, account_recovery_id: Id) -> AccountRecoveryOut:
     """A leader who neither asked for it nor owns the account approves it: the devices are
     deleted or the password set, and every session and token of the account ends."""
     leader = acting_user(request)
@@ -472,18 +474,24 @@ def approve_recovery(request: HttpRequest, account_recovery_id: Id) -> RecoveryO
     return _recovery_out(leader, account_recovery_id)
 
 
-@router.post("/recovery-requests/{account_recovery_id}/refuse", response=RecoveryOut, tags=["accounts"])
-def refuse_recovery(request: HttpRequest, account_recovery_id: Id, payload: RefuseRecoveryIn) -> RecoveryOut:
+@router.post(
+    "/recovery-requests/{account_recovery_id}/refuse", response=AccountRecoveryOut, tags=["accounts"]
+)
+def refuse_recovery(
+    request: HttpRequest, account_recovery_id: Id, payload: RefuseAccountRecoveryIn
+) -> AccountRecoveryOut:
     """A leader refuses it, with the reason the admin reads; the account is left as it was."""
     leader = acting_user(request)
     do_refuse_recovery(_recovery(leader, account_recovery_id), reason=payload.reason, acting_user=leader)
     return _recovery_out(leader, account_recovery_id)
 
 
-@router.post("/recovery-requests/{account_recovery_id}/withdraw", response=RecoveryOut, tags=["accounts"])
+@router.post(
+    "/recovery-requests/{account_recovery_id}/withdraw", response=AccountRecoveryOut, tags=["accounts"]
+)
 def withdraw_recovery(
-    request: HttpRequest, account_recovery_id: Id, payload: WithdrawRecoveryIn
-) -> RecoveryOut:
+    request: HttpRequest, account_recovery_id: Id, payload: WithdrawAccountRecoveryIn
+) -> AccountRecoveryOut:
     """The admin takes back a recovery no leader has decided yet."""
     admin = acting_user(request)
     do_withdraw_recovery(_recovery(admin, account_recovery_id), reason=payload.reason, acting_user=admin)
