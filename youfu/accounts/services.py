@@ -300,6 +300,12 @@ def do_set_password(user: User, password: str, *, acting_user: User) -> None:
             region=user.region_id,
             extra={"one_time_replaced": True} if replaced_one_time else None,
         )
+        # A password reset still waiting for a leader is moot once its owner has chosen a
+        # password of their own: approving it later would overwrite theirs.
+        for waiting in AccountRecovery.objects.filter(
+            user=user, kind=RecoveryKind.PASSWORD, state=RecoveryState.PENDING
+        ):
+            _decide_recovery(waiting, "withdraw", acting_user=user, reason=OWNER_CHOSE_PASSWORD)
         # Every session and token ends; the page that changed one's own password keeps
         # its session by re-signing it (update_session_auth_hash).
         end_sessions_and_tokens(user, reason="password", acting_user=acting_user)
@@ -609,6 +615,8 @@ OWN_REQUEST = Message(
     gettext_noop("You asked for this role yourself: a leader who did not ask for it decides on it.")
 )
 OWN_ACCOUNT = Message(gettext_noop("This role is for your own account: another leader decides on it."))
+# Stored as the decision's reason (data, read in either language), not a translated message.
+OWNER_CHOSE_PASSWORD = "本人已自行设置密码 (the owner chose a password of their own)"  # noqa: S105 - a reason, not a password
 ALREADY_DECIDED = Message(
     gettext_noop("This request is %(state)s already: nothing more can be done with it.")
 )

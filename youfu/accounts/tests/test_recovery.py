@@ -24,6 +24,7 @@ from youfu.accounts.services import (
     do_refuse_recovery,
     do_request_second_factor_reset,
     do_reset_password,
+    do_set_password,
     do_withdraw_recovery,
     recovery_actions,
     user_for_token,
@@ -278,6 +279,20 @@ class TestPassword:
         do_withdraw_recovery(second, acting_user=world.admin)
         assert set(AccountRecovery.objects.values_list("password_hash", flat=True)) == {""}
         assert User.objects.get(pk=world.leader.pk).check_password(PASSWORD)
+
+    def test_it_is_withdrawn_when_the_owner_chooses_a_password(self, world: World) -> None:
+        done = do_reset_password(world.leader, GIVEN, acting_user=world.admin)
+        assert done.recovery is not None
+        do_set_password(world.leader, "the-owner's-own-9", acting_user=world.leader)
+        recovery = AccountRecovery.objects.get(pk=done.recovery.pk)
+        assert recovery.state == RecoveryState.WITHDRAWN and recovery.password_hash == ""
+        assert events(EventType.RECOVERY_WITHDRAWN, world.leader)[0].actor == world.leader
+        refused(
+            Conflict,
+            lambda: do_approve_recovery(recovery, acting_user=second_leader(world)),
+            "recovery_decided",
+        )
+        assert User.objects.get(pk=world.leader.pk).check_password("the-owner's-own-9")
 
     def test_the_leader_may_not_approve_their_own(self, world: World) -> None:
         done = do_reset_password(world.leader, GIVEN, acting_user=world.admin)
