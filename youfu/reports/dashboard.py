@@ -19,12 +19,17 @@ months: each figure is one ``GROUP BY`` (month, township, category, state) or on
   findings open at the end of the year and solved in it; homes graded C or D by their latest
   survey (the person alive), and those no case serves (housing's own ``unserved_surveys``);
   relief grants approved in the year and their amount.
+
+The two registry figures (``townships``' people and ``by_category``) read every qualification of
+the region: at a million people most of a dashboard's time. The queue counts them ahead every few
+minutes (``youfu/reports/tally.py``); when a recent count exists the dashboard reads its rows and
+says when they were counted (``registry_counted_at``), else it counts them itself.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -42,14 +47,16 @@ from youfu.regions.models import Region, RegionLevel
 from youfu.registry.models import PersonStatus, Qualification
 from youfu.relief.housing.models import NEEDS_WORK
 from youfu.relief.housing.selectors import latest_surveys, unserved_surveys
-from youfu.reports import selectors
+from youfu.reports import selectors, tally
 from youfu.reports.appraisal import TOWNSHIP_DIGITS
+from youfu.reports.tally_models import RegistryTallyRun
 
 # The queries one dashboard of a county takes, whatever the number of its townships or people
 # (pinned by the tests): 14 figures, the two years' batches, the people outside the scope
 # (``selectors.few_outside``: a township's dashboard looks its people up instead, one query
-# fewer), and 2 for the working-day calendar that places "due soon".
-DASHBOARD_QUERIES = 17
+# fewer), 2 for the working-day calendar that places "due soon", and 1 for the registry's count
+# made ahead (``tally``; when there is a recent one, its rows replace the two registry figures).
+DASHBOARD_QUERIES = 18
 URGENCIES = ("overdue", "soon", "later", "none")
 
 
@@ -93,6 +100,9 @@ class Dashboard:
     petitions_by_state: dict[str, int]
     petitions_by_urgency: dict[str, int]
     care: CareFigures
+    # When the registry's figures (``townships``' people, ``by_category``) were counted by the
+    # queue (``tally``); None: counted for this dashboard.
+    registry_counted_at: datetime | None = None
 
 
 def _within(qs: QuerySet[Any], region: Region) -> QuerySet[Any]:
@@ -127,22 +137,28 @@ def _months(user: User, region: Region, year: int) -> list[MonthFigures]:
     ]
 
 
-def _townships(user: User, region: Region, year: int) -> list[TownshipFigures]:
+def _townships(user: User, region: Region, year: int, run: RegistryTallyRun | None) -> list[TownshipFigures]:
     # A county's townships; a township (or a village) is its own one row.
     own = Q(parent=region) if region.level == RegionLevel.COUNTY else Q(code=region.code)
     places = list(Region.objects.visible_to(user).filter(own).order_by("code"))
     first, end = date(year, 1, 1), date(year, 12, 31)
     # On the registry at the end of the year (as ``registry.persons``): alive then, with a
     # qualification in force; counted from the qualifications in force, a person once.
-    in_force = _within(Qualification.objects.visible_to(user), region).filter(
-        Q(approved_on__lte=end),
-        Q(ended_on__isnull=True) | Q(ended_on__gt=end),
-        Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gt=end),
-    )
-    people = {
-        r["t"]: int(r["n"])
-        for r in in_force.values(t=_township_of(in_force)).annotate(n=Count("beneficiary_id", distinct=True))
-    }
+    # Counted ahead by the queue when there is a recent count (``tally``), else here.
+    if run is not None:
+        people = tally.people_by_township(user, region, run, TOWNSHIP_DIGITS)
+    else:
+        in_force = _within(Qualification.objects.visible_to(user), region).filter(
+            Q(approved_on__lte=end),
+            Q(ended_on__isnull=True) | Q(ended_on__gt=end),
+            Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gt=end),
+        )
+        people = {
+            r["t"]: int(r["n"])
+            for r in in_force.values(t=_township_of(in_force)).annotate(
+                n=Count("beneficiary_id", distinct=True)
+            )
+        }
     # With a paid line in a batch of the year: their paid months of the year (``PaidMonths``,
     # a row a person), the people in scope counted by their township.
     paid_in_year = (
@@ -233,6 +249,7 @@ def dashboard_data(d: Dashboard) -> dict[str, Any]:
     return {
         "region": {"code": d.region.code, "name": d.region.name, "level": d.region.level},
         "year": d.year,
+        "registry_counted_at": d.registry_counted_at.isoformat() if d.registry_counted_at else None,
         "months": [
             {
                 "month": m.month,
@@ -265,13 +282,20 @@ def dashboard(user: User, year: int, region: Region) -> Dashboard:
     """The dashboard of ``year`` for ``region`` (checked by ``selectors.report_region``)."""
     selectors.require_reader(user)
     by_state, by_urgency = _petitions(user, region, year)
+    end = date(year, 12, 31)
+    run = tally.fresh_run(end)
     return Dashboard(
         region=region,
         year=year,
         months=_months(user, region, year),
-        townships=_townships(user, region, year),
-        by_category=selectors.categories_in_force(user, region, date(year, 12, 31)),
+        townships=_townships(user, region, year, run),
+        by_category=(
+            tally.categories(user, region, run)
+            if run is not None
+            else selectors.categories_in_force(user, region, end)
+        ),
         petitions_by_state=by_state,
         petitions_by_urgency=by_urgency,
         care=_care(user, region, year),
+        registry_counted_at=run.counted_at if run is not None else None,
     )

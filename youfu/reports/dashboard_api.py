@@ -5,6 +5,7 @@ summary (a township clerk gets their township; a region outside the scope is a 4
 roles that read personal data. Amounts are strings with two decimals. Petitions are counted, never
 named, ranked or scored."""
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -65,6 +66,11 @@ class CareOut(Schema):
 class DashboardOut(Schema):
     region: RegionOut
     year: int
+    registry_counted_at: datetime | None = Field(
+        None,
+        description="when the registry's figures (townships' persons, by_category) were counted"
+        " ahead by the queue; null: counted for this answer",
+    )
     months: list[MonthOut]
     townships: list[TownshipOut]
     by_category: dict[str, int]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -96,5 +97,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         relief_amount=money(c.relief_amount_fen),
         api_url=API_URL + "?" + urlencode({"year": str(year), "region": region.code}),
         figures=json.dumps(dashboard_data(d), ensure_ascii=False),
+        tally_minutes=settings.YOUFU_DASHBOARD_TALLY_MINUTES,
     )
     return render(request, "reports/dashboard.html", context)

@@ -6,3 +6,4 @@ when asked."""
 from youfu.reports.appraisal_models import *  # noqa: F403
 from youfu.reports.archive_models import *  # noqa: F403
 from youfu.reports.job_models import *  # noqa: F403
+from youfu.reports.tally_models import *  # noqa: F403

@@ -6,18 +6,23 @@ long enough."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from youfu.audit.context import audit_context
 from youfu.core.nightly import ran, register_nightly
 from youfu.reports.archive_services import archive_closed_month
 from youfu.reports.job_services import expire_job_files, give_up_stale_jobs, run_report_job, send_waiting_jobs
+from youfu.reports.tally import ends_to_count, recount
 
 __all__ = [
     "archive_last_month",
     "expire_report_job_files",
     "give_up_stale_report_jobs",
+    "recount_registry_tally",
     "run_report_job",
     "send_waiting_report_jobs",
 ]
@@ -61,3 +66,21 @@ register_nightly("report-files", expire_report_job_files)
 def send_waiting_report_jobs() -> int:
     """Sends the queued report jobs that are not on the queue."""
     return send_waiting_jobs()
+
+
+def _every_tally_period(moment: datetime) -> bool:
+    minutes = settings.YOUFU_DASHBOARD_TALLY_MINUTES
+    return minutes > 0 and (moment.hour * 60 + moment.minute) % minutes == 0
+
+
+# Every YOUFU_DASHBOARD_TALLY_MINUTES (10): the dashboard's registry figures, counted ahead for
+# this year's end and the last one's (youfu/reports/tally.py). The lock keeps two workers (several
+# consumers on Redis) from counting at once.
+@db_periodic_task(_every_tally_period)
+@lock_task("youfu-registry-tally")
+def recount_registry_tally() -> int:
+    """Counts the registry for the dashboard; returns how many year-ends were counted."""
+    ends = ends_to_count()
+    for end in ends:
+        recount(end)
+    return len(ends)

@@ -18,6 +18,7 @@ from youfu.core.roles import Role
 from youfu.demo.bureau import BureauLoad, build_bureau
 from youfu.demo.generator import BASE_PERSONS, DEFAULT_SEED, load_county
 from youfu.regions.services import import_regions
+from youfu.reports.tally import ends_to_count, recount
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 COUNTY = "341199000000"
@@ -141,6 +142,9 @@ class Command(YoufuCommand):
                 seed=options["seed"], progress=self.step if options.get("verbosity", 1) >= 2 else None
             )
         )
+        # The dashboard's registry figures, counted now rather than at the queue's next turn.
+        for end in ends_to_count():
+            recount(end)
         return {
             "ok": True,
             "regions_created": len(regions.created),
