@@ -18,6 +18,7 @@ from youfu.accounts.models import User
 from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 from youfu.core.workdays import WorkCalendar
+from youfu.petitions.models import Petitioner
 from youfu.petitions.selectors import (
     SOON_WORKING_DAYS,
     extensions_to_decide,
@@ -42,10 +43,14 @@ def person_petitions_card(request: HttpRequest, person: Beneficiary) -> str | No
         return None
     linked = Q(beneficiary_id=person.pk)
     if person.id_number_index:
-        linked |= Q(petitioners__id_number_index=person.id_number_index)
-    # The ids first, then the rows: the join on petitioners may repeat a petition.
-    ids = petitions_for(user).filter(linked).order_by().values("pk").distinct()
-    rows = petitions_for(user).filter(pk__in=ids).order_by("-received_on", "-pk")
+        # The petitions of a petitioner with the number first (by its index; scoped below with
+        # the petitions): "linked, or a petitioner's number" joined with OR across the two
+        # tables would read every petition (35 ms at 100,000, on every person page).
+        by_number = Petitioner.objects.filter(  # scope: narrowed by petitions_for(user) below
+            id_number_index=person.id_number_index
+        ).values_list("petition_id", flat=True)
+        linked |= Q(pk__in=list(by_number))
+    rows = petitions_for(user).filter(linked).order_by("-received_on", "-pk")
     total = rows.count()
     if total == 0:
         return None

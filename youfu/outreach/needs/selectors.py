@@ -27,6 +27,7 @@ from youfu.outreach.needs.periods import Period, period_containing
 from youfu.outreach.needs.services import ROUND_LEVELS, ROUND_OPENERS, period_months_for
 from youfu.regions.models import Region
 from youfu.registry.models import Beneficiary, PersonStatus
+from youfu.registry.selectors import of_home
 
 # --- rounds ----------------------------------------------------------------------------------
 
@@ -290,10 +291,7 @@ def finding_notes(user: User, finding: Finding) -> QuerySet[FindingNote]:
 
 def person_findings(user: User, person: Beneficiary) -> QuerySet[Finding]:
     """The findings of the person and of the other members of their household."""
-    mine = Q(beneficiary_id=person.pk)
-    if person.household_id:
-        mine |= Q(beneficiary__household_id=person.household_id)
-    return findings_for(user).filter(mine)
+    return findings_for(user).filter(of_home(person))
 
 
 def eligible_owners(person_region: str) -> QuerySet[User]:

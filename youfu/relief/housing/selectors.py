@@ -10,6 +10,7 @@ from youfu.accounts.models import User
 from youfu.core.roles import Capability, require
 from youfu.core.scope import get_visible_or_404
 from youfu.registry.models import Beneficiary, PersonStatus
+from youfu.registry.selectors import of_home
 from youfu.relief.housing.models import (
     NEEDS_WORK,
     SERVING_STATES,
@@ -141,7 +142,4 @@ def get_photo(user: User, survey: HousingSurvey, photo_id: int) -> HousingPhoto:
 
 def home_of(person: Beneficiary) -> Q:
     """Cases or surveys of anyone in ``person``'s home (its household, or the person alone)."""
-    home = Q(beneficiary_id=person.pk)
-    if person.household_id:
-        home |= Q(beneficiary__household_id=person.household_id)
-    return home
+    return of_home(person)
