@@ -20,7 +20,7 @@ YOUFU_AUDIT_ANCHOR_FILE         where the nightly audit check appends the chain'
                       $YOUFU_HOME/audit-anchors.jsonl); keep a copy off the machine
 YOUFU_AUDIT_VIEW_WINDOW_SECONDS a user's second opening of the same person's, petition's or claim's
                       page within this time is not recorded again (default 600; 0: every opening)
-YOUFU_DASHBOARD_TALLY_MINUTES   the dashboard's registry figures are counted ahead on the queue
+YOUFU_DASHBOARD_TALLY_MINUTES   the dashboard's heavy figures are counted ahead on the queue
                       every this many minutes, 1–60 (default 10; 0: counted at each dashboard)
 """
 
@@ -285,8 +285,8 @@ YOUFU_REPORT_JOB_STALE_SECONDS = int(os.environ.get("YOUFU_REPORT_JOB_STALE_SECO
 # so and offers to generate it again); 0 keeps the files for ever. The monthly archive is not a
 # job's file and is always kept.
 YOUFU_REPORT_JOB_KEEP_DAYS = int(os.environ.get("YOUFU_REPORT_JOB_KEEP_DAYS", "30"))
-# The dashboard's registry figures (people on the registry per township, qualifications per
-# category) read every qualification: a queue task counts them ahead every this many minutes
+# The dashboard's heavy figures (the registry, the people paid, the months' payments, visits and
+# homes) read every person's rows: a queue task counts them ahead every this many minutes
 # (youfu/reports/tally.py), and the dashboard shows when. 0 counts them at each dashboard.
 YOUFU_DASHBOARD_TALLY_MINUTES = int(os.environ.get("YOUFU_DASHBOARD_TALLY_MINUTES", "10"))
 if not 0 <= YOUFU_DASHBOARD_TALLY_MINUTES <= 60:

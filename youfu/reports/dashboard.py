@@ -49,7 +49,6 @@ from youfu.relief.housing.models import NEEDS_WORK
 from youfu.relief.housing.selectors import latest_surveys, unserved_surveys
 from youfu.reports import selectors, tally
 from youfu.reports.appraisal import TOWNSHIP_DIGITS
-from youfu.reports.tally_models import RegistryTallyRun
 
 # The queries one dashboard of a county takes, whatever the number of its townships or people
 # (pinned by the tests): 14 figures, the two years' batches, the people outside the scope
@@ -100,9 +99,9 @@ class Dashboard:
     petitions_by_state: dict[str, int]
     petitions_by_urgency: dict[str, int]
     care: CareFigures
-    # When the registry's figures (``townships``' people, ``by_category``) were counted by the
-    # queue (``tally``); None: counted for this dashboard.
-    registry_counted_at: datetime | None = None
+    # When the heavy figures were counted by the queue (``tally``: the registry's, the people
+    # paid, the months, the visits and the homes); None: all counted for this dashboard.
+    counted_at: datetime | None = None
 
 
 def _within(qs: QuerySet[Any], region: Region) -> QuerySet[Any]:
@@ -115,16 +114,27 @@ def _township_of(qs: QuerySet[Any]) -> Substr:
     return Substr(qs.model.scope.code_path, 1, TOWNSHIP_DIGITS)
 
 
-def _months(user: User, region: Region, year: int) -> list[MonthFigures]:
+def _months(
+    user: User, region: Region, year: int, counted: tuple[tally.Counted, tally.Counted] | None
+) -> list[MonthFigures]:
     # A line is its items summed (``selectors``): what the bank paid in a month is its paid
-    # lines' amounts, and one paid line is one person paid. A county's from its batches' own
-    # returned figures, less the few people outside the scope (``selectors.paid_per_batch``).
+    # lines' amounts, and one paid line is one person paid. Counted ahead for both years, or a
+    # county's from its batches' own returned figures, less the few people outside the scope
+    # (``selectors.paid_per_batch``), a township's from its people's lines.
     month: dict[tuple[int, int], tuple[int, int]] = {}
-    for period, fen, n in selectors.paid_per_batch(
-        user, region, date(year - 1, 1, 1), date(year, 12, 31)
-    ).values():
-        had = month.get((period.year, period.month), (0, 0))
-        month[(period.year, period.month)] = (had[0] + fen, had[1] + n)
+    if counted is not None:
+        for c in counted:
+            lines = c.by_key(tally.PAID_LINES)
+            for key, fen in c.by_key(tally.PAID_FEN).items():
+                ym = (int(key) // 100, int(key) % 100)
+                had = month.get(ym, (0, 0))
+                month[ym] = (had[0] + fen, had[1] + lines.get(key, 0))
+    else:
+        for period, fen, n in selectors.paid_per_batch(
+            user, region, date(year - 1, 1, 1), date(year, 12, 31)
+        ).values():
+            had = month.get((period.year, period.month), (0, 0))
+            month[(period.year, period.month)] = (had[0] + fen, had[1] + n)
     return [
         MonthFigures(
             month=m,
@@ -137,7 +147,7 @@ def _months(user: User, region: Region, year: int) -> list[MonthFigures]:
     ]
 
 
-def _townships(user: User, region: Region, year: int, run: RegistryTallyRun | None) -> list[TownshipFigures]:
+def _townships(user: User, region: Region, year: int, counted: tally.Counted | None) -> list[TownshipFigures]:
     # A county's townships; a township (or a village) is its own one row.
     own = Q(parent=region) if region.level == RegionLevel.COUNTY else Q(code=region.code)
     places = list(Region.objects.visible_to(user).filter(own).order_by("code"))
@@ -145,8 +155,8 @@ def _townships(user: User, region: Region, year: int, run: RegistryTallyRun | No
     # On the registry at the end of the year (as ``registry.persons``): alive then, with a
     # qualification in force; counted from the qualifications in force, a person once.
     # Counted ahead by the queue when there is a recent count (``tally``), else here.
-    if run is not None:
-        people = tally.people_by_township(user, region, run, TOWNSHIP_DIGITS)
+    if counted is not None:
+        people = counted.by_township(tally.PERSONS)
     else:
         in_force = _within(Qualification.objects.visible_to(user), region).filter(
             Q(approved_on__lte=end),
@@ -161,18 +171,21 @@ def _townships(user: User, region: Region, year: int, run: RegistryTallyRun | No
         }
     # With a paid line in a batch of the year: their paid months of the year (``PaidMonths``,
     # a row a person), the people in scope counted by their township.
-    paid_in_year = (
-        PaidMonths.objects.filter(year=year, months__gt=0)  # scope: in_scope() joins the people in scope
-        .values("beneficiary_id")
-        .order_by()
-    )
-    township = f"SUBSTR(p.place, 1, {TOWNSHIP_DIGITS})"
-    paid = {
-        str(t): int(n)
-        for t, n in selectors.in_scope(
-            user, region, paid_in_year, f"{township}, COUNT(*)", [], group_by=township
+    if counted is not None:
+        paid = counted.by_township(tally.PAID_PERSONS)
+    else:
+        paid_in_year = (
+            PaidMonths.objects.filter(year=year, months__gt=0)  # scope: in_scope() joins the people in scope
+            .values("beneficiary_id")
+            .order_by()
         )
-    }
+        township = f"SUBSTR(p.place, 1, {TOWNSHIP_DIGITS})"
+        paid = {
+            str(t): int(n)
+            for t, n in selectors.in_scope(
+                user, region, paid_in_year, f"{township}, COUNT(*)", [], group_by=township
+            )
+        }
     petitions_qs = _within(Petition.objects.visible_to(user), region)
     received = {
         r["t"]: int(r["n"])
@@ -215,20 +228,25 @@ def _petitions(user: User, region: Region, year: int) -> tuple[dict[str, int], d
     return by_state, {key: int(row[key] or 0) for key in URGENCIES}
 
 
-def _care(user: User, region: Region, year: int) -> CareFigures:
+def _care(user: User, region: Region, year: int, counted: tally.Counted | None) -> CareFigures:
     first, end = date(year, 1, 1), date(year, 12, 31)
-    targets = (
-        _within(VisitTarget.objects.visible_to(user), region)
-        .filter(campaign__starts_on__lte=end, campaign__ends_on__gte=first)
-        .aggregate(n=Count("pk"), visited=Count("pk", filter=Q(visit__isnull=False)))
-    )
+    if counted is not None:
+        targets = {"n": counted.total(tally.VISIT_TARGETS), "visited": counted.total(tally.VISITED)}
+        homes = counted.total(tally.HOMES_CD)
+        unserved = counted.total(tally.HOMES_UNSERVED)
+    else:
+        targets = (
+            _within(VisitTarget.objects.visible_to(user), region)
+            .filter(campaign__starts_on__lte=end, campaign__ends_on__gte=first)
+            .aggregate(n=Count("pk"), visited=Count("pk", filter=Q(visit__isnull=False)))
+        )
+        homes = (
+            _within(latest_surveys().visible_to(user), region)  # type: ignore[attr-defined]
+            .filter(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE)
+            .count()
+        )
+        unserved = _within(unserved_surveys().visible_to(user), region).count()  # type: ignore[attr-defined]
     needs = selectors.needs_figures(user, region, first, end)
-    homes = (
-        _within(latest_surveys().visible_to(user), region)  # type: ignore[attr-defined]
-        .filter(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE)
-        .count()
-    )
-    unserved = _within(unserved_surveys().visible_to(user), region).count()  # type: ignore[attr-defined]
     relief = selectors.relief_figures(user, region, first, end)
     return CareFigures(
         visit_targets=int(targets["n"] or 0),
@@ -249,7 +267,7 @@ def dashboard_data(d: Dashboard) -> dict[str, Any]:
     return {
         "region": {"code": d.region.code, "name": d.region.name, "level": d.region.level},
         "year": d.year,
-        "registry_counted_at": d.registry_counted_at.isoformat() if d.registry_counted_at else None,
+        "counted_at": d.counted_at.isoformat() if d.counted_at else None,
         "months": [
             {
                 "month": m.month,
@@ -283,19 +301,23 @@ def dashboard(user: User, year: int, region: Region) -> Dashboard:
     selectors.require_reader(user)
     by_state, by_urgency = _petitions(user, region, year)
     end = date(year, 12, 31)
+    # The queue's counts of the year and of the year before (``tally``), when recent.
     run = tally.fresh_run(end)
+    counted = tally.Counted(user, region, run, TOWNSHIP_DIGITS) if run is not None else None
+    before = tally.fresh_run(date(year - 1, 12, 31)) if counted is not None else None
+    both = (counted, tally.Counted(user, region, before, TOWNSHIP_DIGITS)) if counted and before else None
     return Dashboard(
         region=region,
         year=year,
-        months=_months(user, region, year),
-        townships=_townships(user, region, year, run),
+        months=_months(user, region, year, both),
+        townships=_townships(user, region, year, counted),
         by_category=(
-            tally.categories(user, region, run)
-            if run is not None
+            counted.by_key(tally.QUALIFICATIONS)
+            if counted is not None
             else selectors.categories_in_force(user, region, end)
         ),
         petitions_by_state=by_state,
         petitions_by_urgency=by_urgency,
-        care=_care(user, region, year),
-        registry_counted_at=run.counted_at if run is not None else None,
+        care=_care(user, region, year, counted),
+        counted_at=run.counted_at if run is not None else None,
     )

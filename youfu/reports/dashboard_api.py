@@ -66,10 +66,12 @@ class CareOut(Schema):
 class DashboardOut(Schema):
     region: RegionOut
     year: int
-    registry_counted_at: datetime | None = Field(
+    counted_at: datetime | None = Field(
         None,
-        description="when the registry's figures (townships' persons, by_category) were counted"
-        " ahead by the queue; null: counted for this answer",
+        description="when the figures that read many rows (townships' persons and persons_paid,"
+        " by_category, months when both years were counted, the care's visits and homes) were"
+        " counted ahead by the queue; null: everything counted for this answer. Petitions, needs"
+        " checks and relief grants are always counted for the answer",
     )
     months: list[MonthOut]
     townships: list[TownshipOut]

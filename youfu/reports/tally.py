@@ -1,44 +1,72 @@
-"""The registry's figures counted ahead for the dashboard (the tables: ``tally_models``).
+"""The dashboard's heavy figures counted ahead (the tables: ``tally_models``).
 
-``recount(end)`` counts, for the whole database at once, the people on the registry at ``end``
-(alive then, holding a qualification approved by then and not ended by then, as
-``selectors.registry_figures`` counts ``persons``) and their qualifications in force then per
-category (as ``selectors.categories_in_force``), each per the people's own region: two grouped
-``INSERT … SELECT`` over the qualifications, in one transaction that replaces the year-end's rows
-whole. The queue counts the current year's end and the last one's every
-``YOUFU_DASHBOARD_TALLY_MINUTES`` (``tasks.recount_registry_tally``).
+``recount(end)`` counts, for the whole database at once and per the people's own region, the
+figures of the year that ends on ``end`` that read many rows (``FIGURES``), each as the dashboard
+itself counts it (``dashboard.py``, ``selectors``): one grouped ``INSERT … SELECT`` per figure, in
+one transaction that replaces the year's rows whole. The queue counts this year and the last one
+every ``YOUFU_DASHBOARD_TALLY_MINUTES`` (``tasks.recount_dashboard_tally``); ``youfu
+count-dashboard`` counts now.
 
-``fresh_run(end)`` is the count the dashboard may use: one made less than three periods ago
-(a worker that stopped is noticed: past that the dashboard counts for itself, as it did before,
+``fresh_run(end)`` is the count the dashboard may use: one made less than three periods ago (a
+worker that stopped is noticed: past that the dashboard counts for itself, as it did before,
 exact and slower). A reader's figures are the rows inside their region, read through
-``visible_to``: a few hundred rows, whatever the people.
+``visible_to``: one query, a few thousand rows, whatever the people.
 
-The figures are as exact as the registry was at ``counted_at``, which the page shows beside
-them; a person entered since is counted at the next count. The summary report (``selectors``)
-is always counted when asked.
+The figures are as exact as the records were at ``counted_at``, which the page shows beside them;
+what was entered since is counted at the next count. The petitions, needs checks and relief grants
+are always counted when asked, as is the summary report (``selectors``).
 
-Not audited: the rows are derived from the registry (whose writes are), name nobody and are
-rewritten whole from it at every count, as the bank lines' sums are.
+Not audited: the rows are derived from the areas' records (whose writes are), name nobody and are
+rewritten whole from them at every count, as the bank lines' sums are.
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Substr
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from youfu.accounts.models import User
+from youfu.benefits.models import LineStatus, PaidMonths
+from youfu.outreach.visits.models import VisitTarget
 from youfu.regions.models import Region
-from youfu.registry.models import Qualification
-from youfu.reports.tally_models import RegistryTally, RegistryTallyRun
+from youfu.registry.models import PersonStatus, Qualification
+from youfu.relief.housing.models import NEEDS_WORK
+from youfu.relief.housing.selectors import latest_surveys, unserved_surveys
+from youfu.reports import selectors
+from youfu.reports.tally_models import DashboardTally, DashboardTallyRun
 
-SCOPE_TRUSTED = "counts the whole registry ahead, per region; a reader's figures are read through visible_to"
+SCOPE_TRUSTED = "counts the whole database ahead, per region; a reader's figures are read through visible_to"
+
+# The figures (``DashboardTally.figure``), each per the people's region, and its key:
+PERSONS = "persons"  # on the registry at the year's end (as ``registry.persons``)
+QUALIFICATIONS = "qualifications"  # in force then, of the people alive then; key: the category
+PAID_PERSONS = "paid_persons"  # with a paid line in a batch of the year (``PaidMonths``)
+PAID_FEN = "paid_fen"  # the paid lines' amounts of the year's batches; key: their month, YYYYMM
+PAID_LINES = "paid_lines"  # those lines (one a person and batch); key: the month
+VISIT_TARGETS = "visit_targets"  # of the campaigns running in the year
+VISITED = "visited"  # those of them visited
+HOMES_CD = "homes_cd"  # homes graded C or D by their latest survey, the person alive (now)
+HOMES_UNSERVED = "homes_unserved"  # those no case serves (now)
+FIGURES = (
+    PERSONS,
+    QUALIFICATIONS,
+    PAID_PERSONS,
+    PAID_FEN,
+    PAID_LINES,
+    VISIT_TARGETS,
+    VISITED,
+    HOMES_CD,
+    HOMES_UNSERVED,
+)
 
 # A count older than this many periods is not used: its worker stopped.
 STALE_PERIODS = 3
@@ -49,79 +77,133 @@ def period() -> timedelta:
 
 
 def ends_to_count(today: date | None = None) -> list[date]:
-    """The year-ends the queue keeps counted: this year's and the last one's."""
+    """The years the queue keeps counted, by their last day: this year and the last one (the
+    dashboard sets each month beside the same month of the year before)."""
     year = (today or timezone.localdate()).year
     return [date(year, 12, 31), date(year - 1, 12, 31)]
 
 
-def _insert(run: RegistryTallyRun, grouped_sql: str, params: list[Any], category: str) -> None:
-    table = RegistryTally._meta.db_table
-    category_sql = "%s" if category == "" else "g.category"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (run_id, region_id, category, n) "  # noqa: S608 (names are ours)
-            f"SELECT %s, g.place, {category_sql}, g.n FROM ({grouped_sql}) g",
-            [run.pk, *([category] if category == "" else []), *params],
-        )
+def _insert(run: DashboardTallyRun, grouped: QuerySet[Any], figures: dict[str, str]) -> None:
+    """``grouped`` yields ``place``, ``key`` and the columns ``figures`` names (figure → column):
+    one row per place, key and figure."""
+    try:
+        sql, params = grouped.query.sql_with_params()
+    except EmptyResultSet:  # no batch in the year: nothing to count
+        return
+    table = DashboardTally._meta.db_table
+    for figure, column in figures.items():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (run_id, region_id, figure, key, n) "  # noqa: S608 (names are ours)
+                f"SELECT %s, g.place, %s, g.key, g.{column} FROM ({sql}) g WHERE g.{column} <> 0",
+                [run.pk, figure, *params],
+            )
+
+
+def _empty_key() -> Value:
+    return Value("", output_field=models.CharField())
 
 
 @transaction.atomic
-def recount(end: date) -> RegistryTallyRun:
-    """Count the registry at ``end`` for every region, replacing that end's earlier count."""
+def recount(end: date) -> DashboardTallyRun:
+    """Count the year that ends on ``end`` for every region, replacing its earlier count."""
     started = time.monotonic()
-    run, _ = RegistryTallyRun.objects.get_or_create(end=end, defaults={"counted_at": timezone.now()})
-    run = RegistryTallyRun.objects.select_for_update().get(pk=run.pk)  # one count of an end at a time
-    RegistryTally.objects.filter(run=run).delete()  # scope: the whole count is rewritten
+    first = date(end.year, 1, 1)
+    run, _ = DashboardTallyRun.objects.get_or_create(end=end, defaults={"counted_at": timezone.now()})
+    run = DashboardTallyRun.objects.select_for_update().get(pk=run.pk)  # one count of a year at a time
+    DashboardTally.objects.filter(run=run).delete()  # scope: the whole count is rewritten
+    place = F("beneficiary__region_id")
+
     in_force = Qualification.objects.filter(
         Q(approved_on__lte=end),
         Q(ended_on__isnull=True) | Q(ended_on__gt=end),
         Q(beneficiary__death_date__isnull=True) | Q(beneficiary__death_date__gt=end),
     ).order_by()
-    people = in_force.values(place=F("beneficiary__region_id")).annotate(
-        n=Count("beneficiary_id", distinct=True)
+    people = in_force.values(place=place, key=_empty_key()).annotate(n=Count("beneficiary_id", distinct=True))
+    _insert(run, people, {PERSONS: "n"})
+    per_category = in_force.values(place=place, key=F("category")).annotate(n=Count("pk"))
+    _insert(run, per_category, {QUALIFICATIONS: "n"})
+
+    paid_people = (
+        PaidMonths.objects.filter(year=end.year, months__gt=0)
+        .order_by()
+        .values(place=place, key=_empty_key())
+        .annotate(n=Count("pk"))
     )
-    sql, params = people.query.sql_with_params()
-    _insert(run, sql, list(params), "")
-    per_category = in_force.values("category", place=F("beneficiary__region_id")).annotate(n=Count("pk"))
-    sql, params = per_category.query.sql_with_params()
-    _insert(run, sql, list(params), "category")
+    _insert(run, paid_people, {PAID_PERSONS: "n"})
+    paid_lines = (
+        selectors.lines_of(selectors.period_batches(first, end))
+        .filter(status=LineStatus.PAID)
+        .values(place=place, key=Cast("month", output_field=models.CharField(max_length=32)))
+        .annotate(fen=Sum("amount_fen"), n=Count("pk"))
+    )
+    _insert(run, paid_lines, {PAID_FEN: "fen", PAID_LINES: "n"})
+
+    targets = (
+        VisitTarget.objects.filter(campaign__starts_on__lte=end, campaign__ends_on__gte=first)
+        .order_by()
+        .values(place=place, key=_empty_key())
+        .annotate(n=Count("pk"), visited=Count("pk", filter=Q(visit__isnull=False)))
+    )
+    _insert(run, targets, {VISIT_TARGETS: "n", VISITED: "visited"})
+    homes = (
+        latest_surveys()
+        .filter(grade__in=NEEDS_WORK, beneficiary__status=PersonStatus.ALIVE)
+        .order_by()
+        .values(place=place, key=_empty_key())
+        .annotate(n=Count("pk"))
+    )
+    _insert(run, homes, {HOMES_CD: "n"})
+    unserved = unserved_surveys().order_by().values(place=place, key=_empty_key()).annotate(n=Count("pk"))
+    _insert(run, unserved, {HOMES_UNSERVED: "n"})
+
     run.counted_at = timezone.now().replace(microsecond=0)  # as the API gives it, to the second
     run.seconds = round(time.monotonic() - started, 3)
     run.save(update_fields=["counted_at", "seconds"])
     return run
 
 
-def fresh_run(end: date) -> RegistryTallyRun | None:
-    """The count of ``end`` when it is recent enough to show (see the module), else None."""
+def fresh_run(end: date) -> DashboardTallyRun | None:
+    """The count of the year ending on ``end`` when it is recent enough to show (see the
+    module), else None."""
     if not settings.YOUFU_DASHBOARD_TALLY_MINUTES:
         return None
-    run = RegistryTallyRun.objects.filter(end=end).first()
+    run = DashboardTallyRun.objects.filter(end=end).first()
     if run is None or timezone.now() - run.counted_at > STALE_PERIODS * period():
         return None
     return run
 
 
-def _rows(user: User, region: Region, run: RegistryTallyRun) -> Any:
-    return (
-        RegistryTally.objects.visible_to(user)
-        .filter(run=run, region__code__startswith=region.scope_prefix)
-        .order_by()
-    )
+class Counted:
+    """The figures of a count inside a region and the reader's scope: ``total(figure)``,
+    ``by_key(figure)`` and ``by_township(figure)`` (the first ``digits`` of the region's code)."""
 
+    def __init__(self, user: User, region: Region, run: DashboardTallyRun, digits: int) -> None:
+        self.run = run
+        self._rows: dict[tuple[str, str, str], int] = {}
+        rows = (
+            DashboardTally.objects.visible_to(user)
+            .filter(run=run, region__code__startswith=region.scope_prefix)
+            .order_by()
+            .values("figure", "key", t=Substr("region__code", 1, digits))
+            .annotate(n=Sum("n"))
+        )
+        for r in rows:
+            self._rows[(r["figure"], r["key"], r["t"])] = int(r["n"])
 
-def people_by_township(user: User, region: Region, run: RegistryTallyRun, digits: int) -> dict[str, int]:
-    """The people counted in ``run`` inside ``region`` and the user's scope, per township (the
-    first ``digits`` of their region's code)."""
-    rows = _rows(user, region, run).filter(category="")
-    return {
-        r["t"]: int(r["n"]) for r in rows.values(t=Substr("region__code", 1, digits)).annotate(n=Sum("n"))
-    }
+    def total(self, figure: str) -> int:
+        return sum(n for (f, _k, _t), n in self._rows.items() if f == figure)
 
+    def by_key(self, figure: str) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for (f, k, _t), n in self._rows.items():
+            if f == figure:
+                out[k] += n
+        return dict(out)
 
-def categories(user: User, region: Region, run: RegistryTallyRun) -> dict[str, int]:
-    """The qualifications in force counted in ``run`` inside ``region`` and the user's scope,
-    per category (as ``selectors.categories_in_force`` gives them)."""
-    rows = _rows(user, region, run).exclude(category="")
-    return {
-        r["category"]: int(r["n"]) for r in rows.values("category").annotate(n=Sum("n")).order_by("category")
-    }
+    def by_township(self, figure: str) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for (f, _k, t), n in self._rows.items():
+            if f == figure:
+                out[t] += n
+        return dict(out)

@@ -22,7 +22,7 @@ __all__ = [
     "archive_last_month",
     "expire_report_job_files",
     "give_up_stale_report_jobs",
-    "recount_registry_tally",
+    "recount_dashboard_tally",
     "run_report_job",
     "send_waiting_report_jobs",
 ]
@@ -73,13 +73,13 @@ def _every_tally_period(moment: datetime) -> bool:
     return minutes > 0 and (moment.hour * 60 + moment.minute) % minutes == 0
 
 
-# Every YOUFU_DASHBOARD_TALLY_MINUTES (10): the dashboard's registry figures, counted ahead for
-# this year's end and the last one's (youfu/reports/tally.py). The lock keeps two workers (several
-# consumers on Redis) from counting at once.
+# Every YOUFU_DASHBOARD_TALLY_MINUTES (10): the dashboard's heavy figures, counted ahead for this
+# year and the last one (youfu/reports/tally.py). The lock keeps two workers (several consumers on
+# Redis) from counting at once.
 @db_periodic_task(_every_tally_period)
-@lock_task("youfu-registry-tally")
-def recount_registry_tally() -> int:
-    """Counts the registry for the dashboard; returns how many year-ends were counted."""
+@lock_task("youfu-dashboard-tally")
+def recount_dashboard_tally() -> int:
+    """Counts the dashboard's heavy figures ahead; returns how many years were counted."""
     ends = ends_to_count()
     for end in ends:
         recount(end)

@@ -172,7 +172,7 @@ def oracle(region: Region, year: int, today: date) -> dict[str, Any]:
     return {
         "region": {"code": region.code, "name": region.name, "level": region.level},
         "year": year,
-        "registry_counted_at": None,
+        "counted_at": None,
         "months": months,
         "townships": townships,
         "by_category": dict(categories),

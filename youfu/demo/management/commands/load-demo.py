@@ -142,7 +142,7 @@ class Command(YoufuCommand):
                 seed=options["seed"], progress=self.step if options.get("verbosity", 1) >= 2 else None
             )
         )
-        # The dashboard's registry figures, counted now rather than at the queue's next turn.
+        # The dashboard's heavy figures, counted now rather than at the queue's next turn.
         for end in ends_to_count():
             recount(end)
         return {

@@ -11,15 +11,15 @@ from youfu.reports.tally import ends_to_count, recount
 
 class Command(YoufuCommand):
     help = (
-        "Count the registry for the dashboard now (the people on the registry per region and the "
-        "qualifications per category at a year's end), as the queue does every "
-        "YOUFU_DASHBOARD_TALLY_MINUTES: this year's end and the last one's, or --year's. "
-        "Counts only: nobody is named."
+        "Count the dashboard's heavy figures now (the registry, the people paid, what the bank paid "
+        "each month, the visits and the homes, per region), as the queue does every "
+        "YOUFU_DASHBOARD_TALLY_MINUTES: this year and the last one, or --year. "
+        "Counts and sums only: nobody is named."
     )
     changes_state = False  # the counts are derived from the registry and rewritten whole
 
     def add_command_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--year", metavar="YYYY", help="count the end of this year only")
+        parser.add_argument("--year", metavar="YYYY", help="count this year only")
 
     def run(self, actor: None, **options: Any) -> dict[str, Any]:
         ends = [date(parse_year(options["year"]), 12, 31)] if options["year"] else ends_to_count()
