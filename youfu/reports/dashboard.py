@@ -20,10 +20,13 @@ months: each figure is one ``GROUP BY`` (month, township, category, state) or on
   survey (the person alive), and those no case serves (housing's own ``unserved_surveys``);
   relief grants approved in the year and their amount.
 
-The two registry figures (``townships``' people and ``by_category``) read every qualification of
-the region: at a million people most of a dashboard's time. The queue counts them ahead every few
-minutes (``youfu/reports/tally.py``); when a recent count exists the dashboard reads its rows and
-says when they were counted (``registry_counted_at``), else it counts them itself.
+The figures that read every person's rows — ``townships``' people and people paid,
+``by_category``, the ``months`` (a township's from its people's lines of two years), the visit
+targets and the homes — took 5–7 s at a million people. The queue counts them ahead every few
+minutes (``youfu/reports/tally.py``); when a recent count of the year exists the dashboard reads
+its rows (the months when the year before was counted too) and says when they were counted
+(``counted_at``), else it counts them itself. Petitions, needs checks and relief are always
+counted here.
 """
 
 from __future__ import annotations
@@ -53,8 +56,8 @@ from youfu.reports.appraisal import TOWNSHIP_DIGITS
 # The queries one dashboard of a county takes, whatever the number of its townships or people
 # (pinned by the tests): 14 figures, the two years' batches, the people outside the scope
 # (``selectors.few_outside``: a township's dashboard looks its people up instead, one query
-# fewer), 2 for the working-day calendar that places "due soon", and 1 for the registry's count
-# made ahead (``tally``; when there is a recent one, its rows replace the two registry figures).
+# fewer), 2 for the working-day calendar that places "due soon", and 1 asking for the count made
+# ahead (``tally``; when there is a recent one, its rows replace eight of these, in fewer queries).
 DASHBOARD_QUERIES = 18
 URGENCIES = ("overdue", "soon", "later", "none")
 
