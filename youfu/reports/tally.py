@@ -85,19 +85,22 @@ def ends_to_count(today: date | None = None) -> list[date]:
 
 def _insert(run: DashboardTallyRun, grouped: QuerySet[Any], figures: dict[str, str]) -> None:
     """``grouped`` yields ``place``, ``key`` and the columns ``figures`` names (figure → column):
-    one row per place, key and figure."""
+    one row per place, key and figure, ``grouped`` read once for all of them (each of its rows
+    joined with the figures' names)."""
     try:
         sql, params = grouped.query.sql_with_params()
     except EmptyResultSet:  # no batch in the year: nothing to count
         return
     table = DashboardTally._meta.db_table
-    for figure, column in figures.items():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (run_id, region_id, figure, key, n) "  # noqa: S608 (names are ours)
-                f"SELECT %s, g.place, %s, g.key, g.{column} FROM ({sql}) g WHERE g.{column} <> 0",
-                [run.pk, figure, *params],
-            )
+    names = " UNION ALL ".join("SELECT %s AS figure" for _ in figures)
+    value = "CASE f.figure " + " ".join(f"WHEN %s THEN g.{column}" for column in figures.values()) + " END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (run_id, region_id, figure, key, n) "  # noqa: S608 (names are ours)
+            f"SELECT %s, g.place, f.figure, g.key, {value} FROM ({sql}) g CROSS JOIN ({names}) f "
+            f"WHERE {value} <> 0",
+            [run.pk, *figures, *params, *figures, *figures],
+        )
 
 
 def _empty_key() -> Value:
@@ -195,15 +198,14 @@ class Counted:
         return sum(n for (f, _k, _t), n in self._rows.items() if f == figure)
 
     def by_key(self, figure: str) -> dict[str, int]:
-        out: dict[str, int] = defaultdict(int)
-        for (f, k, _t), n in self._rows.items():
-            if f == figure:
-                out[k] += n
-        return dict(out)
+        return self._summed(figure, 1)
 
     def by_township(self, figure: str) -> dict[str, int]:
+        return self._summed(figure, 2)
+
+    def _summed(self, figure: str, part: int) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
-        for (f, _k, t), n in self._rows.items():
-            if f == figure:
-                out[t] += n
+        for row, n in self._rows.items():
+            if row[0] == figure:
+                out[row[part]] += n
         return dict(out)
