@@ -15,6 +15,7 @@ from youfu.benefits.money import yuan
 from youfu.core.roles import Capability
 from youfu.core.sections import WorkItem
 from youfu.registry.models import Beneficiary, PersonStatus
+from youfu.registry.selectors import of_home
 from youfu.relief.housing import selectors
 from youfu.relief.housing.models import OPEN_STATES
 from youfu.relief.housing.transitions import is_clerk
@@ -28,7 +29,7 @@ def person_housing_card(request: HttpRequest, person: Beneficiary) -> str | None
     user = request.user
     if not isinstance(user, User) or not user.can(Capability.READ_PERSONAL_DATA):
         return None
-    home = selectors.home_of(person)
+    home = of_home(person)
     latest = selectors.surveys_for(user).filter(home).order_by("-surveyed_on", "-pk").first()
     cases = selectors.cases_for(user).filter(home).order_by("-opened_on", "-pk")
     can_enter = is_clerk(user) and person.status == PersonStatus.ALIVE

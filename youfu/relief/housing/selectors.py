@@ -9,8 +9,7 @@ from django.db.models.functions import RowNumber
 from youfu.accounts.models import User
 from youfu.core.roles import Capability, require
 from youfu.core.scope import get_visible_or_404
-from youfu.registry.models import Beneficiary, PersonStatus
-from youfu.registry.selectors import of_home
+from youfu.registry.models import PersonStatus
 from youfu.relief.housing.models import (
     NEEDS_WORK,
     SERVING_STATES,
@@ -138,8 +137,3 @@ def get_case(user: User, case_id: int) -> HousingCase:
 
 def get_photo(user: User, survey: HousingSurvey, photo_id: int) -> HousingPhoto:
     return get_visible_or_404(HousingPhoto.objects.filter(survey=survey), user, pk=photo_id)
-
-
-def home_of(person: Beneficiary) -> Q:
-    """Cases or surveys of anyone in ``person``'s home (its household, or the person alone)."""
-    return of_home(person)

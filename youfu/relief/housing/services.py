@@ -28,6 +28,7 @@ from youfu.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from youfu.core.messages import Message
 from youfu.core.roles import Capability, require
 from youfu.registry.models import Beneficiary, Household, PersonStatus
+from youfu.registry.selectors import of_home
 from youfu.relief.housing.models import (
     OPEN_STATES,
     BudgetState,
@@ -41,7 +42,6 @@ from youfu.relief.housing.models import (
     HousingSurvey,
 )
 from youfu.relief.housing.photos import CleanPhoto, clean_photo
-from youfu.relief.housing.selectors import home_of
 from youfu.relief.housing.transitions import Action, is_clerk, move, require_role, row_for
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ def _lock_home(beneficiary: Beneficiary) -> None:
 
 def open_case_of_home(beneficiary: Beneficiary) -> HousingCase | None:
     """The pending or approved case of anyone in the person's home (unscoped: a rule's check)."""
-    return HousingCase.objects.filter(home_of(beneficiary), state__in=OPEN_STATES).first()
+    return HousingCase.objects.filter(of_home(beneficiary), state__in=OPEN_STATES).first()
 
 
 def do_open_case(

@@ -25,6 +25,7 @@ from youfu.core.views import capability_required, form_error, positive_int
 from youfu.regions.models import Region, RegionLevel
 from youfu.regions.selectors import regions_for
 from youfu.registry.models import Beneficiary
+from youfu.registry.selectors import of_home
 from youfu.relief.housing import exports, selectors, services
 from youfu.relief.housing import forms as f
 from youfu.relief.housing.models import CaseKind, CaseState, Grade, HousingCase
@@ -156,7 +157,7 @@ def survey_new_view(request: HttpRequest) -> HttpResponse:
 def survey_view(request: HttpRequest, survey_id: int) -> HttpResponse:
     user = acting_user(request)
     survey = selectors.get_survey(user, survey_id)
-    home_cases = selectors.cases_for(user).filter(selectors.home_of(survey.beneficiary))
+    home_cases = selectors.cases_for(user).filter(of_home(survey.beneficiary))
     return render(
         request,
         "relief/housing/survey.html",
@@ -274,7 +275,7 @@ def case_new_view(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Housing case opened: the budget waits for a leader's approval."))
                 return redirect("relief_housing:case", case.pk)
-    surveys = selectors.surveys_for(user).filter(selectors.home_of(person))[:5] if person else []
+    surveys = selectors.surveys_for(user).filter(of_home(person))[:5] if person else []
     return render(
         request, "relief/housing/case_form.html", {"form": form, "person": person, "surveys": surveys}
     )
