@@ -613,9 +613,9 @@ def main() -> int:
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=0,
-        help="keep the server's database connections this many seconds (bench/load/load_settings.py); "
-        "0, youfu's own setting: a new connection a request",
+        default=60,
+        help="keep the server's database connections this many seconds (YOUFU_DATABASE_CONN_MAX_AGE; "
+        "60, youfu's default); 0: a new connection a request",
     )
     parser.add_argument("--floor-duration", type=int, default=30, help="seconds of the floor; 0: none")
     parser.add_argument(
@@ -709,13 +709,7 @@ def main() -> int:
             "--forwarded-allow-ips",
             "127.0.0.1",
         ]
-        server_env = dict(env)
-        if args.conn_max_age:
-            server_env.update(
-                DJANGO_SETTINGS_MODULE="load_settings",
-                YOUFU_LOAD_CONN_MAX_AGE=str(args.conn_max_age),
-                PYTHONPATH=f"{ROOT}{os.pathsep}{LOCUSTFILE.parent}",
-            )
+        server_env = {**env, "YOUFU_DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}
         gunicorn = procs.start("gunicorn", gunicorn_cmd, server_env, run / "gunicorn.log")
         wait_ready(url, gunicorn, run / "gunicorn.log")
         say(
