@@ -40,6 +40,28 @@ def test_the_person_page_works_out_the_menu_once(
 def test_a_new_user_in_the_same_request_gets_their_own_menu(world: World, rf: Any) -> None:
     request = rf.get("/")
     request.user = world.county_clerk
-    clerk = context_processors.navigation(request)["nav_apps"]
+    clerk = list(context_processors.navigation(request)["nav_apps"])
     request.user = world.auditor
-    assert context_processors.navigation(request)["nav_apps"] != clerk
+    assert list(context_processors.navigation(request)["nav_apps"]) != clerk
+
+
+@pytest.mark.django_db
+def test_a_fragment_without_the_menu_does_not_work_it_out(
+    world: World, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search results htmx asks for as a clerk types have no menu: nothing asks for it.
+    register(world.county_clerk, world.village_a)
+    asked: list[Any] = []
+    real = context_processors.nav_for
+
+    def counting(user: Any) -> Any:
+        asked.append(user)
+        return real(user)
+
+    monkeypatch.setattr(context_processors, "nav_for", counting)
+    log_in(client, world.county_clerk)
+    fragment = client.get("/registry/?q=", HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200 and 'data-testid="results"' in fragment.content.decode()
+    assert asked == []
+    assert 'href="/registry/"' in client.get("/registry/").content.decode()
+    assert len(asked) == 1
