@@ -5,6 +5,7 @@ from youfu.api.api import api
 from youfu.core.views import area_view
 
 # A database that cannot be reached answers 503, saying so (youfu/core/views.py).
+handler403 = "youfu.core.views.permission_denied"
 handler500 = "youfu.core.views.server_error"
 
 urlpatterns = [

@@ -54,6 +54,7 @@ from youfu.benefits.services import (
     payments_start,
     settings_for,
 )
+from youfu.benefits.services.common import require_payments_reader
 from youfu.benefits.services.reconcile import do_reconcile
 from youfu.core.authed import acting_user
 from youfu.core.bounds import (
@@ -1050,6 +1051,7 @@ def reconcile_full(request: HttpRequest, payload: FullCheckIn) -> dict[str, Any]
     payments start month, item by item; as ``youfu reconcile --full --json`` prints it. Writes
     nothing but its audit record. ``agree`` false lists the differences."""
     user = _reader(request)
+    require_payments_reader(user)
     batch = None
     if payload.batch is not None:
         batch = get_visible_or_404(selectors.batches_for(user), user, pk=payload.batch)
@@ -1059,8 +1061,10 @@ def reconcile_full(request: HttpRequest, payload: FullCheckIn) -> dict[str, Any]
 @router.get("/reconciliation")
 def reconciliation(request: HttpRequest) -> dict[str, Any]:
     """Holders paid nothing in the last three closed batches; confirmed payments without a
-    payable qualification (there should be none); totals by benefit against the bank returns."""
+    payable qualification (there should be none); totals by benefit against the bank returns.
+    403 ``payments_not_read`` for a role that reads no payments (a department liaison)."""
     user = _reader(request)
+    require_payments_reader(user)
     report = selectors.reconciliation_for(user)
     return {
         "batches": [b.period_label for b in report.batches],

@@ -63,6 +63,7 @@ from youfu.benefits.services import (
     settings_for,
     start_month_fixed,
 )
+from youfu.benefits.services.common import require_payments_reader
 from youfu.benefits.services.reconcile import Reconciled, do_reconcile
 from youfu.core.authed import acting_user
 from youfu.core.banks import banks
@@ -642,8 +643,10 @@ def lump_sum_payee_view(request: HttpRequest, lump_sum_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reconciliation_view(request: HttpRequest) -> HttpResponse:
     """The three checks after a batch closes; on POST, also the latest batch (or the one the
-    county would make next) against the full recomputation."""
+    county would make next) against the full recomputation. Refused to a role that reads no
+    payments (a department liaison)."""
     user = acting_user(request)
+    require_payments_reader(user)
     full = None
     if request.method == "POST":
         try:

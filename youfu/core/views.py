@@ -103,10 +103,19 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return True
 
 
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """youfu's ``handler403``: the page says why when a service refused with its reason (the
+    reconciliation to a role that reads no payments), in the reader's language; a role that
+    may not open the page at all reads the general sentence."""
+    reason = exception.message if isinstance(exception, YoufuError) else None
+    return render(request, "403.html", {"reason": reason}, status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """youfu's ``handler500``. A database that cannot be reached is a 503 that says so and asks to
     try again — the API's error envelope, or a page of its own: the site's layout would ask the
-    database again for the menu — and recovers by itself, each request opening a new connection.
+    database again for the menu — and recovers by itself: a connection is checked before a
+    request reuses it, and a broken one is replaced.
     Anything else is Django's plain 500. Neither shows the error; the server's log has it."""
     if not database_unavailable(sys.exc_info()[1]):
         return defaults.server_error(request)

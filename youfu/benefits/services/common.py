@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from youfu.benefits.models import (
     Batch,
+    BatchLine,
     BatchTransition,
 )
 from youfu.core.errors import Conflict, PermissionDenied
@@ -27,6 +28,29 @@ WRITE = Capability.WRITE_REGISTRY
 
 
 # --- who may act for which county ------------------------------------------------------------
+
+PAYMENTS_NOT_READ = Message(
+    gettext_noop(
+        "The reconciliation checks the county's payments, which your role does not read"
+        " (a department liaison reads the department's pairings and petitions)."
+    )
+)
+
+
+def reads_payments(user: User) -> bool:
+    """Whether the payments are in the user's scope at all (asked of the scope itself: a role
+    whose scope can hold no payment line reads none — the department liaison)."""
+    if not user.can(Capability.READ_PERSONAL_DATA):
+        return False
+    return not BatchLine.objects.visible_to(user).query.is_empty()
+
+
+def require_payments_reader(user: User) -> None:
+    """For the reconciliation: it reads and totals the county's payments (and its full check
+    locks them while it runs), so a role that reads none gets a 403 with the reason, not a page
+    of another scope's totals."""
+    if not reads_payments(user):
+        raise PermissionDenied(PAYMENTS_NOT_READ, code="payments_not_read")
 
 
 def county_of(user: User) -> Region:

@@ -24,7 +24,7 @@ from youfu.benefits import changes, engine
 from youfu.benefits.models import OPEN_STATES, Batch, BatchState, Recovery, RecoveryStatus
 from youfu.benefits.money import money, month_label, ym, ym_label, yuan
 from youfu.benefits.services.batches import _problems_message
-from youfu.benefits.services.common import check_batch_county, county_of
+from youfu.benefits.services.common import check_batch_county, county_of, require_payments_reader
 from youfu.benefits.services.one_offs import lock_county_payments, next_batch_month
 from youfu.benefits.services.start_month import payments_start, settings_for, start_month_missing_message
 from youfu.core.errors import Conflict
@@ -150,6 +150,7 @@ def do_reconcile(*, acting_user: User, batch: Batch | None = None) -> Reconciled
     county would make next, against the full recomputation from the payments start month, and
     its line parts against its items and its kept sums against its lines."""
     require(acting_user, Capability.READ_PERSONAL_DATA)
+    require_payments_reader(acting_user)
     county = county_of(acting_user)
     if batch is not None:
         check_batch_county(acting_user, batch)

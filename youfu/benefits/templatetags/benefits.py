@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from youfu.accounts.models import User
+from youfu.benefits.services.common import reads_payments
 from youfu.core.roles import Capability
 
 register = template.Library()
@@ -20,4 +22,8 @@ def benefits_nav(context: dict[str, Any]) -> dict[str, Any]:
     user = getattr(request, "user", None)
     payments = bool(user is not None and user.is_authenticated and user.can(Capability.READ_PERSONAL_DATA))
     settings = bool(user is not None and user.is_authenticated and user.can(Capability.MANAGE_SETTINGS))
-    return {"payments": payments, "standards": payments or settings}
+    return {
+        "payments": payments,
+        "reconciliation": payments and isinstance(user, User) and reads_payments(user),
+        "standards": payments or settings,
+    }

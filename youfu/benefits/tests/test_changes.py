@@ -356,3 +356,24 @@ def test_a_dirty_person_s_payments_are_found_through_the_items_key(county: World
             assert "Seq Scan on benefits_batchitem_m" not in steps, steps
             # Each month's items are probed by the dirty person, not hashed against them.
             assert "Hash Join" not in steps and "beneficiary_id = dp.beneficiary_id" in steps, steps
+
+
+def test_a_liaison_reads_no_payments_and_is_refused_the_reconciliation(county: World, client: Client) -> None:
+    # A department liaison has casework rights but no payment in scope: the full check (which
+    # locks the county's payments while it runs) and the county's totals are not theirs.
+    _paid_three_months(county)
+    with time_machine.travel(at(2026, 3, 20), tick=False):
+        full = api_post(client, county.liaison, "/api/v1/reconciliation/full", {})
+        assert full.status_code == 403 and full.json()["error"]["code"] == "payments_not_read"
+        named = api_post(client, county.liaison, "/api/v1/reconciliation/full", {"batch": 1})
+        assert named.status_code == 403
+        code, _, err = run_command("reconcile", "--full", "--as", "liaison")
+        assert code == 2 and "department liaison" in err
+        log_in(client, county.liaison)
+        for page in (client.get("/benefits/reconciliation/"), client.post("/benefits/reconciliation/")):
+            assert page.status_code == 403
+            assert "department liaison" in page.content.decode() or "部门联络员" in page.content.decode()
+        assert 'href="/benefits/reconciliation/"' not in client.get("/benefits/recoveries/").content.decode()
+        log_in(client, county.county_clerk)
+        assert 'href="/benefits/reconciliation/"' in client.get("/benefits/recoveries/").content.decode()
+        assert client.get("/benefits/reconciliation/").status_code == 200
