@@ -428,7 +428,8 @@ def request_recovery(request: HttpRequest, payload: AccountRecoveryIn) -> Status
     devices deleted, the owner enrols a new one at the next sign-in; a reason is required) or
     ``password`` (for an account whose role requires a second factor: the one-time
     ``password`` is set on approval). It applies once a leader who neither asked nor owns the
-    account approves it. 409 ``recovery_pending`` while another waits for the account."""
+    account approves it. 409 ``recovery_pending`` while another waits for the account;
+    409 ``no_second_factor`` for a second factor the account has not got."""
     admin = acting_user(request)
     subject = get_visible_or_404(users_for(admin), admin, pk=payload.user)
     if payload.kind == RecoveryKind.SECOND_FACTOR:

@@ -887,6 +887,12 @@ RECOVERY_PENDING = Message(
         "A recovery of this account is already waiting for a leader: withdraw it before asking again."
     )
 )
+NO_SECOND_FACTOR = Message(
+    gettext_noop(
+        "The account has no second factor to reset: its owner sets one up at their next sign-in"
+        " if their role needs one."
+    )
+)
 SELF_RECOVERY = Message(
     gettext_noop("This is your own account: change your password or second factor on your profile page.")
 )
@@ -1027,6 +1033,9 @@ def do_request_second_factor_reset(user: User, *, reason: str, acting_user: User
     if user.pk == acting_user.pk:
         raise InvalidInput(SELF_RECOVERY, code="self_recovery")
     text = _clean_asking_reason(reason, required=True)
+    if confirmed_totp_device(user) is None:
+        # Nothing to reset: a leader would approve a request that changes nothing.
+        raise Conflict(NO_SECOND_FACTOR, code="no_second_factor")
     with transaction.atomic():
         return _open_recovery(user, kind=RecoveryKind.SECOND_FACTOR, reason=text, acting_user=acting_user)
 

@@ -40,6 +40,16 @@ GIVEN = "given-by-admin-42"
 LOST = "手机丢失"
 
 
+@pytest.fixture(autouse=True)
+def _phones(request: pytest.FixtureRequest) -> None:
+    """The leader and the admin have their authenticator apps, as their roles require: only a
+    second factor there is can be reset."""
+    if "world" in request.fixturenames:
+        world: World = request.getfixturevalue("world")
+        for user in (world.leader, world.admin):
+            enrol_totp(user)
+
+
 def refused(exc: type[YoufuError], attempt: Callable[[], Any], code: str) -> YoufuError:
     with pytest.raises(exc) as caught:
         attempt()
@@ -73,6 +83,32 @@ def ended(browser: Client, key: str) -> bool:
 
 @pytest.mark.django_db
 class TestSecondFactor:
+    def test_an_account_without_one_has_nothing_to_reset(self, world: World, client: Client) -> None:
+        # A leader would be asked to approve a request that changes nothing.
+        clerk = world.county_clerk
+        refused(Conflict, lambda: ask_second_factor(world, clerk), "no_second_factor")
+        answer = api_post(
+            client,
+            world.admin,
+            "/api/v1/recovery-requests",
+            {"user": clerk.pk, "kind": "second_factor", "reason": LOST},
+        )
+        assert answer.status_code == 409 and answer.json()["error"]["code"] == "no_second_factor"
+        log_in(client, world.admin)
+        page = client.get(f"/accounts/users/{clerk.pk}/").content.decode()
+        assert 'data-testid="second-factor"' in page and 'data-testid="reset-second-factor"' not in page
+        posted = client.post(
+            f"/accounts/users/{clerk.pk}/",
+            {"action": "reset_second_factor", "reason": LOST},
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+        assert posted.status_code == 200 and "未启用双因素认证，无可重置" in posted.content.decode()
+        assert not AccountRecovery.objects.exists()
+        assert not events(EventType.RECOVERY_REQUESTED, clerk)
+        enrol_totp(clerk)
+        again = client.get(f"/accounts/users/{clerk.pk}/").content.decode()
+        assert 'data-testid="reset-second-factor"' in again
+
     def test_nothing_changes_until_a_leader_approves(self, world: World) -> None:
         device = enrol_totp(world.leader)
         browser, key = signed_in(world.leader)
@@ -87,7 +123,6 @@ class TestSecondFactor:
         assert asked.extra == {"request": recovery.pk, "kind": "second_factor", "reason": LOST}
 
     def test_approval_deletes_the_devices_ends_everything_and_is_audited(self, world: World) -> None:
-        enrol_totp(world.leader)
         browser, key = signed_in(world.leader)
         recovery = ask_second_factor(world)
         leader2 = second_leader(world)
@@ -193,6 +228,7 @@ class TestSecondFactor:
         assert AccountRecovery.objects.count() == 1
         assert User.objects.get(pk=world.leader.pk).check_password(PASSWORD)
         # Another account is another matter.
+        enrol_totp(world.county_clerk)
         ask_second_factor(world, world.county_clerk)
         assert AccountRecovery.objects.count() == 2
 
@@ -353,6 +389,7 @@ class TestBootstrap:
 
     def test_once_a_leader_exists_it_waits(self, world: World) -> None:
         admin2 = make_user("admin2", Role.COUNTY_ADMIN, world.county)
+        enrol_totp(admin2)
         assert do_request_second_factor_reset(admin2, reason=LOST, acting_user=world.admin).state == "pending"
 
 

@@ -64,6 +64,7 @@ def test_a_leader_refuses_with_a_reason(world: World) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["admin", "county_clerk", "auditor"])
 def test_only_a_leader_decides(world: World, who: str) -> None:
+    enrol_totp(world.leader)
     asked = youfu("reset-second-factor", "leader", "--reason", "手机丢失", "--as", "admin")[1]
     status, said = youfu("approve-recovery", str(asked["id"]), "--as", getattr(world, who).username)
     assert status == 1 and said["ok"] is False and said["error"]["code"] == "forbidden"
@@ -81,6 +82,9 @@ def test_unknown_requests_and_users_and_a_decided_one_are_clear_errors(world: Wo
     assert status == 1 and said["error"]["code"] == "reason_required"
     status, said = youfu("reset-second-factor", "leader", "--reason", "x", "--as", "leader2")
     assert status == 1 and said["error"]["code"] == "forbidden"
+    status, said = youfu("reset-second-factor", "leader", "--reason", "手机丢失", "--as", "admin")
+    assert status == 1 and said["error"]["code"] == "no_second_factor"
+    enrol_totp(world.leader)
     asked = youfu("reset-second-factor", "leader", "--reason", "手机丢失", "--as", "admin")[1]
     status, said = youfu("reset-second-factor", "leader", "--reason", "又丢了", "--as", "admin")
     assert status == 1 and said["error"]["code"] == "recovery_pending"

@@ -290,7 +290,11 @@ WRITES: dict[tuple[str, str], Write] = {
             {"action": "unlock"},
             {"action": "reset_password", "password": "Walk-reset-2026!"},
             # the village assistant's: township A's clerk has the walk's recovery waiting
-            {"action": "reset_second_factor", "reason": "手机丢失", "@user_id": w.village_assistant.pk},
+            {
+                "action": "reset_second_factor",
+                "reason": "手机丢失",
+                "@user_id": walk_accounts.with_a_phone(w.village_assistant),
+            },
             {
                 "action": "withdraw_recovery",
                 "reason": "找到了",

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from youfu.accounts.models import AccountRecovery, RoleRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from youfu.accounts.models import AccountRecovery, RoleRequest, User
 from youfu.accounts.services import do_request_role, do_request_second_factor_reset
 from youfu.accounts.tests.walking import Access, Write, acl, api, nothing, page
 from youfu.core.roles import Role
-from youfu.testing import World
+from youfu.testing import World, enrol_totp
 
 
 def walk_role_request(world: World) -> RoleRequest:
@@ -28,11 +30,20 @@ def walk_role_request(world: World) -> RoleRequest:
     )
 
 
+def with_a_phone(user: User) -> int:
+    """``user``'s id, once they have an authenticator app: only a second factor there is can be
+    reset."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        enrol_totp(user)
+    return int(user.pk)
+
+
 def walk_recovery(world: World) -> AccountRecovery:
     """Township A's clerk, who lost their phone: a new second factor asked by the admin."""
     found = AccountRecovery.objects.filter(user=world.township_clerk).order_by("pk").first()
     if found is not None:
         return found
+    with_a_phone(world.township_clerk)
     return do_request_second_factor_reset(world.township_clerk, reason="手机丢失", acting_user=world.admin)
 
 
@@ -65,7 +76,7 @@ NAMES_A_IN_PAYLOAD: dict[tuple[str, str], Write] = {
     ),
     ("POST", "api/v1/recovery-requests"): api(
         # the village assistant, who has no recovery waiting (township A's clerk has the sample)
-        lambda w: {"user": w.village_assistant.pk, "kind": "second_factor", "reason": "手机丢失"}
+        lambda w: {"user": with_a_phone(w.village_assistant), "kind": "second_factor", "reason": "手机丢失"}
     ),
     ("POST", "api/v1/role-requests"): api(
         # the village assistant, who has no request waiting (township A's clerk has the sample)
