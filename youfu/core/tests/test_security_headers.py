@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.test import Client
 
-from youfu.testing import World
+from youfu.testing import World, log_in
 
 ROOT = Path(__file__).resolve().parents[2]  # the youfu package
 
@@ -104,3 +106,16 @@ def test_behind_tls_browsers_are_told_to_keep_to_https(tmp_path: Path) -> None:
         check=True,
     )
     assert done.stdout.split() == [str(365 * 24 * 3600), "True", "True", "True"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/accounts/login/", "/p/", "/"])
+def test_every_layout_names_the_site_icon_it_ships(client: Client, world: World, url: str) -> None:
+    # A browser asks for the site's icon on its own: without one every first page logged a 404.
+    if url == "/":
+        log_in(client, world.county_clerk)
+    html = client.get(url).content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', html)
+    assert icon is not None, url
+    assert icon.group(1) == static("youfu/favicon.svg")
+    assert finders.find("youfu/favicon.svg")
