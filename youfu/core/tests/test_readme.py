@@ -32,7 +32,8 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 import youfu
-from youfu.testing import World
+from youfu.accounts.models import User
+from youfu.testing import World, enrol_totp
 
 ROOT = Path(youfu.__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -234,6 +235,9 @@ class Run:
 
     def execute(self, step: Step, monkeypatch: pytest.MonkeyPatch) -> str:
         argv = self.prepare(step)
+        if argv[0] == "reset-second-factor":
+            # "A lost phone": the account had one (a reset of none is refused, nothing to reset).
+            enrol_totp(User.objects.get(username=argv[1]))
         out, err = io.StringIO(), io.StringIO()
         monkeypatch.setattr(sys, "stdin", io.StringIO(step.stdin or ""))
         code = 0
