@@ -869,9 +869,21 @@ def _step(request: HttpRequest, batch_id: int, step: Any, note: str = "") -> Bat
 
 
 @router.post("/batches/{batch_id}/approve", response=BatchDetailOut)
-def approve_batch(request: HttpRequest, batch_id: int, note: Note = "") -> Batch:
-    """A leader who did not create the batch (403 otherwise); 409 unless it is a draft."""
-    return _step(request, batch_id, do_approve_batch, note)
+def approve_batch(
+    request: HttpRequest, batch_id: int, note: Note = "", changes_checked: bool = False
+) -> Batch:
+    """A leader who did not create the batch (403 otherwise); 409 unless it is a draft.
+    ``changes_checked``: the leader checked the payee and entitlement changes the batch's page
+    lists since the batch before; the approval's audit record keeps it with how many there were."""
+    user = acting_user(request)
+    batch = _batch(user, batch_id)
+    return do_approve_batch(
+        batch,
+        acting_user=user,
+        note=note,
+        changes=selectors.listed_changes(batch, user).as_dict(),
+        changes_checked=changes_checked,
+    )
 
 
 @router.post("/batches/{batch_id}/discard", response=BatchDetailOut)

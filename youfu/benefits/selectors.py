@@ -965,6 +965,31 @@ def payee_changes(batch: Batch, user: User, *, limit: int = PAYEE_CHANGES_SHOWN)
     return PayeeChanges(previous, len(rows), rows[:limit])
 
 
+@dataclass(frozen=True)
+class ListedChanges:
+    """What the approval page lists for the leader to check: the payee changes and the people
+    whose entitlement changed since the batch before (with the back-dated among them), as the
+    approving leader sees them. Recorded with the approval."""
+
+    payees: int
+    entitlements: int
+    back_dated: int
+
+    @property
+    def total(self) -> int:
+        return self.payees + self.entitlements
+
+    def as_dict(self) -> dict[str, int]:
+        return {"payees": self.payees, "entitlements": self.entitlements, "back_dated": self.back_dated}
+
+
+def listed_changes(batch: Batch, user: User) -> ListedChanges:
+    """The counts of the changes the batch's page lists for ``user`` to check before approving."""
+    payees = payee_changes(batch, user, limit=0)
+    entitlements = entitlement_changes(batch, user, limit=0)
+    return ListedChanges(payees.count, entitlements.count, entitlements.back_dated)
+
+
 # --- entitlements changed since the last batch (for the leader who approves) ------------------
 
 ENTITLEMENT_CHANGES_SHOWN = 50

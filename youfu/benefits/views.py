@@ -282,7 +282,31 @@ def _step(request: HttpRequest, batch_id: int, step: Callable[..., Batch], done:
 @require_POST
 @capability_required(Capability.APPROVE)
 def batch_approve_view(request: HttpRequest, batch_id: int) -> HttpResponse:
-    return _step(request, batch_id, do_approve_batch, _("The batch was approved."))
+    """The leader approves with a tick that they checked the changes the page lists since the
+    batch before (payees, entitlements); without it, when there are any, nothing happens."""
+    user = acting_user(request)
+    batch = _batch(request, batch_id)
+    listed = selectors.listed_changes(batch, user)
+    checked = request.POST.get("changes_checked") == "on"
+    if listed.total and not checked:
+        messages.error(
+            request,
+            _("Tick that you checked the changes listed below against their papers, then approve."),
+        )
+        return redirect("benefits:batch", batch_id=batch_id)
+    try:
+        do_approve_batch(
+            batch,
+            acting_user=user,
+            note=request.POST.get("note", ""),
+            changes=listed.as_dict(),
+            changes_checked=checked,
+        )
+    except YoufuError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The batch was approved."))
+    return redirect("benefits:batch", batch_id=batch_id)
 
 
 @require_POST

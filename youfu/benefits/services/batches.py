@@ -200,14 +200,27 @@ def _refuse_double_batch(county: Region, period: date) -> None:
         )
 
 
-def do_approve_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batch:
-    """A leader who did not create the batch approves it; from then on it cannot change."""
+def do_approve_batch(
+    batch: Batch,
+    *,
+    acting_user: User,
+    note: str = "",
+    changes: dict[str, int] | None = None,
+    changes_checked: bool = False,
+) -> Batch:
+    """A leader who did not create the batch approves it; from then on it cannot change.
+
+    ``changes`` is what the batch's page listed for them to check (the payee and entitlement
+    changes since the batch before: ``selectors.listed_changes``), and ``changes_checked``
+    whether they said they checked them; both go into the approval's audit record, so the log
+    says what each approval covered. The page will not approve listed changes unticked."""
     require(acting_user, Capability.APPROVE)
     check_batch_county(acting_user, batch)
     if batch.created_by_id == acting_user.pk:
         raise PermissionDenied(
             Message(gettext_noop("You created this batch: another leader must approve it.")), code="own_batch"
         )
+    listed = None if changes is None else {"changes_listed": changes, "changes_checked": changes_checked}
     with transaction.atomic():
         move_batch(
             batch,
@@ -224,6 +237,7 @@ def do_approve_batch(batch: Batch, *, acting_user: User, note: str = "") -> Batc
             obj=batch,
             old={"state": BatchState.DRAFT},
             new={"state": BatchState.APPROVED, "total": money(batch.total_fen), "persons": batch.persons},
+            extra=listed,
         )
     return batch
 

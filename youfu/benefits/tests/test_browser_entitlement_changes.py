@@ -85,6 +85,10 @@ def test_the_leader_sees_a_back_dated_approval_and_approves(
     section.scroll_into_view_if_needed()
     screenshot(page, "batch-entitlement-changes")
 
+    # Approving without the tick is stopped by the browser: the box is required.
+    page.get_by_role("button", name="批准").first.click()
+    expect(page.locator("h1")).not_to_contain_text("已审批")
+    page.get_by_test_id("changes-checked").locator("input").check()
     page.get_by_role("button", name="批准").first.click()
     expect(page.locator("h1")).to_contain_text("已审批")
     batch.refresh_from_db()

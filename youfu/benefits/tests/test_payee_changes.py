@@ -4,6 +4,7 @@ batch's page and at GET /api/v1/batches/{id}/payee-changes, only the lines the u
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -11,13 +12,15 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from youfu.audit.events import EventType
+from youfu.audit.models import AuditEvent
 from youfu.benefits.models import Batch
 from youfu.benefits.selectors import payee_changes
 from youfu.benefits.services import do_create_batch
 from youfu.benefits.tests.helpers import at, paid_from_november, pay_month, person
 from youfu.registry.models import LifeEventKind
 from youfu.registry.services import do_record_life_event, do_update_beneficiary
-from youfu.testing import World, bearer, log_in
+from youfu.testing import World, bearer, log_in, run_command
 
 ACCOUNT = "6228480012345678901"
 NEW_ACCOUNT = "6228480098765432109"
@@ -149,3 +152,76 @@ def test_an_account_changed_as_a_life_event_is_listed(county: World) -> None:
     assert change.what == "account" and change.by == str(county.township_clerk)
     assert change.before.endswith("2333") and change.after.endswith("6777")
     assert "6228480055556666777" not in change.after  # masked
+
+
+def _approval(batch: Batch) -> AuditEvent:
+    return AuditEvent.objects.get(event_type=EventType.BATCH_APPROVED, object_id=str(batch.pk))
+
+
+@pytest.mark.django_db
+def test_the_page_approves_listed_changes_only_with_the_leaders_tick(county: World) -> None:
+    batch = _december(county)
+    client = Client()
+    log_in(client, county.leader)
+    page = client.get(reverse("benefits:batch", args=[batch.pk])).content.decode()
+    tick = page[page.index('data-testid="changes-checked"') :]
+    assert 'name="changes_checked"' in tick[:200] and "required" in tick[:200]
+    # Unticked (a form sent without the browser's check): nothing approved, and why.
+    refused = client.post(reverse("benefits:approve", args=[batch.pk]), follow=True)
+    assert "changes_checked" not in refused.request.get("QUERY_STRING", "")
+    assert Batch.objects.get(pk=batch.pk).state == "draft"
+    assert "请先勾选已对照材料核对下列变更" in refused.content.decode()
+    assert not AuditEvent.objects.filter(
+        event_type=EventType.BATCH_APPROVED, object_id=str(batch.pk)
+    ).exists()
+    # Ticked: approved, and the record says what it covered.
+    client.post(reverse("benefits:approve", args=[batch.pk]), {"changes_checked": "on"})
+    assert Batch.objects.get(pk=batch.pk).state == "approved"
+    assert _approval(batch).extra == {
+        "changes_listed": {"payees": 2, "entitlements": 0, "back_dated": 0},
+        "changes_checked": True,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("checked", [True, False])
+def test_the_api_records_whether_the_leader_checked_the_changes(county: World, checked: bool) -> None:
+    # The API's approval stays as it was (other programs rely on it); the record says whether the
+    # leader said they checked what the page lists.
+    batch = _december(county)
+    url = f"/api/v1/batches/{batch.pk}/approve" + ("?changes_checked=true" if checked else "")
+    answer = Client().post(url, content_type="application/json", **bearer(county.leader))
+    assert answer.status_code == 200 and answer.json()["state"] == "approved"
+    assert _approval(batch).extra == {
+        "changes_listed": {"payees": 2, "entitlements": 0, "back_dated": 0},
+        "changes_checked": checked,
+    }
+
+
+@pytest.mark.django_db
+def test_the_command_records_its_flag_and_a_batch_without_changes_needs_no_tick(county: World) -> None:
+    batch = _december(county)
+    code, out, _ = run_command(
+        "approve-batch", str(batch.pk), "--changes-checked", "--json", "--as", "leader"
+    )
+    assert code == 0
+    said = json.loads(out)
+    assert said["changes_listed"] == {"payees": 2, "entitlements": 0, "back_dated": 0}
+    assert said["changes_checked"] is True and _approval(batch).extra["changes_checked"] is True
+
+
+@pytest.mark.django_db
+def test_a_batch_with_nothing_listed_needs_no_tick(world: World) -> None:
+    with paid_from_november(world):
+        person(world, name="柳湾照旧", bank_name="农业银行", bank_account=ACCOUNT)
+        first = do_create_batch(date(2026, 11, 1), acting_user=world.county_clerk)
+    client = Client()
+    log_in(client, world.leader)
+    page = client.get(reverse("benefits:batch", args=[first.pk])).content.decode()
+    assert 'data-testid="approve"' in page and 'data-testid="changes-checked"' not in page
+    client.post(reverse("benefits:approve", args=[first.pk]))
+    assert Batch.objects.get(pk=first.pk).state == "approved"
+    assert _approval(first).extra == {
+        "changes_listed": {"payees": 0, "entitlements": 0, "back_dated": 0},
+        "changes_checked": False,
+    }
