@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
@@ -166,6 +167,12 @@ class SearchForm(forms.Form):
         super().__init__(data)
         self.fields["township"].choices = regions.township_choices()  # type: ignore[attr-defined]
         self.fields["village"].choices = regions.village_choices()  # type: ignore[attr-defined]
+        # A filter changed fetches the results table with the whole form (htmx; the form's own
+        # hx-target and hx-push-url are inherited). Each select asks by itself: a trigger filter
+        # on the form would be script htmx may not evaluate under the site's policy.
+        for name, field in self.fields.items():
+            if name != "q":
+                field.widget.attrs.update({"hx-get": reverse("registry:list"), "hx-include": "closest form"})
 
     def search(self) -> tuple[str, SearchFilters]:
         """The query and filters; a value the form refused is left out rather than failing."""

@@ -67,3 +67,25 @@ def test_the_dashboard_draws_its_charts_under_the_policy(world: World, pages: Ne
     expect(page.locator("main canvas").first).to_be_visible()
     screenshot(page, "policy-dashboard")
     assert violations == []
+
+
+@pytest.mark.browser
+def test_the_registry_filters_refresh_the_results_under_the_policy(
+    world: World, pages: NewPage, base_url: str
+) -> None:
+    # The form's trigger filter was script, which htmx may not evaluate under the policy: a
+    # changed filter did nothing until "Search" was pressed (htmx:evalDisallowedError).
+    register(world.county_clerk, world.village_a, name="王建国")
+    register(world.county_clerk, world.village_b, name="李卫东")
+    page = pages(world.county_clerk)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base_url}/registry/")
+    results = page.get_by_test_id("results")
+    expect(results).to_contain_text("李卫东")
+    page.select_option("select[name=township]", world.township_a.code)
+    expect(results).not_to_contain_text("李卫东")
+    expect(results).to_contain_text("王建国")
+    assert f"township={world.township_a.code}" in page.url  # the address keeps the filter
+    screenshot(page, "policy-registry-filter")
+    assert errors == []
