@@ -12,21 +12,25 @@ from youfu.registry.tests.factories import register
 from youfu.testing import World, log_in
 
 
-@pytest.mark.django_db
-def test_the_person_page_works_out_the_menu_once(
-    world: World, client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The person page renders the areas' cards with the request (youfu/core/sections.py), each a
-    # template with the context processors: the menu (every entry's own check) was asked each time.
-    person = register(world.county_clerk, world.village_a)
-    asked: list[Any] = []
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The users the menu was worked out for, in order."""
+    calls: list[Any] = []
     real = context_processors.nav_for
 
     def counting(user: Any) -> Any:
-        asked.append(user)
+        calls.append(user)
         return real(user)
 
     monkeypatch.setattr(context_processors, "nav_for", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_the_person_page_works_out_the_menu_once(world: World, client: Client, asked: list[Any]) -> None:
+    # The person page renders the areas' cards with the request (youfu/core/sections.py), each a
+    # template with the context processors: the menu (every entry's own check) was asked each time.
+    person = register(world.county_clerk, world.village_a)
     log_in(client, world.county_clerk)
     page = client.get(f"/registry/{person.pk}/")
     assert page.status_code == 200
@@ -47,18 +51,10 @@ def test_a_new_user_in_the_same_request_gets_their_own_menu(world: World, rf: An
 
 @pytest.mark.django_db
 def test_a_fragment_without_the_menu_does_not_work_it_out(
-    world: World, client: Client, monkeypatch: pytest.MonkeyPatch
+    world: World, client: Client, asked: list[Any]
 ) -> None:
     # The search results htmx asks for as a clerk types have no menu: nothing asks for it.
     register(world.county_clerk, world.village_a)
-    asked: list[Any] = []
-    real = context_processors.nav_for
-
-    def counting(user: Any) -> Any:
-        asked.append(user)
-        return real(user)
-
-    monkeypatch.setattr(context_processors, "nav_for", counting)
     log_in(client, world.county_clerk)
     fragment = client.get("/registry/?q=", HTTP_HX_REQUEST="true")
     assert fragment.status_code == 200 and 'data-testid="results"' in fragment.content.decode()
